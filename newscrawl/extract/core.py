@@ -1,0 +1,309 @@
+"""Assemble an Article from one parsed page: metadata, body, images, site rules."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from lxml.html import HtmlElement
+
+from newscrawl.article import Article, Image
+from newscrawl.extract import fields
+from newscrawl.extract import jsonld as ld_mod
+from newscrawl.extract.body import (
+    clean_paragraphs,
+    join_paragraphs,
+    trafilatura_paragraphs,
+)
+from newscrawl.extract.dates import parse_date
+from newscrawl.extract.document import Document, parse_document, text_of
+from newscrawl.extract.images import figure_images, merge_images, split_figcaption
+from newscrawl.extract.jsonld import JsonLd, read_jsonld
+from newscrawl.extract.meta import MetaTable, canonical_link, first, meta_table
+from newscrawl.sites import SiteDefinition, site_for
+from newscrawl.sites.base import compile_css, compile_patterns, css_to_xpath
+
+
+def extract_article(html: str | bytes, url: str, *, source: str | None = None) -> Article:
+    """Extract an Article (not yet normalized) from one page.
+
+    ``source`` names the site crawled (e.g. ``inkl``); a site definition may set it.
+    Raises :class:`~newscrawl.extract.document.UnparsablePage` when there is no HTML page.
+    """
+    return extract_document(parse_document(html, url), source=source)
+
+
+def extract_document(doc: Document, *, source: str | None = None) -> Article:
+    """Extract an Article from an already parsed page (see :func:`extract_article`)."""
+    url = doc.url
+    meta = meta_table(doc)
+    ld = read_jsonld(doc)
+    names = fields.site_names(meta, ld)
+    site = site_for(url, names)
+
+    article = Article(url=url, source=source or (site.source if site else None))
+    article.canonical_url = canonical_link(doc)
+    article.hints["site_names"] = names
+    article.hints["site"] = site.name if site else None
+    host = urlsplit(article.canonical_url or url).hostname or ""
+
+    article.headline = _headline(doc, meta, ld, names, host)
+    article.description = fields.description(meta, ld)
+    article.section = fields.section(meta, ld)
+    article.tags = fields.tags(meta, ld)
+    article.language = fields.language(doc, meta, ld)
+    article.published_at = fields.published_date(doc, meta, ld)
+    article.modified_at = fields.modified_date(meta, ld)
+    article.publisher = _publisher(meta, ld, names)
+    _authors(article, doc, meta, ld)
+    article.hints["copyright"] = fields.copyright_lines(meta, ld)
+    original = _original_url(doc, ld)
+    if original:
+        article.hints["original_url"] = original
+
+    if site is not None:
+        _apply_site_fields(article, doc, site)
+
+    scope = _article_scope(doc)
+    article.images = _images(doc, meta, ld, site, scope)
+    article.body = _body(doc, article, site)
+    return article
+
+
+def _headline(
+    doc: Document, meta: MetaTable, ld: JsonLd, names: list[str], host: str
+) -> str | None:
+    for _origin, text in fields.headline_candidates(doc, meta, ld):
+        cleaned = fields.strip_site_name(text, names, host)
+        if cleaned:
+            return cleaned
+    return None
+
+
+def _publisher(meta: MetaTable, ld: JsonLd, names: list[str]) -> str | None:
+    if ld.article is not None:
+        orgs = ld_mod.organisation_names(ld.nodes, ld.article.get("publisher"))
+        if orgs:
+            return orgs[0]
+    return first(meta, "og:site_name", "application-name") or (names[0] if names else None)
+
+
+def _authors(article: Article, doc: Document, meta: MetaTable, ld: JsonLd) -> None:
+    people, orgs = fields.jsonld_people(ld)
+    meta_names = fields.meta_bylines(meta)
+    markup = fields.markup_bylines(doc) if not people and not meta_names else []
+    article.authors = list(people or meta_names or markup)
+    bylines: list[str] = []
+    for value in (*people, *meta_names, *markup):
+        if value not in bylines:
+            bylines.append(value)
+    article.hints["bylines"] = bylines
+    article.hints["credit_organisations"] = orgs
+
+
+def _original_url(doc: Document, ld: JsonLd) -> str | None:
+    if ld.article is None:
+        return None
+    for key in ("isBasedOn", "isBasedOnUrl"):
+        urls = ld_mod.image_urls(ld.article.get(key))
+        if urls:
+            return doc.absolute(urls[0])
+    return None
+
+
+def _first_text(doc: Document, css: str | None) -> str | None:
+    if not css:
+        return None
+    for element in compile_css(css)(doc.tree):
+        text = text_of(element)
+        if text:
+            return text
+    return None
+
+
+def _apply_site_fields(article: Article, doc: Document, site: SiteDefinition) -> None:
+    """Site selectors override generic values where they match."""
+    article.headline = _first_text(doc, site.headline) or article.headline
+    publisher = _first_text(doc, site.publisher)
+    if publisher:
+        article.publisher = publisher
+    article.section = _first_text(doc, site.section) or article.section
+    if site.byline:
+        found: list[str] = []
+        for element in compile_css(site.byline)(doc.tree):
+            text = text_of(element)
+            if text and text not in found and not any(text in f for f in found):
+                found.append(text)
+        if found:
+            article.authors = found
+            article.hints["bylines"] = found + [
+                b for b in article.hints.get("bylines", []) if b not in found
+            ]
+    if site.date:
+        for element in compile_css(site.date)(doc.tree):
+            parsed = parse_date(
+                element.get("datetime") or element.get("content") or text_of(element)
+            )
+            if parsed:
+                article.published_at = article.published_at or parsed
+                break
+    if site.original_link:
+        for element in compile_css(site.original_link)(doc.tree):
+            link = doc.absolute(element.get("data-original-url") or element.get("href"))
+            if link:
+                article.hints["original_url"] = link
+                break
+
+
+def _article_scope(doc: Document) -> HtmlElement:
+    """The element holding the article: the biggest ``<article>``, else main, else body."""
+    articles = doc.tree.xpath("//article")
+    if len(articles) == 1:
+        return articles[0]
+    if articles:
+        return max(articles, key=lambda a: sum(len(p.text_content()) for p in a.iter("p")))
+    for element in doc.tree.xpath("//main | //*[@role='main']")[:1]:
+        return element
+    body = doc.tree.find("body")
+    return body if body is not None else doc.tree
+
+
+def _meta_lead_image(doc: Document, meta: MetaTable, ld: JsonLd) -> Image | None:
+    if ld.article is not None:
+        value = ld_mod.resolve_refs(ld.nodes, ld.article.get("image"))
+        for obj in ld_mod.image_objects(value):
+            url = doc.absolute(
+                ld_mod._as_text(obj.get("url")) or ld_mod._as_text(obj.get("contentUrl"))
+            )
+            if url:
+                return Image(
+                    url=url,
+                    caption=ld_mod._as_text(obj.get("caption"))
+                    or ld_mod._as_text(obj.get("description")),
+                    credit=ld_mod._as_text(obj.get("creditText"))
+                    or ld_mod._as_text(obj.get("copyrightHolder"))
+                    or ld_mod._as_text(obj.get("author")),
+                    width=_int(obj.get("width")),
+                    height=_int(obj.get("height")),
+                )
+        urls = ld_mod.image_urls(value)
+        if urls and doc.absolute(urls[0]):
+            return Image(url=doc.absolute(urls[0]))
+    url = doc.absolute(
+        first(
+            meta,
+            "og:image",
+            "og:image:url",
+            "og:image:secure_url",
+            "twitter:image",
+            "twitter:image:src",
+        )
+    )
+    if url:
+        return Image(
+            url=url,
+            width=_int(first(meta, "og:image:width")),
+            height=_int(first(meta, "og:image:height")),
+        )
+    return None
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, dict):
+        return _int(value.get("value"))
+    return None
+
+
+def _images(
+    doc: Document, meta: MetaTable, ld: JsonLd, site: SiteDefinition | None, scope: HtmlElement
+) -> list[Image]:
+    lead = _meta_lead_image(doc, meta, ld)
+    figure_xpath = ".//figure"
+    caption_xpath = ".//figcaption"
+    figures: list[Image] = []
+    if site is not None:
+        figure_xpath = compile_css(site.figure).path
+        caption_xpath = compile_css(site.caption).path
+        if site.lead_figure:
+            for element in compile_css(site.lead_figure)(doc.tree)[:1]:
+                figures.extend(
+                    figure_images(
+                        doc,
+                        element,
+                        figure_xpath="descendant-or-self::figure",
+                        caption_xpath=caption_xpath,
+                    )
+                )
+    figures.extend(
+        figure_images(doc, scope, figure_xpath=figure_xpath, caption_xpath=caption_xpath)
+    )
+    if site is not None and site.lead_figure and figures:
+        first_fig = figures[0]
+        if lead is not None:
+            first_fig.width = first_fig.width or lead.width
+            first_fig.height = first_fig.height or lead.height
+        lead = first_fig
+    return merge_images(lead, figures)
+
+
+def _caption_texts(doc: Document, images: list[Image]) -> list[str]:
+    """Every caption and credit on the page, to keep them out of the body."""
+    out: list[str] = []
+    for caption in doc.tree.iter("figcaption"):
+        out.append(text_of(caption))
+        text, credit = split_figcaption(caption)
+        out.extend(x for x in (text, credit) if x)
+    for image in images:
+        out.extend(x for x in (image.caption, image.credit) if x)
+    return out
+
+
+def _body(doc: Document, article: Article, site: SiteDefinition | None) -> str | None:
+    paragraphs: list[str] = []
+    boilerplate = stop = None
+    if site is not None:
+        boilerplate = compile_patterns(site.boilerplate)
+        stop = compile_patterns(site.body_stop)
+        if site.body:
+            containers = compile_css(site.body)(doc.tree)
+            if containers:
+                paragraphs = _site_blocks(containers, site)
+        if not paragraphs:
+            paragraphs = trafilatura_paragraphs(doc, [css_to_xpath(r) for r in site.remove])
+    else:
+        paragraphs = trafilatura_paragraphs(doc)
+    cleaned = clean_paragraphs(
+        paragraphs,
+        captions=_caption_texts(doc, article.images),
+        headline=article.headline,
+        bylines=article.hints.get("bylines", ()),
+        extra_boilerplate=boilerplate,
+        stop=stop,
+    )
+    return join_paragraphs(cleaned)
+
+
+def _site_blocks(containers: list[HtmlElement], site: SiteDefinition) -> list[str]:
+    """Blocks of the site's body containers, skipping figures, removed parts and nesting."""
+    removed: set[HtmlElement] = set()
+    for css in site.remove:
+        for container in containers:
+            removed.update(compile_css(css)(container))
+    block_xpath = compile_css(site.body_blocks)
+    out_elements: list[HtmlElement] = []
+    taken: set[HtmlElement] = set()
+    outer = containers[0]
+    for element in block_xpath(outer):
+        if any(
+            a in taken or a in removed or a.tag in ("figure", "figcaption")
+            for a in element.iterancestors()
+        ):
+            continue
+        if element in removed:
+            continue
+        taken.add(element)
+        out_elements.append(element)
+    return [text for text in (text_of(e) for e in out_elements) if text]

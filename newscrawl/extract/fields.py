@@ -1,0 +1,260 @@
+"""Generic field extractors: each reads the shared tree/metadata and returns raw values.
+
+Order of preference is structured data first (JSON-LD, then meta tags), visible markup last.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from newscrawl.extract import jsonld as ld_mod
+from newscrawl.extract.dates import parse_date
+from newscrawl.extract.document import Document, text_of
+from newscrawl.extract.jsonld import JsonLd
+from newscrawl.extract.meta import MetaTable, every, first, meta_authors, split_keywords
+
+_TITLE_SEPARATORS = re.compile(r"\s+[|–—·•»:\-]\s+|\s+::\s+")
+_LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
+_BYLINE_XPATH = (
+    "//*[@rel='author' or contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"
+    " | //*[@itemprop='author']//*[@itemprop='name']"
+)
+_BYLINE_CLASS_XPATH = (
+    "//*[contains(@class,'byline') or contains(@class,'author-name') or "
+    "contains(@class,'article-author') or contains(@class,'author__name')]"
+)
+_PUBLISHED_META = (
+    "article:published_time",
+    "article:published",
+    "og:published_time",
+    "published_time",
+    "datepublished",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.created",
+    "dcterms.date",
+    "date",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "article.published",
+    "cxenseparse:recs:publishtime",
+    "release_date",
+)
+_MODIFIED_META = (
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dcterms.modified",
+    "last-modified",
+    "article.updated",
+)
+
+
+def site_names(meta: MetaTable, ld: JsonLd) -> list[str]:
+    """Every site name the page declares: og:site_name, JSON-LD publisher, application-name."""
+    names = every(meta, "og:site_name", "application-name", "apple-mobile-web-app-title")
+    if ld.article is not None:
+        for name in ld_mod.organisation_names(ld.nodes, ld.article.get("publisher")):
+            if name not in names:
+                names.append(name)
+    for node in ld.nodes:
+        if ld_mod.types_of(node) & {"newsmediaorganization", "website"}:
+            name = node.get("name")
+            if isinstance(name, str) and name.strip() and name.strip() not in names:
+                names.append(name.strip())
+    return names
+
+
+def strip_site_name(title: str, names: list[str], host: str = "") -> str:
+    """Remove a leading or trailing " | Site name" from a title.
+
+    >>> strip_site_name("Russia falls back | inkl", ["inkl"])
+    'Russia falls back'
+    >>> strip_site_name("Fall back – as Ukraine gains", ["inkl"])
+    'Fall back – as Ukraine gains'
+    """
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    lowered = {n.lower() for n in names if n}
+    host_word = host.lower().removeprefix("www.").split(".")[0] if host else ""
+
+    def is_site(part: str) -> bool:
+        low = part.strip().lower()
+        compact = low.replace(" ", "")
+        return low in lowered or (bool(host_word) and compact.startswith(host_word))
+
+    for index in (-1, 0):
+        if is_site(parts[index]):
+            match = list(_TITLE_SEPARATORS.finditer(title))
+            cut = match[-1] if index == -1 else match[0]
+            return (title[: cut.start()] if index == -1 else title[cut.end() :]).strip()
+    return title
+
+
+def headline_candidates(doc: Document, meta: MetaTable, ld: JsonLd) -> list[tuple[str, str]]:
+    """(origin, text) headline candidates, best first."""
+    out: list[tuple[str, str]] = []
+    value = ld.get_text("headline") if ld.article is not None else None
+    if value:
+        out.append(("jsonld", value))
+    for key in ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title"):
+        value = first(meta, key)
+        if value:
+            out.append((key, value))
+    for h1 in doc.tree.iter("h1"):
+        text = text_of(h1)
+        if text:
+            out.append(("h1", text))
+            break
+    for title in doc.tree.iter("title"):
+        text = text_of(title)
+        if text:
+            out.append(("title", text))
+        break
+    return out
+
+
+def jsonld_people(ld: JsonLd) -> tuple[list[str], list[str]]:
+    """(people, organisations) named as the article's author/creator in JSON-LD."""
+    if ld.article is None:
+        return [], []
+    people: list[str] = []
+    orgs: list[str] = []
+    for key in ("author", "creator"):
+        value = ld_mod.resolve_refs(ld.nodes, ld.article.get(key))
+        if value is None:
+            continue
+        p, o = ld_mod.people_and_organisations(value)
+        people.extend(x for x in p if x not in people)
+        orgs.extend(x for x in o if x not in orgs)
+        if people:
+            break
+    for name in ld_mod.organisation_names(ld.nodes, ld.article.get("sourceOrganization")):
+        if name not in orgs:
+            orgs.append(name)
+    return people, orgs
+
+
+def markup_bylines(doc: Document, scope: HtmlElement | None = None) -> list[str]:
+    """Byline strings from visible markup (rel=author, itemprop=author, .byline)."""
+    out: list[str] = []
+    for element in doc.tree.xpath(_BYLINE_XPATH):
+        text = text_of(element)
+        if text and len(text) < 120 and text not in out:
+            out.append(text)
+    if out:
+        return out
+    for element in doc.tree.xpath(_BYLINE_CLASS_XPATH)[:3]:
+        text = text_of(element)
+        if text and len(text) < 160 and text not in out:
+            out.append(text)
+    return out
+
+
+def meta_bylines(meta: MetaTable) -> list[str]:
+    """Author strings from meta tags."""
+    return meta_authors(meta)
+
+
+def published_date(doc: Document, meta: MetaTable, ld: JsonLd) -> datetime | None:
+    """Earliest trustworthy publication date: JSON-LD, meta tags, then ``<time>``."""
+    if ld.article is not None:
+        for key in ("datePublished", "dateCreated", "uploadDate"):
+            parsed = parse_date(ld.get_text(key))
+            if parsed:
+                return parsed
+    for key in _PUBLISHED_META:
+        parsed = parse_date(first(meta, key))
+        if parsed:
+            return parsed
+    for value in doc.tree.xpath(
+        "//time[@datetime]/@datetime | //*[@itemprop='datePublished']/@datetime"
+    )[:5]:
+        parsed = parse_date(value)
+        if parsed:
+            return parsed
+    if ld.webpage is not None:
+        return parse_date(ld.get_text("datePublished"))
+    return None
+
+
+def modified_date(meta: MetaTable, ld: JsonLd) -> datetime | None:
+    """Last modification date (JSON-LD dateModified, article:modified_time...)."""
+    if ld.article is not None:
+        parsed = parse_date(ld.get_text("dateModified"))
+        if parsed:
+            return parsed
+    for key in _MODIFIED_META:
+        parsed = parse_date(first(meta, key))
+        if parsed:
+            return parsed
+    return None
+
+
+def language(doc: Document, meta: MetaTable, ld: JsonLd) -> str | None:
+    """ISO 639-1 code from JSON-LD inLanguage, ``<html lang>`` or meta.
+
+    Only the primary subtag is kept ("en-GB" -> "en").
+    """
+    candidates = [
+        ld.get_text("inLanguage") if ld.article is not None else None,
+        doc.tree.get("lang"),
+        doc.tree.get("xml:lang"),
+        first(meta, "content-language", "og:locale", "dc.language", "language"),
+    ]
+    for value in candidates:
+        if value:
+            match = _LANG.match(value.strip())
+            if match:
+                return match.group(1).lower()
+    return None
+
+
+def description(meta: MetaTable, ld: JsonLd) -> str | None:
+    """The standfirst: JSON-LD description, og:description, meta description."""
+    value = ld.get_text("description") if ld.article is not None else None
+    return value or first(meta, "og:description", "description", "twitter:description")
+
+
+def section(meta: MetaTable, ld: JsonLd) -> str | None:
+    """The publisher's section: JSON-LD articleSection, article:section, parsely-section."""
+    value = ld.get_text("articleSection") if ld.article is not None else None
+    return value or first(meta, "article:section", "parsely-section", "sailthru.section")
+
+
+def tags(meta: MetaTable, ld: JsonLd) -> list[str]:
+    """Publisher keywords from JSON-LD and meta tags."""
+    values: list[str] = []
+    if ld.article is not None:
+        raw: Any = ld.article.get("keywords")
+        if isinstance(raw, str):
+            values.append(raw)
+        elif isinstance(raw, list):
+            values.extend(str(v) for v in raw if isinstance(v, str | int))
+    values.extend(every(meta, "article:tag", "news_keywords", "parsely-tags", "sailthru.tags"))
+    if not values:
+        values.extend(every(meta, "keywords"))
+    return split_keywords(values)
+
+
+def copyright_lines(meta: MetaTable, ld: JsonLd) -> list[str]:
+    """Copyright notices/holders from JSON-LD and meta (for normalization's credit rules)."""
+    out: list[str] = []
+    if ld.article is not None:
+        for key in ("copyrightNotice", "copyrightHolder", "creditText"):
+            value = ld.get_text(key)
+            if value and value not in out:
+                out.append(value)
+    for value in every(meta, "copyright", "dc.rights", "dcterms.rights", "rights"):
+        if value not in out:
+            out.append(value)
+    return out

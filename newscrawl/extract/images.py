@@ -1,0 +1,226 @@
+"""Images: the lead image from metadata, then the article's ``<figure>`` pictures.
+
+For each picture the largest rendition is chosen among ``srcset``/``data-srcset`` candidates
+(``<picture><source>`` included), lazy-loading attributes (``data-src`` and friends) and
+``src``; URLs are made absolute. Captions come from ``<figcaption>``; an element in it marked
+as a credit (class ``credit``/``copyright``/``source``..., or ``<small>``/``<cite>``) becomes
+the credit. Splitting a credit written inside the caption text ("... (Reuters)") is left to
+normalization.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+from newscrawl.article import Image
+from newscrawl.extract.document import Document, text_of
+
+_SRCSET_ITEM = re.compile(r"(\S+?)(?:\s+(\d+(?:\.\d+)?)([wx]))?\s*(?:,\s*|$)")
+_PLACEHOLDER = re.compile(
+    r"(placeholder|blank\.(gif|png)|spacer|pixel\.(gif|png)|transparent\.(gif|png)|1x1|"
+    r"lazy[-_]?load|loading\.(gif|svg)|/grey\.|data:image)",
+    re.IGNORECASE,
+)
+_SIZE_TOKEN = re.compile(r"([-_.]?\d{2,4}x\d{2,4}|[-_.]w\d{2,4}|[-_.]\d{2,4}w)$")
+_CREDIT_CLASS = re.compile(
+    r"(credit|copyright|source|photographer|byline|attribution|courtesy|author)", re.IGNORECASE
+)
+_NON_ARTICLE = re.compile(
+    r"(related|teaser|recommend|promo|sidebar|newsletter|comment|outbrain|taboola|"
+    r"most-?read|trending|advert|sponsor|share|social|author-?(bio|box|image|avatar)|avatar)",
+    re.IGNORECASE,
+)
+_LAZY_SRC_ATTRS = (
+    "data-src",
+    "data-lazy-src",
+    "data-original",
+    "data-lazy",
+    "data-url",
+    "data-hi-res-src",
+    "data-full-src",
+    "src",
+)
+_LAZY_SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "srcset")
+_SKIP_ANCESTORS = frozenset({"nav", "aside", "footer", "noscript"})
+
+
+@dataclass(slots=True)
+class Rendition:
+    """One candidate URL for a picture with what its descriptor says about its size."""
+
+    url: str
+    width: int | None = None
+    density: float | None = None
+
+
+def parse_srcset(srcset: str) -> list[Rendition]:
+    """Candidates of a ``srcset`` value.
+
+    >>> [(r.url, r.width) for r in parse_srcset("a.jpg 320w, b.jpg 1024w")]
+    [('a.jpg', 320), ('b.jpg', 1024)]
+    >>> [(r.url, r.density) for r in parse_srcset("a.jpg, b.jpg 2x")]
+    [('a.jpg', None), ('b.jpg', 2.0)]
+    """
+    out: list[Rendition] = []
+    for match in _SRCSET_ITEM.finditer(srcset.strip()):
+        url, number, unit = match.groups()
+        if not url:
+            continue
+        url = url.rstrip(",")
+        if unit == "w":
+            out.append(Rendition(url, width=int(float(number))))
+        elif unit == "x":
+            out.append(Rendition(url, density=float(number)))
+        else:
+            out.append(Rendition(url))
+    return out
+
+
+def largest(renditions: Iterable[Rendition]) -> Rendition | None:
+    """The widest rendition (by ``w``, then ``x`` descriptor); the first one if none says.
+
+    >>> largest(parse_srcset("a.jpg 320w, b.jpg 1024w, c.jpg 640w")).url
+    'b.jpg'
+    """
+    best: Rendition | None = None
+    best_key = (-1.0, -1.0)
+    for rendition in renditions:
+        key = (float(rendition.width or 0), rendition.density or 0.0)
+        if best is None or key > best_key:
+            best, best_key = rendition, key
+    return best
+
+
+def image_key(url: str) -> str:
+    """A rough identity of a picture across renditions: file name without size or extension.
+
+    >>> image_key("https://cdn.ex.com/2023/05/tank-1024x768.jpg?w=800")
+    'tank'
+    """
+    path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    name = path.rsplit("/", 1)[-1].lower()
+    name = name.rsplit(".", 1)[0] if "." in name else name
+    return _SIZE_TOKEN.sub("", name) or name
+
+
+def picture_url(doc: Document, element: HtmlElement) -> tuple[str | None, int | None, int | None]:
+    """Best absolute URL (and size) of the picture in ``element`` (a figure, picture or img)."""
+    renditions: list[Rendition] = []
+    img: HtmlElement | None = element if element.tag == "img" else None
+    if img is None:
+        for candidate in element.iter("img"):
+            img = candidate
+            break
+    sources = [element] if element.tag in ("img", "source") else list(element.iter("source", "img"))
+    for source in sources:
+        for attr in _LAZY_SRCSET_ATTRS:
+            value = source.get(attr)
+            if value and not _PLACEHOLDER.search(value[:100]):
+                renditions.extend(parse_srcset(value))
+    chosen = largest(r for r in renditions if r.width or r.density)
+    width: int | None = chosen.width if chosen else None
+    url = chosen.url if chosen else None
+    if url is None and img is not None:
+        for attr in _LAZY_SRC_ATTRS:
+            value = img.get(attr)
+            if value and not _PLACEHOLDER.search(value):
+                url = value
+                break
+    if url is None and renditions:
+        url = renditions[0].url
+    height = None
+    if img is not None and width is None:
+        width = _int(img.get("width"))
+        height = _int(img.get("height"))
+    return doc.absolute(url), width, height
+
+
+def _int(value: str | None) -> int | None:
+    if value and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def split_figcaption(caption: HtmlElement) -> tuple[str | None, str | None]:
+    """(caption text, credit text) of a ``<figcaption>``-like element."""
+    credit_parts: list[str] = []
+    for element in caption.iter():
+        if element is caption or not isinstance(element.tag, str):
+            continue
+        classes = (element.get("class") or "") + " " + (element.get("itemprop") or "")
+        if element.tag in ("small", "cite") or _CREDIT_CLASS.search(classes):
+            text = text_of(element)
+            if text and text not in credit_parts:
+                credit_parts.append(text)
+    full = text_of(caption)
+    text = full
+    for part in credit_parts:
+        text = text.replace(part, " ")
+    text = " ".join(text.split())
+    credit = " ".join(credit_parts) or None
+    return (text or None), credit
+
+
+def in_article(element: HtmlElement, skip_classes: re.Pattern[str] = _NON_ARTICLE) -> bool:
+    """False when ``element`` sits in navigation, an aside, a footer or a teaser/promo box."""
+    for ancestor in element.iterancestors():
+        if ancestor.tag in _SKIP_ANCESTORS:
+            return False
+        classes = ancestor.get("class")
+        if classes and skip_classes.search(classes):
+            return False
+    return True
+
+
+def figure_images(
+    doc: Document,
+    scope: HtmlElement,
+    *,
+    figure_xpath: str = ".//figure",
+    caption_xpath: str = ".//figcaption",
+) -> list[Image]:
+    """Every picture in a ``<figure>`` of ``scope`` (outside nav/aside/promo boxes), in order."""
+    images: list[Image] = []
+    for figure in scope.xpath(figure_xpath):
+        if not in_article(figure):
+            continue
+        url, width, height = picture_url(doc, figure)
+        if not url:
+            continue
+        caption = credit = None
+        for cap in figure.xpath(caption_xpath)[:1]:
+            caption, credit = split_figcaption(cap)
+        images.append(Image(url=url, caption=caption, credit=credit, width=width, height=height))
+    return images
+
+
+def merge_images(lead: Image | None, figures: list[Image]) -> list[Image]:
+    """Lead image first (enriched by the figure showing the same picture), then the rest."""
+    out: list[Image] = []
+    seen_urls: set[str] = set()
+    seen_keys: set[str] = set()
+    if lead is not None:
+        lead_key = image_key(lead.url)
+        for image in figures:
+            if image.url == lead.url or image_key(image.url) == lead_key:
+                lead.caption = lead.caption or image.caption
+                lead.credit = lead.credit or image.credit
+                lead.width = lead.width or image.width
+                lead.height = lead.height or image.height
+                seen_urls.add(image.url)
+                break
+        out.append(lead)
+        seen_urls.add(lead.url)
+        seen_keys.add(lead_key)
+    for image in figures:
+        key = image_key(image.url)
+        if image.url in seen_urls or key in seen_keys:
+            continue
+        seen_urls.add(image.url)
+        seen_keys.add(key)
+        out.append(image)
+    return out
