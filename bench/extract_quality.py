@@ -1,0 +1,348 @@
+"""Score newscrawl's extraction against pages with expected values, next to trafilatura alone.
+
+Usage::
+
+    .venv/bin/python bench/extract_quality.py                 # tests/fixtures/fundus, table
+    .venv/bin/python bench/extract_quality.py --json          # machine-readable
+    .venv/bin/python bench/extract_quality.py --fixtures DIR  # another set in the same format
+    .venv/bin/python bench/extract_quality.py --per-page      # one line per page (debugging)
+
+The fixture format is Fundus' (see tests/fixtures/fundus/README.md): ``manifest.json`` pairs
+each saved page with its expected values. Metrics (one function each, registered in
+:data:`METRICS`; add issue 3's wire-credit score there):
+
+- headline: exact match after whitespace normalization;
+- authors: set F1, case-insensitive;
+- date: same calendar day as the expected publishing date;
+- body: token F1 (bag of whitespace-separated tokens; expected = summary + section
+  headlines + paragraphs), averaged over pages;
+- captions: recall of expected image captions (pages that have some);
+- image_credits: recall of expected image credits (pages that have some; not in "overall").
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FIXTURES = ROOT / "tests" / "fixtures" / "fundus"
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(slots=True)
+class Prediction:
+    """What one extractor produced for a page, in the shape the metrics compare."""
+
+    headline: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: date | None = None
+    published_at: datetime | None = None
+    body: str | None = None
+    captions: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)
+    wire_credits: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def norm(text: str | None) -> str:
+    """Whitespace-normalized text."""
+    return _SPACES.sub(" ", text or "").strip()
+
+
+def expected_body(expected: dict[str, Any]) -> str:
+    """Summary, then each section's headlines and paragraphs, one per line."""
+    body = expected.get("body") or {}
+    lines = list(body.get("summary") or [])
+    for section in body.get("sections") or []:
+        lines.extend(section.get("headline") or [])
+        lines.extend(section.get("paragraphs") or [])
+    return "\n".join(lines)
+
+
+def expected_date(expected: dict[str, Any]) -> datetime | None:
+    raw = expected.get("publishing_date")
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+# --- metrics: (expected, prediction) -> score in [0, 1], or None when not applicable ------
+
+
+def score_headline(expected: dict[str, Any], got: Prediction) -> float | None:
+    if "title" not in expected:
+        return None
+    return 1.0 if norm(expected["title"]) == norm(got.headline) else 0.0
+
+
+def set_f1(expected: list[str], got: list[str]) -> float:
+    want = {norm(x).lower() for x in expected if norm(x)}
+    have = {norm(x).lower() for x in got if norm(x)}
+    if not want and not have:
+        return 1.0
+    if not want or not have:
+        return 0.0
+    hits = len(want & have)
+    if not hits:
+        return 0.0
+    precision, recall = hits / len(have), hits / len(want)
+    return 2 * precision * recall / (precision + recall)
+
+
+def score_authors(expected: dict[str, Any], got: Prediction) -> float | None:
+    if "authors" not in expected:
+        return None
+    return set_f1(expected["authors"], got.authors)
+
+
+def score_date(expected: dict[str, Any], got: Prediction) -> float | None:
+    want = expected_date(expected)
+    if want is None:
+        return None
+    if got.published_at is not None:
+        have = got.published_at
+        if want.tzinfo is not None and have.tzinfo is not None:
+            have = have.astimezone(want.tzinfo)
+        return 1.0 if have.date() == want.date() else 0.0
+    if got.published is not None:
+        return 1.0 if got.published == want.date() else 0.0
+    return 0.0
+
+
+def token_f1(expected: str, got: str) -> float:
+    """F1 over bags of whitespace-separated tokens.
+
+    >>> round(token_f1("a b c d", "a b c e"), 2)
+    0.75
+    """
+    want, have = Counter(expected.split()), Counter(got.split())
+    if not want and not have:
+        return 1.0
+    overlap = sum((want & have).values())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(have.values()), overlap / sum(want.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def score_body(expected: dict[str, Any], got: Prediction) -> float | None:
+    if "body" not in expected:
+        return None
+    return token_f1(expected_body(expected), got.body or "")
+
+
+def _recall(wanted: list[str], found: list[str]) -> float | None:
+    want = [norm(x).lower() for x in wanted if norm(x)]
+    if not want:
+        return None
+    have = [norm(x).lower() for x in found if norm(x)]
+    hits = sum(1 for w in want if any(w == h or w in h or (len(h) > 20 and h in w) for h in have))
+    return hits / len(want)
+
+
+def score_captions(expected: dict[str, Any], got: Prediction) -> float | None:
+    wanted = [img.get("caption") for img in expected.get("images") or [] if img.get("caption")]
+    return _recall(wanted, got.captions)
+
+
+def score_image_credits(expected: dict[str, Any], got: Prediction) -> float | None:
+    wanted = [a for img in expected.get("images") or [] for a in img.get("authors") or []]
+    return _recall(wanted, got.credits + got.captions)
+
+
+#: name -> metric; "overall" averages the fields listed in :data:`OVERALL`.
+METRICS: dict[str, Callable[[dict[str, Any], Prediction], float | None]] = {
+    "headline": score_headline,
+    "authors": score_authors,
+    "date": score_date,
+    "body": score_body,
+    "captions": score_captions,
+    "image_credits": score_image_credits,
+}
+OVERALL: tuple[str, ...] = ("headline", "authors", "date", "body", "captions")
+
+
+# --- the two extractors ---------------------------------------------------------------
+
+
+def run_newscrawl(html: bytes, url: str, normalize: bool) -> Prediction:
+    from newscrawl.extract import extract_article
+    from newscrawl.normalize import normalize_article
+
+    article = extract_article(html, url)
+    if normalize:
+        article = normalize_article(article)
+    return Prediction(
+        headline=article.headline,
+        authors=list(article.authors),
+        published_at=article.published_at,
+        body=article.body,
+        captions=[i.caption for i in article.images if i.caption],
+        credits=[i.credit for i in article.images if i.credit],
+        wire_credits=list(article.wire_credits),
+    )
+
+
+def run_trafilatura(html: bytes, url: str) -> Prediction:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html.decode("utf-8", "replace"), url=url, with_metadata=True)
+    if doc is None:
+        return Prediction()
+    published = None
+    if doc.date:
+        try:
+            published = date.fromisoformat(doc.date[:10])
+        except ValueError:
+            published = None
+    authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
+    return Prediction(headline=doc.title, authors=authors, published=published, body=doc.text)
+
+
+# --- driver ---------------------------------------------------------------------------------
+
+
+def load_cases(fixtures: Path) -> list[dict[str, Any]]:
+    manifest = json.loads((fixtures / "manifest.json").read_text(encoding="utf-8"))
+    cache: dict[str, dict[str, Any]] = {}
+    cases = []
+    for row in manifest["cases"]:
+        if row["expected"] not in cache:
+            cache[row["expected"]] = json.loads((fixtures / row["expected"]).read_text("utf-8"))
+        expected = cache[row["expected"]].get(row["version"])
+        if expected is None:
+            continue
+        cases.append({**row, "expected_values": expected})
+    return cases
+
+
+def read_html(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def evaluate(fixtures: Path, *, normalize: bool = True, limit: int | None = None) -> dict[str, Any]:
+    """Run both extractors over every case; return per-system averages and per-page scores."""
+    cases = load_cases(fixtures)[:limit]
+    systems: dict[str, Callable[[bytes, str], Prediction]] = {
+        "newscrawl": lambda h, u: run_newscrawl(h, u, normalize),
+        "trafilatura": run_trafilatura,
+    }
+    scores: dict[str, dict[str, list[float]]] = {s: {m: [] for m in METRICS} for s in systems}
+    seconds: dict[str, float] = dict.fromkeys(systems, 0.0)
+    errors: dict[str, int] = dict.fromkeys(systems, 0)
+    pages = []
+    for case in cases:
+        html = read_html(fixtures / case["html"])
+        page: dict[str, Any] = {"html": case["html"]}
+        for name, system in systems.items():
+            start = time.perf_counter()
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    got = system(html, case["url"])
+            except Exception as err:  # a crash scores 0 on every field, and is counted
+                got = Prediction(error=f"{type(err).__name__}: {err}")
+                errors[name] += 1
+            seconds[name] += time.perf_counter() - start
+            page[name] = {}
+            for metric, function in METRICS.items():
+                value = function(case["expected_values"], got)
+                if value is not None:
+                    scores[name][metric].append(value)
+                    page[name][metric] = round(value, 3)
+            if got.error:
+                page[name]["error"] = got.error
+        pages.append(page)
+    summary: dict[str, Any] = {"fixtures": str(fixtures), "pages": len(cases), "systems": {}}
+    for name in systems:
+        fields_ = {m: _mean(v) for m, v in scores[name].items()}
+        counts = {m: len(v) for m, v in scores[name].items()}
+        overall = [fields_[m] for m in OVERALL if fields_[m] is not None]
+        summary["systems"][name] = {
+            "scores": fields_,
+            "counts": counts,
+            "overall": sum(overall) / len(overall) if overall else None,
+            "ms_per_page": 1000 * seconds[name] / max(len(cases), 1),
+            "errors": errors[name],
+        }
+    summary["per_page"] = pages
+    return summary
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def format_table(summary: dict[str, Any]) -> str:
+    systems = list(summary["systems"])
+    lines = [
+        f"fixtures: {summary['fixtures']}  pages: {summary['pages']}",
+        f"{'field':<15}" + "".join(f"{s:>13}" for s in systems) + f"{'pages':>8}",
+    ]
+    for metric in [*METRICS, "overall", "ms_per_page", "errors"]:
+        row = f"{metric:<15}"
+        count = ""
+        for name in systems:
+            data = summary["systems"][name]
+            if metric in METRICS:
+                value = data["scores"][metric]
+                count = str(data["counts"][metric])
+            else:
+                value = data[metric]
+            if value is None:
+                row += f"{'n/a':>13}"
+            elif metric == "ms_per_page":
+                row += f"{value:>13.1f}"
+            elif metric == "errors":
+                row += f"{value:>13d}"
+            else:
+                row += f"{value:>13.3f}"
+        lines.append(row + f"{count:>8}")
+    lines.append("trafilatura has no per-image captions: its caption/credit scores are 0 by design")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURES)
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--per-page", action="store_true", help="also print per-page scores")
+    parser.add_argument("--limit", type=int, help="only the first N pages")
+    parser.add_argument(
+        "--no-normalize", action="store_true", help="score raw extraction (skip normalize_article)"
+    )
+    args = parser.parse_args(argv)
+    if not (args.fixtures / "manifest.json").is_file():
+        parser.error(f"{args.fixtures} has no manifest.json")
+    summary = evaluate(args.fixtures, normalize=not args.no_normalize, limit=args.limit)
+    if args.json:
+        if not args.per_page:
+            summary.pop("per_page")
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+        return 0
+    if args.per_page:
+        for page in summary["per_page"]:
+            print(json.dumps(page, ensure_ascii=False))
+    print(format_table(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
