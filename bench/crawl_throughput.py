@@ -1,0 +1,292 @@
+"""How close does ``scrapy crawl news`` get to bare Scrapy? Measure it on loopback.
+
+For each site size N it starts ``bench/siteserver.py`` (N generated 50–150 KB article
+pages, a sitemap index, section pages) in its own process and crawls the site with
+
+  a) ``bench/bare_spider.py`` — plain Scrapy, fetch only (the baseline),
+  b) ``scrapy crawl news`` into a fresh SQLite file,
+  c) ``scrapy crawl news`` into a fresh Postgres database,
+
+all with the same concurrency settings, one after another. Each crawler is a child
+process reaped with ``os.wait4``, which gives its own CPU time and peak RSS. Pages per
+second are counted on the server side (article pages served during the run, divided by
+the time between the run's first and last request), so interpreter start-up and
+migrations are excluded from the rate but included in CPU seconds per page. The
+server's own CPU per page is printed too, to show it is not the bottleneck.
+
+    .venv/bin/python bench/crawl_throughput.py --articles 5000
+    .venv/bin/python bench/crawl_throughput.py --articles 1000 --articles 10000 --runs news-sqlite
+    .venv/bin/python bench/crawl_throughput.py --articles 2000 --profile /tmp/prof
+
+``--profile DIR`` adds one news crawl (SQLite) under py-spy and prints the top
+functions by own time and by inclusive time (``pip install py-spy``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PYTHON = sys.executable
+RUN_KINDS = ("bare", "news-sqlite", "news-postgres")
+PG_ADMIN_URL = os.environ.get(
+    "BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What one crawl cost, from the server's log and the child's rusage."""
+
+    kind: str
+    articles: int
+    pages: int
+    crawl_seconds: float
+    wall_seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
+    server_cpu_seconds: float
+    stored: int | None
+    exit_code: int
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.articles / self.crawl_seconds if self.crawl_seconds else 0.0
+
+    @property
+    def cpu_per_page_ms(self) -> float:
+        return 1000 * self.cpu_seconds / max(1, self.pages)
+
+    @property
+    def server_cpu_per_page_ms(self) -> float:
+        return 1000 * self.server_cpu_seconds / max(1, self.pages)
+
+
+@dataclass(slots=True)
+class Site:
+    """A running ``siteserver.py`` process and its request log."""
+
+    process: subprocess.Popen[str]
+    base: str
+    log: Path
+
+    def log_size(self) -> int:
+        return self.log.stat().st_size if self.log.exists() else 0
+
+    def cpu_seconds(self) -> float:
+        """utime + stime of the server so far, from /proc (it is still running)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def running_site(articles: int, workdir: Path) -> Iterator[Site]:
+    """Start the generated site on a free loopback port; stop it afterwards."""
+    log = workdir / f"requests-{articles}.tsv"
+    cmd = [PYTHON, str(BENCH / "siteserver.py"), "--articles", str(articles), "--log", str(log)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        ready = proc.stdout.readline().split()
+        if not ready or ready[0] != "READY":
+            raise RuntimeError(f"site server did not start: {ready!r}")
+        yield Site(proc, f"http://127.0.0.1:{ready[1]}", log)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def common_settings(concurrency: int) -> list[str]:
+    """The same engine settings for every run, so only the spider differs."""
+    settings = {
+        "CONCURRENT_REQUESTS": concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "AUTOTHROTTLE_ENABLED": False,
+        "ROBOTSTXT_OBEY": True,
+        "LOG_LEVEL": "INFO",
+        "TELNETCONSOLE_ENABLED": False,
+    }
+    return [arg for k, v in settings.items() for arg in ("-s", f"{k}={v}")]
+
+
+def bare_command(site: Site, concurrency: int) -> list[str]:
+    return [
+        PYTHON, "-m", "scrapy", "runspider", str(BENCH / "bare_spider.py"),
+        "-a", f"start_url={site.base}/sitemap.xml", *common_settings(concurrency),
+    ]  # fmt: skip
+
+
+def news_command(site: Site, concurrency: int, database_url: str, articles: int) -> list[str]:
+    return [
+        PYTHON, "-m", "scrapy", "crawl", "news",
+        "-a", f"start_urls={site.base}/sitemap.xml", "-a", f"max_articles={articles}",
+        "-s", f"DATABASE_URL={database_url}",
+        "-s", "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS=127.0.0.1,localhost",
+        *common_settings(concurrency),
+    ]  # fmt: skip
+
+
+def run_child(cmd: list[str], cwd: Path, log_path: Path) -> tuple[int, float, float, float]:
+    """Run a crawler; return (exit code, wall s, CPU s, peak RSS MB) of that child alone."""
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    env["PYTHONPATH"] = str(ROOT)
+    start = time.perf_counter()
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    return proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def served_since(site: Site, offset: int) -> tuple[int, int, float]:
+    """(article pages, all pages, seconds between first and last request) after ``offset``."""
+    with site.log.open("rb") as fh:
+        fh.seek(offset)
+        rows = [line.split(b"\t") for line in fh.read().splitlines()]
+    if not rows:
+        return 0, 0, 0.0
+    articles = sum(1 for r in rows if r[1] == b"200" and r[2].startswith(b"/news/"))
+    return articles, len(rows), float(rows[-1][0]) - float(rows[0][0])
+
+
+def count_articles(database_url: str) -> int | None:
+    """Rows in ``articles`` after a run, as a sanity check that the crawl stored pages."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT count(*) FROM articles")).scalar_one())
+    except sa.exc.SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def fresh_postgres(name: str) -> Iterator[str]:
+    """Create an empty Postgres database for one run and drop it afterwards."""
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def measure(site: Site, kind: str, cmd: list[str], cwd: Path, workdir: Path) -> RunResult:
+    offset, server_cpu = site.log_size(), site.cpu_seconds()
+    code, wall, cpu, rss = run_child(cmd, cwd, workdir / f"{kind}.log")
+    time.sleep(0.2)  # let the server's log catch up with the last response
+    articles, pages, span = served_since(site, offset)
+    return RunResult(
+        kind, articles, pages, span, wall, cpu, rss, site.cpu_seconds() - server_cpu, None, code
+    )
+
+
+def run_kind(site: Site, kind: str, n: int, concurrency: int, workdir: Path) -> RunResult:
+    """One crawl of the site, with its database created and counted where it has one."""
+    if kind == "bare":
+        return measure(site, kind, bare_command(site, concurrency), workdir, workdir)
+    if kind == "news-sqlite":
+        db = workdir / f"news-{n}.db"
+        url = f"sqlite:///{db}"
+        result = measure(site, kind, news_command(site, concurrency, url, n), ROOT, workdir)
+        return _with_stored(result, count_articles(url))
+    with fresh_postgres(f"newscrawl_bench_{os.getpid()}_{n}") as url:
+        result = measure(site, kind, news_command(site, concurrency, url, n), ROOT, workdir)
+        return _with_stored(result, count_articles(url))
+
+
+def _with_stored(result: RunResult, stored: int | None) -> RunResult:
+    fields = {f: getattr(result, f) for f in RunResult.__dataclass_fields__}
+    return RunResult(**{**fields, "stored": stored})
+
+
+def print_table(n: int, results: list[RunResult]) -> None:
+    base = next((r for r in results if r.kind == "bare"), None)
+    print(f"\n## N = {n:,} article pages\n")
+    print(
+        "| run | articles fetched | stored | pages/s | CPU ms/page | peak RSS MB | "
+        "wall s | server CPU ms/page | ratio to bare | exit |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        ratio = f"{r.pages_per_second / base.pages_per_second:.2f}" if base else "—"
+        print(
+            f"| {r.kind} | {r.articles:,} | {r.stored if r.stored is not None else '—'} | "
+            f"{r.pages_per_second:.1f} | {r.cpu_per_page_ms:.2f} | {r.peak_rss_mb:.0f} | "
+            f"{r.wall_seconds:.1f} | {r.server_cpu_per_page_ms:.2f} | {ratio} | {r.exit_code} |"
+        )
+    sys.stdout.flush()
+
+
+def profile(site: Site, n: int, concurrency: int, workdir: Path, top: int = 25) -> None:
+    """One news crawl into SQLite under py-spy; print the hottest functions."""
+    pyspy = shutil.which("py-spy") or str(Path(PYTHON).parent / "py-spy")
+    raw = workdir / "profile.txt"
+    cmd = news_command(site, concurrency, f"sqlite:///{workdir / 'profile.db'}", n)
+    run_child([pyspy, "record", "-r", "250", "-f", "raw", "-o", str(raw), "--", *cmd], ROOT,
+              workdir / "profile.log")  # fmt: skip
+    own, inclusive, total = Counter(), Counter(), 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [f for f in stack.split(";") if f]
+        total += int(count)
+        own[frames[-1]] += int(count)
+        for frame in set(frames):
+            inclusive[frame] += int(count)
+    print(f"\n## py-spy profile of `scrapy crawl news` (N = {n:,}, {total:,} samples)\n")
+    for title, counter in (("own time", own), ("inclusive time", inclusive)):
+        print(f"\nTop {top} by {title}:\n")
+        for frame, count in counter.most_common(top):
+            print(f"  {100 * count / total:5.1f}%  {frame}")
+    print(f"\nraw profile: {raw}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, action="append", help="site size (repeatable)")
+    parser.add_argument("--runs", default=",".join(RUN_KINDS), help="comma-separated subset")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--profile", type=Path, help="also profile a news crawl, output here")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args(argv)
+    kinds = [k for k in args.runs.split(",") if k]
+    if unknown := set(kinds) - set(RUN_KINDS):
+        parser.error(f"unknown runs: {sorted(unknown)}")
+    workdir = Path(tempfile.mkdtemp(prefix="newscrawl-bench-"))
+    print(f"work directory: {workdir} (crawler logs, request logs)")
+    try:
+        for n in args.articles or [5000]:
+            with running_site(n, workdir) as site:
+                results = [run_kind(site, kind, n, args.concurrency, workdir) for kind in kinds]
+                print_table(n, results)
+                if args.profile:
+                    args.profile.mkdir(parents=True, exist_ok=True)
+                    profile(site, n, args.concurrency, args.profile)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
