@@ -1,0 +1,96 @@
+"""The ``newscrawl extract`` command: JSON Lines, stdin, error lines, exit codes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newscrawl.article import CONTRACT_FIELDS
+from newscrawl.cli import main
+
+INKL = Path(__file__).parent / "fixtures" / "inkl"
+FUNDUS = Path(__file__).parent / "fixtures" / "fundus"
+
+
+def run(capsys, *argv: str) -> tuple[int, list[dict]]:
+    code = main(["extract", *argv])
+    out = capsys.readouterr().out
+    return code, [json.loads(line) for line in out.splitlines()]
+
+
+def test_one_json_line_per_page_with_path_and_contract_fields(capsys):
+    paths = [str(INKL / "article_jsonld.html"), str(INKL / "article_lazy.html")]
+    code, records = run(capsys, *paths)
+    assert code == 0
+    assert [r["path"] for r in records] == paths
+    for record in records:
+        assert set(CONTRACT_FIELDS) <= set(record)
+        # without --url the page's canonical link / og:url is its URL
+        assert record["url"].startswith("https://www.inkl.com/news/russia-admits")
+        assert record["publisher"] == "The Independent UK"
+
+
+def test_url_option_sets_the_url_of_a_single_page(capsys):
+    code, (record,) = run(capsys, str(INKL / "article_lazy.html"), "--url", "https://x.test/a")
+    assert code == 0
+    assert record["url"] == "https://x.test/a"
+
+
+def test_gzip_pages_are_read_transparently(capsys, tmp_path):
+    path = tmp_path / "page.html.gz"
+    path.write_bytes(gzip.compress((INKL / "article_jsonld.html").read_bytes()))
+    _, (record,) = run(capsys, str(path))
+    assert record["headline"].startswith("Russia admits")
+
+
+def test_unreadable_pages_give_an_error_line_and_the_run_goes_on(capsys, tmp_path):
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"")
+    code, records = run(
+        capsys, str(tmp_path / "missing.html"), str(empty), str(INKL / "article_lazy.html")
+    )
+    assert code == 0
+    assert set(records[0]) == {"path", "error"}
+    assert set(records[1]) == {"path", "error"}
+    assert records[2]["headline"].startswith("Russia admits")
+
+
+def test_wrong_arguments_exit_with_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["extract", "a.html", "b.html", "--url", "https://x.test/"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["extract"])
+    assert exc.value.code == 2
+
+
+def test_many_pages_in_one_process(capsys):
+    pages = sorted(str(p) for p in FUNDUS.glob("*/*.html.gz"))[:40]
+    code, records = run(capsys, *pages)
+    assert code == 0
+    assert len(records) == len(pages)
+    assert sum(1 for r in records if r.get("body")) >= 38
+
+
+def test_command_as_a_subprocess_reads_stdin_and_writes_utf8_json_lines():
+    html = (INKL / "article_jsonld.html").read_bytes()
+    done = subprocess.run(
+        [sys.executable, "-m", "newscrawl", "extract", "-", str(INKL / "nope.html")],
+        input=html,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.decode("utf-8").splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(line) for line in lines)
+    assert first["path"] == "-"
+    assert first["source"] == "inkl"
+    assert "“rout”" in lines[0]  # ensure_ascii=False
+    assert "error" in second

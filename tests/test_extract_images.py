@@ -1,0 +1,82 @@
+"""Images: largest srcset rendition, lazy attributes, relative URLs, captions and credits."""
+
+from __future__ import annotations
+
+from newscrawl.extract import extract_article
+
+URL = "https://news.example.com/world/story.html"
+
+
+def images_of(body: str, head: str = ""):
+    html = f"<html><head>{head}</head><body><article><p>Text.</p>{body}</article></body></html>"
+    return extract_article(html, URL).images
+
+
+def test_srcset_largest_rendition_wins():
+    (image,) = images_of(
+        '<figure><img src="/i/s.jpg" srcset="/i/m.jpg 640w, /i/l.jpg 1600w, /i/s.jpg 320w">'
+        "<figcaption>A caption</figcaption></figure>"
+    )
+    assert image.url == "https://news.example.com/i/l.jpg"
+    assert image.width == 1600
+    assert image.caption == "A caption"
+
+
+def test_lazy_attributes_beat_a_placeholder_src():
+    (image,) = images_of(
+        '<figure><img src="data:image/gif;base64,R0lGOD" data-src="pic.jpg"></figure>'
+    )
+    assert image.url == "https://news.example.com/world/pic.jpg"
+
+
+def test_picture_sources_and_data_srcset():
+    (image,) = images_of(
+        '<figure><picture><source data-srcset="//cdn.example.com/a-400.webp 400w, '
+        '//cdn.example.com/a-1200.webp 1200w"><img src="/placeholder.png"></picture></figure>'
+    )
+    assert image.url == "https://cdn.example.com/a-1200.webp"
+
+
+def test_credit_element_is_split_from_the_caption():
+    (image,) = images_of(
+        '<figure><img src="/x.jpg"><figcaption>Troops near Bakhmut '
+        '<span class="credit">Photo: Reuters</span></figcaption></figure>'
+    )
+    assert image.caption == "Troops near Bakhmut"
+    assert image.credit == "Photo: Reuters"
+
+
+def test_lead_image_from_metadata_comes_first_and_merges_its_figure():
+    images = images_of(
+        '<figure><img src="/other.jpg"><figcaption>Second</figcaption></figure>'
+        '<figure><img src="/lead-1024x768.jpg"><figcaption>Lead caption</figcaption></figure>',
+        head='<meta property="og:image" content="https://news.example.com/lead.jpg">',
+    )
+    assert [i.url for i in images] == [
+        "https://news.example.com/lead.jpg",
+        "https://news.example.com/other.jpg",
+    ]
+    assert images[0].caption == "Lead caption"
+
+
+def test_teasers_and_asides_are_not_article_images():
+    images = images_of(
+        '<figure><img src="/a.jpg"></figure>'
+        '<aside><figure><img src="/b.jpg"></figure></aside>'
+        '<div class="related-stories"><figure><img src="/c.jpg"></figure></div>'
+    )
+    assert [i.url for i in images] == ["https://news.example.com/a.jpg"]
+
+
+def test_captions_never_reach_the_body():
+    html = (
+        "<html><body><article><h1>Title</h1><p>First paragraph of the story is long enough to "
+        "count as text for the extractor, with several words in it.</p><figure><img src='/a.jpg'>"
+        "<figcaption>A tank on the road (Reuters)</figcaption></figure><p>Second paragraph of "
+        "the story, again long enough to be kept as body text by the extractor.</p>"
+        "<p>Sign up to our daily newsletter</p></article></body></html>"
+    )
+    article = extract_article(html, URL)
+    assert "(Reuters)" not in article.body
+    assert "newsletter" not in article.body
+    assert article.body.count("\n\n") == 1
