@@ -1,0 +1,223 @@
+"""Run a small test spider in a real Scrapy crawl, in a subprocess, and collect figures.
+
+``run_crawl(start_urls, settings=..., follow=..., playwright=...)`` starts
+``python tests/crawlkit.py`` with the project settings (so the project's middlewares
+are what is tested), waits, and returns the crawl's stats, scraped items, download
+failures, peak RSS and log. Item pipelines are switched off: these tests are about
+what gets downloaded, not stored.
+
+A *tripwire* downloader middleware runs last, just before the download handler: it
+refuses (and records) any request whose host is not a loopback address, using only
+the standard library. If the SSRF guard ever failed, the tripwire would stop the
+request before a socket is opened and the test would see ``tripwire/leak``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- the child side ---------------------------------------------------------------------
+
+
+class TripwireMiddleware:
+    """Last line of defence in tests: never let a request leave loopback."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> TripwireMiddleware:
+        return cls(crawler)
+
+    @staticmethod
+    def _is_loopback(host: str) -> bool:
+        host = host.strip("[]")
+        try:
+            addresses = [ipaddress.ip_address(socket.inet_ntoa(socket.inet_aton(host)))]
+        except OSError:
+            try:
+                addresses = [ipaddress.ip_address(host.split("%")[0])]
+            except ValueError:
+                try:
+                    infos = socket.getaddrinfo(host, None)
+                except OSError:
+                    return True  # will not connect anywhere
+                addresses = [ipaddress.ip_address(i[4][0].split("%")[0]) for i in infos]
+        for ip in addresses:
+            if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+                ip = ip.ipv4_mapped
+            if not (ip.is_loopback or ip.is_unspecified):
+                return False
+        return True
+
+    def process_request(self, request: Any) -> None:
+        from scrapy.exceptions import IgnoreRequest
+
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https") and not self._is_loopback(parts.hostname or ""):
+            self.stats.inc_value("tripwire/leak")
+            raise IgnoreRequest(f"TRIPWIRE: {request.url} is not loopback")
+
+
+def _spider_class() -> Any:
+    import scrapy
+
+    class ProbeSpider(scrapy.Spider):
+        """Fetch the start URLs; optionally follow every link and feed item (any URL)."""
+
+        name = "probe"
+
+        def __init__(self, config: dict[str, Any], **kw: Any) -> None:
+            super().__init__(**kw)
+            self.config = config
+
+        async def start(self):
+            for url in self.config["start_urls"]:
+                yield self._request(url)
+
+        def _request(self, url: str) -> Any:
+            meta = {"playwright": True} if self.config.get("playwright") else {}
+            return scrapy.Request(url, callback=self.parse, errback=self.failed, meta=meta)
+
+        def parse(self, response: Any) -> Any:
+            item: dict[str, Any] = {"url": response.url, "status": response.status}
+            if hasattr(response, "text"):
+                item["h1"] = response.xpath("string(//h1)").get()
+                item["byline"] = response.xpath("string(//*[@class='byline'])").get()
+                item["has_fffd"] = "\ufffd" in response.text
+                item["encoding"] = response.encoding
+            item["size"] = len(response.body)
+            yield item
+            if not self.config.get("follow") or not hasattr(response, "text"):
+                return
+            links = response.xpath("//a/@href | //item/link/text()").getall()
+            for link in links:
+                yield self._request(response.urljoin(link.strip()))
+
+        def failed(self, failure: Any) -> None:
+            self.crawler.stats.inc_value(f"probe/failure/{failure.type.__name__}")
+            self.failures.append({"url": failure.request.url, "type": failure.type.__name__})
+
+        failures: ClassVar[list[dict[str, str]]] = []
+
+    return ProbeSpider
+
+
+def _child(config_path: str) -> None:
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    config = json.loads(Path(config_path).read_text())
+    settings = get_project_settings()
+    settings.set("ITEM_PIPELINES", {}, priority="cmdline")
+    settings.set("LOG_LEVEL", config.get("log_level", "INFO"), priority="cmdline")
+    overrides = dict(config.get("settings", {}))
+    # DOWNLOADER_MIDDLEWARES given by a test are merged into the project's, plus the tripwire
+    mws = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+    mws.update(overrides.pop("DOWNLOADER_MIDDLEWARES", {}))
+    mws["tests.crawlkit.TripwireMiddleware"] = 999
+    settings.set("DOWNLOADER_MIDDLEWARES", mws, priority="cmdline")
+    for key, value in overrides.items():
+        settings.set(key, value, priority="cmdline")
+    items: list[dict[str, Any]] = []
+    process = CrawlerProcess(settings)
+    spider_cls = _spider_class()
+    crawler = process.create_crawler(spider_cls)
+
+    def collect(item: Any) -> None:
+        items.append(dict(item))
+
+    # connect() keeps a weak reference: ``collect`` stays alive in this frame
+    crawler.signals.connect(collect, signal=signals.item_scraped)
+    started = time.time()
+    process.crawl(crawler, config=config)
+    process.start()
+    result = {
+        "stats": {
+            k: (v if isinstance(v, int | float) else str(v))
+            for k, v in (crawler.stats.get_stats() or {}).items()
+        },
+        "items": items,
+        "failures": spider_cls.failures,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "seconds": time.time() - started,
+    }
+    Path(config["result_path"]).write_text(json.dumps(result))
+
+
+# --- the pytest side --------------------------------------------------------------------
+
+
+@dataclass
+class CrawlResult:
+    stats: dict[str, Any]
+    items: list[dict[str, Any]]
+    failures: list[dict[str, str]]
+    peak_rss_mb: float
+    seconds: float
+    log: str = ""
+    returncode: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def stat(self, key: str) -> int:
+        return int(self.stats.get(key, 0))
+
+    def stats_with_prefix(self, prefix: str) -> dict[str, Any]:
+        return {k: v for k, v in self.stats.items() if k.startswith(prefix)}
+
+
+def run_crawl(
+    start_urls: list[str],
+    *,
+    settings: dict[str, Any] | None = None,
+    follow: bool = False,
+    playwright: bool = False,
+    timeout: float = 240,
+) -> CrawlResult:
+    """Crawl in a fresh Python process with the project settings plus ``settings``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        config = {
+            "start_urls": start_urls,
+            "settings": settings or {},
+            "follow": follow,
+            "playwright": playwright,
+            "result_path": str(Path(tmp) / "result.json"),
+        }
+        config_path = Path(tmp) / "config.json"
+        config_path.write_text(json.dumps(config))
+        env = dict(os.environ, PYTHONPATH=str(ROOT), SCRAPY_SETTINGS_MODULE="newscrawl.settings")
+        env.pop("NEWSCRAWL_ALLOWED_PRIVATE_HOSTS", None)
+        proc = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), str(config_path)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        result_file = Path(config["result_path"])
+        if not result_file.exists():
+            raise AssertionError(f"crawl failed (rc={proc.returncode}):\n{proc.stderr[-5000:]}")
+        data = json.loads(result_file.read_text())
+    return CrawlResult(log=proc.stderr, returncode=proc.returncode, **data)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    _child(sys.argv[1])
