@@ -44,6 +44,13 @@ RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 # Only plain web schemes: no file://, data:, ftp:// or s3:// downloads.
 DOWNLOAD_HANDLERS: dict[str, str | None] = {"file": None, "data": None, "ftp": None, "s3": None}
 
+# --- Hostile input (security helpers; see README "Security") ------------------------
+# The SSRF guard runs first, before robots.txt and redirects are handled, and the
+# connect-time resolver re-checks the address actually used (DNS rebinding).
+DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
+    "middlewares.ssrf.SSRFGuardMiddleware": 40,
+}
+TWISTED_DNS_RESOLVER = "middlewares.ssrf.GuardedResolver"
 # --- Pipeline order: normalize -> dedupe -> store ------------------------------------
 ITEM_PIPELINES: dict[str, int] = {
     "pipelines.normalize.NormalizePipeline": 100,
