@@ -49,8 +49,54 @@ DOWNLOAD_HANDLERS: dict[str, str | None] = {"file": None, "data": None, "ftp": N
 # connect-time resolver re-checks the address actually used (DNS rebinding).
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "middlewares.ssrf.SSRFGuardMiddleware": 40,
+    # binary-as-HTML, empty pages, DOWNLOAD_MAXSIZE for browser responses; after inflating
+    "middlewares.hostile.HostileResponseMiddleware": 585,
+    # Scrapy's own, which caps inflated size at DOWNLOAD_MAXSIZE, plus a stat for bombs
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "middlewares.compression.CountingHttpCompressionMiddleware": 590,
 }
 TWISTED_DNS_RESOLVER = "middlewares.ssrf.GuardedResolver"
+
+# --- Discovery and incremental crawling (spiders/) ---------------------------------------
+# On an aggregator copy, also fetch the publisher's original (article.hints["original_url"]).
+FOLLOW_ORIGINALS = True
+# Article URLs seen (table `sightings`) within this many hours are not fetched again; 0: off.
+NEWSCRAWL_RECRAWL_WINDOW_HOURS = 24.0
+# Home/section pages are followed this many links deep from a start URL.
+NEWSCRAWL_LISTING_DEPTH = 2
+# Where the per-source run locks live (default: the system temp dir).
+NEWSCRAWL_LOCK_DIR = os.environ.get("NEWSCRAWL_LOCK_DIR", "")
+# `scrapy crawl` exits non-zero when errors were logged or more than this share of items
+# was dropped (see newscrawl.outcome); the project's `crawl` command implements it.
+NEWSCRAWL_MAX_DROP_SHARE = 0.5
+COMMANDS_MODULE = "spiders.commands"
+# Conditional GET for feeds, sitemaps and start pages (ETag / Last-Modified): Scrapy's HTTP
+# cache with the RFC 2616 policy; article and listing requests set `dont_cache`.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_DIR = "httpcache"
+
+# --- JavaScript rendering (scrapy-playwright, Debian's chromium) -----------------------------
+# Only requests with meta {"playwright": True} use the browser: pages of `needs_js` sources
+# and pages that arrive as empty app shells. Bounded contexts/pages keep memory flat; pages
+# are closed by scrapy-playwright after each response.
+DOWNLOAD_HANDLERS.update(
+    {
+        "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    }
+)
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": os.environ.get("NEWSCRAWL_CHROMIUM", "/usr/bin/chromium"),
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+}
+PLAYWRIGHT_MAX_CONTEXTS = 2
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+# Images, fonts and media are not loaded; the rest goes through the SSRF policy.
+PLAYWRIGHT_ABORT_REQUEST = "newscrawl.discover.render.abort_request"
+
 # --- Pipeline order: normalize -> dedupe -> store ------------------------------------
 ITEM_PIPELINES: dict[str, int] = {
     "pipelines.normalize.NormalizePipeline": 100,

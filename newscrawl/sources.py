@@ -1,0 +1,156 @@
+"""Declarative source definitions: one ``[[source]]`` table per site in ``sources.toml``.
+
+A source is a site newscrawl crawls on a schedule: its name, whether it is a publisher or an
+aggregator, where a crawl starts (feeds, sitemaps, home and section pages), which domains it
+may follow links in, whether its pages need a browser, and politeness overrides (Scrapy
+settings applied to that source's crawl only). ``scrapy crawl source -a name=NAME`` crawls
+one, ``newscrawl crawl --all`` every enabled one.
+
+The file is ``sources.toml`` at the repository root, or the ``NEWSCRAWL_SOURCES_FILE``
+setting / environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+#: Scrapy settings a source may override.
+POLITENESS_KEYS = frozenset(
+    {
+        "DOWNLOAD_DELAY", "RANDOMIZE_DOWNLOAD_DELAY", "CONCURRENT_REQUESTS_PER_DOMAIN",
+        "AUTOTHROTTLE_ENABLED", "AUTOTHROTTLE_START_DELAY", "AUTOTHROTTLE_MAX_DELAY",
+        "AUTOTHROTTLE_TARGET_CONCURRENCY", "DOWNLOAD_TIMEOUT", "RETRY_TIMES", "USER_AGENT",
+        "ROBOTSTXT_OBEY", "DOWNLOAD_MAXSIZE", "DEPTH_LIMIT",
+    }
+)  # fmt: skip
+
+Kind = Literal["publisher", "aggregator"]
+
+
+class SourceError(ValueError):
+    """A sources file that cannot be used, with the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str
+    kind: Kind
+    start_urls: tuple[str, ...]
+    allowed_domains: tuple[str, ...] = ()
+    needs_js: bool = False
+    enabled: bool = True
+    politeness: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Source:
+        """Validate one ``[[source]]`` table.
+
+        >>> Source.from_dict({"name": "ap", "kind": "publisher",
+        ...     "start_urls": ["https://apnews.com/news-sitemap.xml"]}).allowed_domains
+        ('apnews.com',)
+        >>> Source.from_dict({"name": "x", "kind": "blog", "start_urls": ["https://x.example"]})
+        Traceback (most recent call last):
+        ...
+        newscrawl.sources.SourceError: source 'x': kind must be 'publisher' or 'aggregator'
+        """
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise SourceError("every source needs a non-empty name")
+        unknown = set(data) - {
+            "name", "kind", "start_urls", "allowed_domains", "needs_js", "enabled", "politeness"
+        }  # fmt: skip
+        if unknown:
+            raise SourceError(f"source {name!r}: unknown keys {sorted(unknown)}")
+        kind = data.get("kind", "publisher")
+        if kind not in ("publisher", "aggregator"):
+            raise SourceError(f"source {name!r}: kind must be 'publisher' or 'aggregator'")
+        start = data.get("start_urls")
+        if not isinstance(start, list) or not start or not all(isinstance(u, str) for u in start):
+            raise SourceError(f"source {name!r}: start_urls must be a non-empty list of URLs")
+        for url in start:
+            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+                raise SourceError(f"source {name!r}: not an http(s) URL: {url!r}")
+        domains = data.get("allowed_domains") or sorted(
+            {(urlsplit(u).hostname or "").removeprefix("www.") for u in start}
+        )
+        politeness = dict(data.get("politeness") or {})
+        bad = set(politeness) - POLITENESS_KEYS
+        if bad:
+            raise SourceError(f"source {name!r}: politeness cannot set {sorted(bad)}")
+        return cls(
+            name=name.strip(),
+            kind=kind,
+            start_urls=tuple(start),
+            allowed_domains=tuple(d.lower() for d in domains),
+            needs_js=bool(data.get("needs_js", False)),
+            enabled=bool(data.get("enabled", True)),
+            politeness=politeness,
+        )
+
+    def covers(self, url: str) -> bool:
+        """True when ``url`` is on one of the source's domains (or a sub-domain)."""
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+
+def default_sources_file() -> Path:
+    """``$NEWSCRAWL_SOURCES_FILE``, else ``sources.toml`` at the repository root."""
+    env = os.environ.get("NEWSCRAWL_SOURCES_FILE")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "sources.toml"
+
+
+def parse_sources(text: str) -> dict[str, Source]:
+    """Sources by name from the text of a sources file.
+
+    >>> s = parse_sources('''
+    ... [[source]]
+    ... name = "inkl"
+    ... kind = "aggregator"
+    ... start_urls = ["https://www.inkl.com/"]
+    ... needs_js = true
+    ... ''')
+    >>> s["inkl"].kind, s["inkl"].allowed_domains, s["inkl"].needs_js
+    ('aggregator', ('inkl.com',), True)
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SourceError(f"sources file is not valid TOML: {err}") from err
+    found: dict[str, Source] = {}
+    for table in data.get("source", []):
+        source = Source.from_dict(table)
+        if source.name in found:
+            raise SourceError(f"source {source.name!r} is defined twice")
+        found[source.name] = source
+    return found
+
+
+def load_sources(path: str | Path | None = None) -> dict[str, Source]:
+    """Sources by name from ``path`` (default: :func:`default_sources_file`)."""
+    file = Path(path) if path else default_sources_file()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as err:
+        raise SourceError(f"cannot read sources file {file}: {err}") from err
+    return parse_sources(text)
+
+
+def source_for_url(sources: Iterable[Source], url: str) -> Source | None:
+    """The source whose domains cover ``url`` (the most specific domain wins)."""
+    best: tuple[int, Source] | None = None
+    host = (urlsplit(url).hostname or "").lower()
+    for source in sources:
+        for domain in source.allowed_domains:
+            if (host == domain or host.endswith("." + domain)) and (
+                best is None or len(domain) > best[0]
+            ):
+                best = (len(domain), source)
+    return best[1] if best else None

@@ -1,0 +1,352 @@
+"""The crawl loop shared by the ``news`` and ``source`` spiders (Scrapy glue only).
+
+A start URL is fetched and sniffed: a feed or a sitemap yields article requests, an HTML
+page is an article (extracted) or a listing (its links followed, depth-limited, within the
+allowed domains). What a page *is* is decided by :mod:`newscrawl.discover`; this module
+only turns those decisions into requests and items.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from filelock import FileLock, Timeout
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from newscrawl.article import Article
+from newscrawl.discover.feeds import parse_feed
+from newscrawl.discover.kinds import PageKind, sniff_kind
+from newscrawl.discover.links import select_links
+from newscrawl.discover.pages import article_verdict, is_app_shell, parse_html
+from newscrawl.discover.sitemaps import decompress, parse_sitemap, robots_sitemaps
+from newscrawl.extract import extract_article
+from newscrawl.incremental import recently_seen_urls, window_start
+from newscrawl.outcome import FAILED_KEY
+from newscrawl.sources import Source, load_sources, source_for_url
+
+logger = logging.getLogger(__name__)
+
+PRIORITY_ARTICLE = 20
+PRIORITY_DISCOVERY = 10
+PRIORITY_LISTING = 0
+
+
+class CrawlLocked(RuntimeError):
+    """Another run of the same source into the same database holds the lock."""
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlSettings:
+    """The settings the spiders read, once."""
+
+    database_url: str
+    follow_originals: bool
+    recrawl_hours: float
+    listing_depth: int
+    lock_dir: Path
+    browser: bool
+    sources_file: str | None
+    maxsize: int
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlSettings:
+        s = crawler.settings
+        chromium = (s.getdict("PLAYWRIGHT_LAUNCH_OPTIONS") or {}).get("executable_path")
+        return cls(
+            database_url=s.get("DATABASE_URL", "sqlite:///news.db"),
+            follow_originals=s.getbool("FOLLOW_ORIGINALS", True),
+            recrawl_hours=s.getfloat("NEWSCRAWL_RECRAWL_WINDOW_HOURS", 24.0),
+            listing_depth=s.getint("NEWSCRAWL_LISTING_DEPTH", 2),
+            lock_dir=Path(s.get("NEWSCRAWL_LOCK_DIR") or tempfile.gettempdir()),
+            browser=s.getbool("NEWSCRAWL_RENDER_JS", True)
+            and bool(chromium and (Path(chromium).exists() or shutil.which(chromium))),
+            sources_file=s.get("NEWSCRAWL_SOURCES_FILE") or None,
+            maxsize=s.getint("DOWNLOAD_MAXSIZE", 0),
+        )
+
+
+def lock_path(lock_dir: Path, key: str, database_url: str) -> Path:
+    """One lock file per (source or start URLs, database)."""
+    digest = hashlib.sha1(f"{key}\n{database_url}".encode()).hexdigest()[:16]
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in key)[:40]
+    return lock_dir / f"newscrawl-{safe}-{digest}.lock"
+
+
+class DiscoverySpider(scrapy.Spider):
+    """Base of the project's spiders: subclasses set ``start_urls``, ``allowed_domains``,
+    ``source`` (a :class:`Source` or None) and ``lock_key``."""
+
+    start_urls: list[str]
+    source: Source | None = None
+    max_articles: int | None = None
+    lock_key: str = ""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DiscoverySpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.conf = CrawlSettings.from_crawler(crawler)
+        spider.setup_sources()
+        if spider.source is not None and spider.source.politeness:
+            crawler.settings.setdict(dict(spider.source.politeness), priority="spider")
+        spider._lock = spider._acquire_lock()
+        crawler.signals.connect(spider._release_lock, signal=signals.spider_closed)
+        return spider
+
+    # --- set-up -------------------------------------------------------------------------
+    def setup_sources(self) -> None:
+        try:
+            self.sources = list(load_sources(self.conf.sources_file).values())
+        except ValueError as err:
+            if self.conf.sources_file:
+                raise
+            logger.debug("no sources file: %s", err)
+            self.sources = []
+
+    def _acquire_lock(self) -> FileLock:
+        self.conf.lock_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(lock_path(self.conf.lock_dir, self.lock_key, self.conf.database_url))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            logger.error(
+                "another crawl of %r into this database is running (lock %s); not starting",
+                self.lock_key,
+                lock.lock_file,
+            )
+            raise CrawlLocked(self.lock_key) from None
+        return lock
+
+    def _release_lock(self) -> None:
+        self._lock.release()
+
+    def _load_seen(self) -> None:
+        since = window_start(self.conf.recrawl_hours)
+        self.seen: set[str] = (
+            recently_seen_urls(self.conf.database_url, since) if since is not None else set()
+        )
+        self.crawler.stats.set_value("newscrawl/discover/seen_in_window", len(self.seen))
+
+    # --- helpers --------------------------------------------------------------------------
+    def _inc(self, key: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"newscrawl/discover/{key}", n)
+
+    @property
+    def needs_js(self) -> bool:
+        return bool(self.source and self.source.needs_js)
+
+    def source_name(self, url: str) -> str | None:
+        """The source an article URL belongs to: the defined source covering it, else ours."""
+        if self.source is not None and self.source.covers(url):
+            return self.source.name
+        found = source_for_url(self.sources, url)
+        return found.name if found else None
+
+    def article_request(self, url: str, *, depth: int = 0, offsite: bool = False) -> Request | None:
+        """A request for a page that probably is an article, unless it was seen recently."""
+        if url in self.seen:
+            self._inc("article/skipped_seen")
+            return None
+        if self.max_articles is not None and self.articles_emitted >= self.max_articles:
+            return None
+        meta: dict[str, Any] = {"nc_role": "page", "nc_depth": depth, "dont_cache": True}
+        if offsite:
+            meta["allow_offsite"] = True
+        if self.needs_js and self.conf.browser:
+            meta.update(self.render_meta())
+        return Request(
+            url,
+            callback=self.parse_page,
+            errback=self.page_failed,
+            priority=PRIORITY_ARTICLE,
+            meta=meta,
+        )
+
+    def render_meta(self) -> dict[str, Any]:
+        self._inc("render/requests")
+        return {
+            "playwright": True,
+            "nc_rendered": True,
+            "playwright_page_goto_kwargs": {"wait_until": "networkidle"},
+        }
+
+    # --- the crawl ------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Request]:
+        self.articles_emitted = 0
+        self.start_failures = 0
+        self._load_seen()
+        for url in self.start_urls:
+            yield Request(
+                url,
+                callback=self.parse_start,
+                errback=self.start_failed,
+                priority=PRIORITY_DISCOVERY,
+                meta={"nc_role": "start", "nc_depth": 0},
+                dont_filter=True,
+            )
+
+    def parse_start(self, response: Response) -> Iterator[Request | Article]:
+        """A start URL, a feed or a sitemap: sniff what it is and dispatch."""
+        if urlsplit(response.url).path.endswith("/robots.txt"):
+            yield from self._follow_discovery(robots_sitemaps(response.body, response.url))
+            return
+        try:
+            body = decompress(response.body, self.conf.maxsize)
+        except Exception as err:  # a gzip bomb or a broken archive
+            logger.warning("cannot decompress %s: %s", response.url, err)
+            self._inc("start/undecodable")
+            return
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        kind = sniff_kind(body, ctype)
+        self._inc(f"kind/{kind}")
+        if kind is PageKind.FEED:
+            entries = parse_feed(body, response.url)
+            self._inc("feed/entries", len(entries))
+            for entry in entries:
+                if request := self.article_request(entry.url):
+                    yield request
+        elif kind is PageKind.SITEMAP:
+            sitemap = parse_sitemap(body)
+            if sitemap.is_index:
+                yield from self._follow_discovery(e.loc for e in sitemap.entries)
+            else:
+                self._inc("sitemap/entries", len(sitemap.entries))
+                for entry in sitemap.entries:
+                    if request := self.article_request(entry.loc):
+                        yield request
+        elif kind is PageKind.HTML and isinstance(response, TextResponse):
+            yield from self.parse_page(response)
+        else:
+            logger.info("not a feed, sitemap or HTML page: %s (%s)", response.url, ctype)
+
+    def _follow_discovery(self, urls: Iterable[str]) -> Iterator[Request]:
+        for url in urls:
+            yield Request(
+                url,
+                callback=self.parse_start,
+                errback=self.page_failed,
+                priority=PRIORITY_DISCOVERY,
+                meta={"nc_role": "discovery", "nc_depth": 0},
+            )
+
+    def parse_page(self, response: Response) -> Iterator[Request | Article]:
+        """An HTML page: an article to extract, an app shell to render, or a listing."""
+        if not isinstance(response, TextResponse):
+            self._inc("page/not_text")
+            return
+        tree = parse_html(response.body) if not response.body else response.selector.root
+        rendered = response.meta.get("nc_rendered", False)
+        if not rendered and is_app_shell(tree):
+            self._inc("page/app_shell")
+            if self.conf.browser:
+                meta = {**response.meta, **self.render_meta(), "dont_cache": True}
+                yield response.request.replace(meta=meta, dont_filter=True)
+            else:
+                logger.warning("app shell but JavaScript rendering is off: %s", response.url)
+                self._inc("render/unavailable")
+            return
+        verdict = article_verdict(tree)
+        if verdict.is_article:
+            yield from self.parse_article(response)
+        else:
+            self._inc("page/listing")
+            yield from self.parse_listing(response)
+
+    def parse_article(self, response: TextResponse) -> Iterator[Request | Article]:
+        if self.max_articles is not None and self.articles_emitted >= self.max_articles:
+            raise CloseSpider("max_articles")
+        source = self.source_name(response.url)
+        try:
+            article = extract_article(response.text, response.url, source=source)
+        except Exception as err:
+            logger.warning("extraction failed for %s: %r", response.url, err)
+            self.crawler.stats.inc_value("newscrawl/extract/failed")
+            return
+        if article.source is None:
+            article.source = source or (urlsplit(response.url).hostname or "").removeprefix("www.")
+        if article.fetched_at is None:
+            article.fetched_at = datetime.now(UTC)
+        self.articles_emitted += 1
+        self._inc("article/extracted")
+        yield article
+        original = article.hints.get("original_url")
+        if original and self.conf.follow_originals and original != response.url:
+            self._inc("originals/followed")
+            if request := self.article_request(original, offsite=True):
+                yield request
+
+    def parse_listing(self, response: TextResponse) -> Iterator[Request]:
+        depth = response.meta.get("nc_depth", 0)
+        if depth >= self.conf.listing_depth:
+            return
+        domains = list(self.allowed_domains or []) or [urlsplit(response.url).hostname or ""]
+        hrefs = response.xpath("//a/@href").getall()
+        selection = select_links(response.url, hrefs, domains)
+        for url in selection.articles:
+            if request := self.article_request(url, depth=depth + 1):
+                yield request
+        for url in selection.listings:
+            if url in self.seen:
+                continue
+            meta: dict[str, Any] = {"nc_role": "page", "nc_depth": depth + 1, "dont_cache": True}
+            if self.needs_js and self.conf.browser:
+                meta.update(self.render_meta())
+            yield Request(
+                url,
+                callback=self.parse_page,
+                errback=self.page_failed,
+                priority=PRIORITY_LISTING,
+                meta=meta,
+            )
+
+    # --- failures -------------------------------------------------------------------------
+    def start_failed(self, failure: Failure) -> None:
+        self.start_failures += 1
+        self._inc("start/failed")
+        logger.error("start URL failed: %s: %s", failure.request.url, failure.getErrorMessage())
+        if self.start_failures == len(self.start_urls):
+            self.crawler.stats.set_value(FAILED_KEY, "every start URL failed")
+
+    def page_failed(self, failure: Failure) -> None:
+        self._inc("page/failed")
+        logger.warning("page failed: %s: %s", failure.request.url, failure.getErrorMessage())
+
+
+def split_urls(value: str | Iterable[str] | None) -> list[str]:
+    """``-a start_urls=A,B`` (or a list) as a list of URLs.
+
+    >>> split_urls("https://a.example/rss, https://b.example/sitemap.xml")
+    ['https://a.example/rss', 'https://b.example/sitemap.xml']
+    """
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [u.strip() for u in items if u and u.strip()]
+
+
+def optional_int(value: Any, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise NotConfigured(f"{name} must be an integer, not {value!r}") from None
+    if number < 1:
+        raise NotConfigured(f"{name} must be at least 1")
+    return number
+
+
+__all__ = ["CrawlLocked", "DiscoverySpider", "optional_int", "split_urls"]

@@ -1,0 +1,47 @@
+"""``scrapy crawl news -a start_urls=URL[,URL…] [-a max_articles=N] [-a allowed_domains=D,…]``
+
+One generic spider for any start URL: a feed (RSS, Atom, JSON Feed), a sitemap, sitemap
+index or Google News sitemap (gzip too), a robots.txt (its sitemaps), a home or section page,
+an aggregator listing or an article page. Links are followed within ``allowed_domains``
+(default: the start URLs' hosts); an aggregator copy's original is followed too
+(``FOLLOW_ORIGINALS``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import NotConfigured
+
+from spiders.base import DiscoverySpider, optional_int, split_urls
+
+
+class NewsSpider(DiscoverySpider):
+    name = "news"
+
+    def __init__(
+        self,
+        start_urls: str | None = None,
+        max_articles: str | int | None = None,
+        allowed_domains: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.start_urls = split_urls(start_urls)
+        if not self.start_urls:
+            raise NotConfigured("give -a start_urls=URL[,URL...]")
+        for url in self.start_urls:
+            if urlsplit(url).scheme not in ("http", "https"):
+                raise NotConfigured(f"not an http(s) URL: {url!r}")
+        self.max_articles = optional_int(max_articles, "max_articles")
+        self.allowed_domains = split_urls(allowed_domains) or sorted(
+            {(urlsplit(u).hostname or "").removeprefix("www.") for u in self.start_urls}
+        )
+        self.lock_key = "news:" + ",".join(sorted(self.start_urls))
+
+    def setup_sources(self) -> None:
+        super().setup_sources()
+        # A start URL on a defined source's domain crawls as that source (JS, name).
+        hosts = [s for s in self.sources if all(s.covers(u) for u in self.start_urls)]
+        self.source = hosts[0] if len(hosts) == 1 else None
