@@ -1,10 +1,138 @@
-"""Pure functions that clean an extracted Article's fields (headline, authors, credits, images)."""
+"""Pure functions that clean an extracted Article's fields (headline, authors, credits, images).
+
+:func:`normalize_article` runs them all, in the crawl (``pipelines/normalize.py``) and in the
+``extract`` command alike. Every decision is reported through ``on_outcome`` as a stats key
+``newscrawl/normalize/<field>/<outcome>`` so a crawl's stats show what was cleaned and why.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from urllib.parse import urlsplit
+
 from newscrawl.article import Article
+from newscrawl.normalize.agencies import agency_for_host, lookup
+from newscrawl.normalize.byline import parse_bylines
+from newscrawl.normalize.credits import (
+    credits_from_copyright,
+    credits_from_organisations,
+    find_body_credits,
+)
+from newscrawl.normalize.headline import normalize_headline
+from newscrawl.normalize.images import normalize_images
+from newscrawl.normalize.text import clean_text, fold_key
+
+__all__ = ["STAT_PREFIX", "normalize_article"]
+
+STAT_PREFIX = "newscrawl/normalize"
+
+OnOutcome = Callable[[str], None]
 
 
-def normalize_article(article: Article) -> Article:
-    """Return the article with every field normalized. Placeholder: identity for now."""
-    return article
+def _strings(value: object) -> list[str]:
+    """Hints may hold a string, a list of strings, or nothing."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _self_agencies(article: Article, site_names: list[str]) -> set[str]:
+    """Agencies that published this page themselves (their own credits are not credits)."""
+    found = {a.name for a in map(lookup, site_names) if a is not None}
+    for url in (article.canonical_url, article.url):
+        agency = agency_for_host(urlsplit(url or "").hostname)
+        if agency is not None:
+            found.add(agency.name)
+    return found
+
+
+def _without_captions(body: str | None, captions: set[str]) -> tuple[str | None, int]:
+    """Drop body paragraphs that are an image caption; captions never belong in the body."""
+    if not body or not captions:
+        return body, 0
+    paragraphs = body.split("\n\n")
+    kept = [p for p in paragraphs if fold_key(p) not in captions]
+    return "\n\n".join(kept) or None, len(paragraphs) - len(kept)
+
+
+def normalize_article(article: Article, *, on_outcome: OnOutcome | None = None) -> Article:
+    """Return a normalized copy of ``article`` (the input is left as it was).
+
+    ``on_outcome`` receives one stats key per decision, e.g.
+    ``newscrawl/normalize/wire_credits/trailer``.
+    """
+
+    def count(field: str, outcome: str, times: int = 1) -> None:
+        if on_outcome is not None:
+            for _ in range(times):
+                on_outcome(f"{STAT_PREFIX}/{field}/{outcome}")
+
+    hints = article.hints
+    site_names = [clean_text(n) for n in (*_strings(hints.get("site_names")), article.publisher)]
+    site_names = [n for n in site_names if n]
+    self_agencies = _self_agencies(article, site_names)
+
+    # Headline
+    headline = normalize_headline(article.headline, site_names)
+    if headline is None:
+        count("headline", "missing")
+    elif headline != clean_text(article.headline):
+        count("headline", "site_name_stripped")
+    else:
+        count("headline", "ok")
+
+    # Authors, and agencies found in bylines
+    raw_bylines = _strings(article.authors) or _strings(hints.get("bylines"))
+    byline = parse_bylines(raw_bylines, site_names)
+    extra = parse_bylines(_strings(hints.get("bylines")), site_names)
+    count("authors", "found" if byline.authors else "none")
+    count("authors", "rejected", len(byline.rejected))
+    credits: list[tuple[str, str]] = [
+        ("extracted", a.name) for a in map(lookup, _strings(article.wire_credits)) if a is not None
+    ]
+    credits.extend(("byline", name) for name in (*byline.agencies, *extra.agencies))
+
+    # Images first: their captions are removed from the body.
+    base = article.canonical_url or article.url
+    images = normalize_images(article.images, base)
+    for outcome, times in sorted(images.outcomes.items()):
+        count("images", outcome, times)
+    captions = {fold_key(c) for i in article.images for c in (i.caption,) if c and fold_key(c)}
+    captions |= {fold_key(i.caption) for i in images.images if i.caption and fold_key(i.caption)}
+
+    # Body: captions and pure credit lines out; dateline and trailer credits recorded.
+    body, dropped = _without_captions(article.body, captions)
+    count("body", "caption_removed", dropped)
+    found = find_body_credits(body, self_agencies)
+    count("body", "credit_line_removed", len(found.removed))
+    credits.extend(found.credits)
+    credits.extend(
+        ("organisation", n)
+        for n in credits_from_organisations(_strings(hints.get("credit_organisations")))
+    )
+    credits.extend(
+        ("copyright", n) for n in credits_from_copyright(_strings(hints.get("copyright")))
+    )
+
+    wire_credits: list[str] = []
+    for where, name in credits:
+        if name in self_agencies:
+            count("wire_credits", "self_credit_ignored")
+        elif name not in wire_credits:
+            wire_credits.append(name)
+            count("wire_credits", where)
+    if not wire_credits:
+        count("wire_credits", "none")
+
+    return replace(
+        article,
+        headline=headline,
+        authors=byline.authors,
+        wire_credits=wire_credits,
+        body=found.body,
+        images=images.images,
+        hints=dict(hints),
+    )

@@ -1,0 +1,297 @@
+"""Images: absolute URLs, no pixels/icons/logos/avatars, one entry per picture, credits split.
+
+Captions arrive as printed: "A Ukrainian tank on its way to Bakhmut (Reuters)", "... Photo: Jane
+Doe/AP", "... © BELGA", "... (Picture: PA)". The credit goes to ``credit`` as printed (without
+the parentheses or the "Photo:" label) and the caption keeps only the description.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit
+
+from w3lib.url import safe_url_string
+
+from newscrawl.article import Image
+from newscrawl.normalize.agencies import agencies_only, lookup
+from newscrawl.normalize.text import clean_text, fold_key
+
+_LABEL = (
+    r"(?:Photo(?:graph)?s?|Pictures?|Pics?|Images?|Fotos?|Bild(?:er)?|Photo credits?|"
+    r"Image credits?|Credits?|Crédits?(?: photo)?|Source|Quelle|Fuente|Fonte|Kuva|Ảnh|Symbolfoto|"
+    r"Archivfoto|Archivbild|Fotografía|Foto di)"
+)
+# "(Picture: PA)", "( Image: Getty Images)", "(Foto: John MacDougall/AFP)" at the end.
+_PAREN_LABEL = re.compile(rf"\s*\(\s*{_LABEL}\s*(?::|\bby\b)\s*(?P<credit>[^()]+?)\s*\)\s*$", re.I)
+# "... Photo: Jane Doe/AP", "...VALENTINOFoto: ...", "Photo by David Kawai/Bloomberg".
+_LABEL_COLON = re.compile(
+    rf"(?:(?<=[\s.,;!?)\]\"”’»|–—-])|^|(?<=[^\W\d_])){_LABEL}\s*:\s*(?P<credit>[^()]+?)\s*$"
+)
+_LABEL_BY = re.compile(
+    rf"(?:(?<=[\s.,;!?)\]\"”’»|–—-])|^){_LABEL}\s+by\s+(?P<credit>[^()]+?)\s*$", re.I
+)
+# "... — © BELGA", "Bild © Roman Warschauer (hr)", "- Copyright Shakh Aivazov/Copyright The AP".
+_COPYRIGHT = re.compile(
+    r"\s*(?:[-—–|]\s*)?(?:(?:Bild|Foto|Photo|Image)\s*)?(?:©|(?:^|(?<=\s))Copyright\b)"
+    r"\s*(?P<credit>.+?)\s*$"
+)
+# "... country AP Photo/Edgar H. Clemente", "(AP Photo/Marco Ugarte)".
+_AP_PHOTO = re.compile(r"\s*\(?(?P<credit>\bAP Photo/[^()]+?)\)?\s*$")
+_TRAILING_PAREN = re.compile(r"\s*\((?P<credit>[^()]{1,100})\)\s*$")
+# Candidate starts of a trailing credit: after a sentence end, with or without a space.
+_SENTENCE_END = re.compile(r"(?<=[.!?…\"”’»)])\s*")
+_CAPTION_EDGE = re.compile(r"[\s\-—–|,;:]+$")
+_CREDIT_EDGE = re.compile(r"^[\s\-—–|:]+|[\s|.,;:]+$")
+_INITIAL = re.compile(r"^[^\W\d_]\.$")
+_MAX_CREDIT = 120
+
+
+def _name_like(part: str) -> bool:
+    """A photographer's or source's name: short, no sentence inside."""
+    tokens = part.split()
+    if not tokens or len(tokens) > 6 or len(part) > 60:
+        return False
+    return not any(t.endswith(".") and not _INITIAL.match(t) for t in tokens[:-1])
+
+
+def looks_like_credit(text: str) -> bool:
+    """Whether a caption tail is a photo credit: agencies, or names with an agency.
+
+    >>> looks_like_credit("Noel Celis/AFP via Getty Images")
+    True
+    >>> looks_like_credit("Alketa Misja (dpa/picture alliance via Getty)")
+    True
+    >>> looks_like_credit("Symbolfoto")
+    False
+    """
+    if not text or len(text) > _MAX_CREDIT:
+        return False
+    if text.startswith("AP Photo") or agencies_only(text):
+        return True
+    parts = [p.strip() for p in re.split(r"[/|()]|\bvia\b|,|;", text) if p.strip()]
+    if len(parts) < 2 or not any(lookup(p) for p in parts):
+        return False
+    return all(lookup(p) or _name_like(p) for p in parts)
+
+
+def _split_once(text: str) -> tuple[str, str] | None:
+    """One (caption, credit) split at the end of ``text``, or None."""
+    for pattern in (_COPYRIGHT, _PAREN_LABEL, _LABEL_COLON, _LABEL_BY, _AP_PHOTO):
+        match = pattern.search(text)
+        if match:
+            return text[: match.start()], match["credit"]
+    if looks_like_credit(text):  # the whole caption is a credit line
+        return "", text
+    for match in _SENTENCE_END.finditer(text):
+        tail = text[match.end() :]
+        if match.end() and tail and looks_like_credit(tail):
+            return text[: match.start()], tail
+    match = _TRAILING_PAREN.search(text)
+    if match and looks_like_credit(match["credit"]):
+        return text[: match.start()], match["credit"]
+    return None
+
+
+def _strip_outer_parens(text: str) -> str:
+    """Drop an unbalanced or enclosing parenthesis: "(Reuters)" -> "Reuters", keep "Goga (AP)"."""
+    if text.startswith("(") and text.endswith(")") and text.count("(") == 1:
+        return text[1:-1].strip()
+    if text.startswith("(") and text.count("(") > text.count(")"):
+        return text[1:].strip()
+    if text.endswith(")") and text.count(")") > text.count("("):
+        return text[:-1].strip()
+    return text
+
+
+def clean_credit(credit: str | None) -> str | None:
+    """A credit as printed, without label or parentheses ("(Picture: PA)" -> "PA").
+
+    >>> clean_credit("(Picture: PA)")
+    'PA'
+    >>> clean_credit("© dpa | Jens Kalaene")
+    'dpa | Jens Kalaene'
+    """
+    text = clean_text(credit)
+    for _ in range(4):
+        previous = text
+        text = _strip_outer_parens(_CREDIT_EDGE.sub("", text))
+        match = re.match(rf"^(?:{_LABEL}\s*(?::|\bby\b)|©|Copyright\b)\s*(?P<rest>.+)$", text, re.I)
+        if match:
+            text = match["rest"]
+        if text == previous:
+            break
+    return text or None
+
+
+def split_caption(caption: str | None) -> tuple[str | None, str | None]:
+    """Split the credit printed at the end of a caption from the description.
+
+    >>> split_caption("A Ukrainian tank on its way to Bakhmut (Reuters)")
+    ('A Ukrainian tank on its way to Bakhmut', 'Reuters')
+    >>> split_caption("Erst fiel der linke Kühlturm, dann der rechte. Foto: Peter Kneffel/dpa")
+    ('Erst fiel der linke Kühlturm, dann der rechte.', 'Peter Kneffel/dpa')
+    >>> split_caption("(Picture: PA)")
+    (None, 'PA')
+    >>> split_caption("Here are some houseplants (stock image)")
+    ('Here are some houseplants (stock image)', None)
+    """
+    text = clean_text(caption)
+    credit: str | None = None
+    while text:
+        split = _split_once(text)
+        if split is None:
+            break
+        text = _CAPTION_EDGE.sub("", split[0]).strip()
+        credit = credit or clean_credit(split[1])
+    return text or None, credit
+
+
+@dataclass(slots=True)
+class ImageResult:
+    images: list[Image]
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+
+_JUNK_WORDS = re.compile(
+    r"(?:^|[/_.\-])(?:pixel|spacer|blank|transparent|1x1|clear|tracking|tracker|beacon|logo|logos|"
+    r"icon|icons|favicon|sprite|sprites|avatar|avatars|gravatar|placeholder|badge|emoji|byline|"
+    r"headshot|headshots|mugshot|author|authors)(?=[/_.\-]|$)",
+    re.I,
+)
+_JUNK_HOSTS = re.compile(r"(?:^|\.)(?:gravatar\.com|doubleclick\.net|scorecardresearch\.com)$")
+_JUNK_EXT = re.compile(r"\.(?:svg|ico)$", re.I)
+_SIZE_PARAMS = frozenset(
+    (
+        *("w", "h", "width", "height", "resize", "fit", "quality", "q", "crop", "fm", "format"),
+        *("auto", "dpr", "im", "ixlib", "s", "rect", "cs", "fl", "impolicy", "imwidth", "size"),
+    )
+)
+_SIZE_IN_PATH = (
+    re.compile(r"[-_.]\d{2,5}x\d{2,5}(?=[-_./]|$)"),  # -300x200
+    re.compile(r"/(?:w|h|c|q|f|t|ar|dpr)_[^/]*"),  # /w_800,h_600/
+    re.compile(r"/\d{2,5}(?:x\d{2,5})?(?=/)"),  # /800/ /800x600/
+    re.compile(r"[-_@](?:\d{2,5}w|\d(?:\.\d)?x|small|medium|large|thumb|thumbnail|original)(?=\.)"),
+    re.compile(r"\.(?:jpe?g|png|webp|avif|gif)$"),
+)
+_SRCSET_ITEM = re.compile(r"^(?P<url>\S+)(?:\s+(?P<n>\d+(?:\.\d+)?)(?P<unit>[wx]))?$")
+_MIN_STEM = 12
+
+
+def _largest_from_srcset(value: str) -> str:
+    """The largest candidate if ``value`` is a srcset, else the value itself."""
+    if "," not in value or " " not in value:
+        return value
+    best, best_size = value, -1.0
+    for item in value.split(","):
+        match = _SRCSET_ITEM.match(item.strip())
+        if match:
+            size = float(match["n"] or 1)
+            if size > best_size:
+                best, best_size = match["url"], size
+    return best
+
+
+def absolute_url(url: str | None, base: str | None) -> str | None:
+    """An absolute http(s) URL, or None for data:, javascript: and empty values.
+
+    >>> absolute_url("//cdn.example.com/a b.jpg", "https://example.com/news/x")
+    'https://cdn.example.com/a%20b.jpg'
+    >>> absolute_url("data:image/gif;base64,R0lG", None) is None
+    True
+    """
+    value = _largest_from_srcset((url or "").strip())
+    if not value:
+        return None
+    if value.startswith("//"):
+        value = "https:" + value
+    if base:
+        value = urljoin(base, value)
+    if urlsplit(value).scheme not in ("http", "https"):
+        return None
+    return safe_url_string(value)
+
+
+def is_junk(image: Image) -> bool:
+    """Tracking pixels, spacers, icons, logos and avatars."""
+    w, h = image.width, image.height
+    if (w is not None and w <= 2) or (h is not None and h <= 2):
+        return True
+    if w is not None and h is not None and w < 100 and h < 100:
+        return True
+    parts = urlsplit(image.url)
+    path = unquote(parts.path)
+    return bool(
+        _JUNK_HOSTS.search(parts.hostname or "")
+        or _JUNK_WORDS.search(path)
+        or _JUNK_EXT.search(path)
+    )
+
+
+def picture_keys(url: str) -> tuple[str, str | None]:
+    """Keys under which two renditions of one picture collide: path without sizes, file stem.
+
+    >>> picture_keys("https://cdn.x.com/img/800x600/photo-2023-abc-1200x800.jpg?w=800&id=7")
+    ('cdn.x.com/img/photo-2023-abc?id=7', 'photo-2023-abc')
+    """
+    parts = urlsplit(url)
+    path = unquote(parts.path).lower()
+    for pattern in _SIZE_IN_PATH:
+        path = pattern.sub("", path)
+    query = urlencode(
+        sorted((k, v) for k, v in parse_qsl(parts.query) if k.lower() not in _SIZE_PARAMS)
+    )
+    key = f"{(parts.hostname or '').lower()}{path}" + (f"?{query}" if query else "")
+    stem = path.rsplit("/", 1)[-1]
+    return key, stem if len(stem) >= _MIN_STEM else None
+
+
+def normalize_image(image: Image, base_url: str | None = None) -> Image | None:
+    """One image with an absolute URL and its caption/credit split; None if unusable."""
+    url = absolute_url(image.url, base_url)
+    if url is None:
+        return None
+    caption, credit = split_caption(image.caption)
+    credit = clean_credit(image.credit) or credit
+    if caption and credit and fold_key(caption) == fold_key(credit):
+        caption = None
+    return replace(image, url=url, caption=caption, credit=credit)
+
+
+def _merge(kept: Image, other: Image) -> Image:
+    """Same picture twice: keep the first place, the larger rendition, any caption/credit."""
+    bigger = other if (other.width or 0) > (kept.width or 0) else kept
+    return replace(
+        bigger,
+        caption=kept.caption or other.caption,
+        credit=kept.credit or other.credit,
+    )
+
+
+def normalize_images(images: list[Image], base_url: str | None = None) -> ImageResult:
+    """Normalize, filter and de-duplicate an article's images, keeping their order (lead first)."""
+    result = ImageResult([])
+    slots: dict[str, int] = {}
+    for raw in images:
+        image = normalize_image(raw, base_url)
+        if image is None:
+            result.outcomes["invalid_url"] += 1
+            continue
+        if is_junk(image):
+            result.outcomes["junk"] += 1
+            continue
+        if raw.caption and image.credit and not clean_credit(raw.credit):
+            result.outcomes["credit_from_caption"] += 1
+        key, stem = picture_keys(image.url)
+        slot = slots.get(key, slots.get(stem) if stem else None)
+        if slot is not None:
+            result.images[slot] = _merge(result.images[slot], image)
+            result.outcomes["duplicate"] += 1
+            continue
+        slots[key] = len(result.images)
+        if stem:
+            slots.setdefault(stem, len(result.images))
+        result.images.append(image)
+    result.outcomes["kept"] += len(result.images)
+    return result

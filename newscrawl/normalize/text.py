@@ -1,0 +1,67 @@
+"""Text clean-up shared by every field normalizer.
+
+Extracted strings arrive with HTML entities left by JSON-LD and meta tags, non-breaking and
+zero-width spaces, soft hyphens and decomposed accents; every normalizer starts here so that
+"the same text" compares equal.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# Invisible format characters: zero-width (space, joiners), soft hyphen, word joiner,
+# bidirectional marks, BOM. Removed outright.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Any run of whitespace, including NBSP, thin spaces and line/paragraph separators.
+_SPACES = re.compile(r"\s+")
+# C0/C1 control characters other than whitespace.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def unescape(text: str) -> str:
+    """Decode HTML entities, repeatedly for double-escaped input ("&amp;amp;").
+
+    >>> unescape("Tom &amp;amp; Jerry &#8211; &quot;live&quot;")
+    'Tom & Jerry – "live"'
+    """
+    while True:  # each pass shortens the text, so this ends
+        decoded = html.unescape(text)
+        if decoded == text:
+            return text
+        text = decoded
+
+
+def clean_text(text: str | None) -> str:
+    """Unescape, drop invisible and control characters, fold whitespace, NFC.
+
+    >>> clean_text("  Russia\\u00a0admits &ndash; as\\u200b Ukraine\\n gains ")
+    'Russia admits – as Ukraine gains'
+    >>> clean_text(None)
+    ''
+    """
+    if not text:
+        return ""
+    # Removing a character can reveal an entity ("&am\u200bp;") and unescaping can
+    # produce one ("&#8203;"): repeat until nothing changes, which keeps this idempotent.
+    for _ in range(8):
+        cleaned = _clean_once(text)
+        if cleaned == text:
+            break
+        text = cleaned
+    return text
+
+
+def _clean_once(text: str) -> str:
+    text = _CONTROL.sub(" ", _INVISIBLE.sub("", unescape(text)))
+    return unicodedata.normalize("NFC", _SPACES.sub(" ", text)).strip()
+
+
+def fold_key(text: str) -> str:
+    """A comparison key: case-folded letters and digits ("The Independent" -> "theindependent").
+
+    >>> fold_key("The Independent UK")
+    'theindependentuk'
+    """
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
