@@ -54,7 +54,7 @@ def extract_document(doc: Document, *, source: str | None = None) -> Article:
     article.published_at = fields.published_date(doc, meta, ld)
     article.modified_at = fields.modified_date(meta, ld)
     article.publisher = _publisher(meta, ld, names)
-    _authors(article, doc, meta, ld)
+    _authors(article, doc, meta, ld, host)
     article.hints["copyright"] = fields.copyright_lines(meta, ld)
     original = _original_url(doc, ld)
     if original:
@@ -87,11 +87,23 @@ def _publisher(meta: MetaTable, ld: JsonLd, names: list[str]) -> str | None:
     return first(meta, "og:site_name", "application-name") or (names[0] if names else None)
 
 
-def _authors(article: Article, doc: Document, meta: MetaTable, ld: JsonLd) -> None:
+def _authors(article: Article, doc: Document, meta: MetaTable, ld: JsonLd, host: str) -> None:
+    """Byline people, best source first; site-as-author values yield to a visible byline."""
     people, orgs = fields.jsonld_people(ld)
+    people = [p for p in people if fields.plausible_name(p)]
     meta_names = fields.meta_bylines(meta)
-    markup = fields.markup_bylines(doc) if not people and not meta_names else []
-    article.authors = list(people or meta_names or markup)
+    names = article.hints.get("site_names", [])
+    chosen = people or meta_names
+    markup: list[str] = []
+    if not chosen or all(fields.is_site_like(n, names, host) for n in chosen):
+        markup = fields.markup_bylines(doc, _article_scope(doc))
+        real = [m for m in markup if not fields.is_site_like(m, names, host)]
+        if real:
+            orgs.extend(c for c in chosen if c not in orgs)
+            chosen = real
+        elif not chosen:
+            chosen = markup
+    article.authors = list(chosen)
     bylines: list[str] = []
     for value in (*people, *meta_names, *markup):
         if value not in bylines:

@@ -63,9 +63,20 @@ def absolute_url(base: str, link: str | None) -> str | None:
 
 
 def decode_html(html: str | bytes) -> str:
-    """Bytes -> text, honouring a BOM or ``<meta charset>``, else guessing (UTF-8 first)."""
+    """Bytes -> text: valid UTF-8 wins (declared charsets are often wrong, and non-ASCII text
+    in another encoding is almost never valid UTF-8); else BOM, ``<meta charset>``, guess.
+
+    >>> decode_html("Größe".encode())
+    'Größe'
+    >>> decode_html('<meta charset="iso-8859-1"><p>Größe'.encode("latin-1"))[-5:]
+    'Größe'
+    """
     if isinstance(html, str):
         return html
+    try:
+        return html.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        pass
     _encoding, text = html_to_unicode(None, html)
     return text
 

@@ -14,6 +14,7 @@ from lxml.html import HtmlElement
 from newscrawl.extract import jsonld as ld_mod
 from newscrawl.extract.dates import parse_date
 from newscrawl.extract.document import Document, text_of
+from newscrawl.extract.images import in_article
 from newscrawl.extract.jsonld import JsonLd
 from newscrawl.extract.meta import MetaTable, every, first, meta_authors, split_keywords
 
@@ -24,9 +25,25 @@ _BYLINE_XPATH = (
     " | //*[@itemprop='author']//*[@itemprop='name']"
 )
 _BYLINE_CLASS_XPATH = (
-    "//*[contains(@class,'byline') or contains(@class,'author-name') or "
-    "contains(@class,'article-author') or contains(@class,'author__name')]"
+    "//*[not(self::meta) and not(self::link) and not(self::script) and ("
+    "contains(@class,'author') or contains(@class,'Author') or contains(@class,'byline') or "
+    "contains(@class,'Byline') or contains(@class,'autor') or contains(@class,'Autor') or "
+    "contains(@itemprop,'author') or contains(@data-testid,'byline'))]"
 )
+#: Author-ish classes that hold something else than the byline itself.
+_NOT_BYLINE_CLASS = re.compile(
+    r"(img|image|avatar|photo|pic|bio|desc|about|social|follow|mail|twitter|more|"
+    r"list-title|label|headline|teaser|box|card|comment|date|time)",
+    re.IGNORECASE,
+)
+#: Strings that are not person names: slugs, ids, image credits, URLs.
+_NOT_A_NAME = re.compile(
+    r"^([a-z0-9]+(-[a-z0-9]+)+|\d+|\(?(image|photo|picture|foto|bild)s?\b.*|https?://.*|"
+    r"[\w.-]+@[\w.-]+)$",
+    re.IGNORECASE,
+)
+_MAX_BYLINE = 100
+_DIGIT = re.compile(r"\d")
 _PUBLISHED_META = (
     "article:published_time",
     "article:published",
@@ -144,25 +161,81 @@ def jsonld_people(ld: JsonLd) -> tuple[list[str], list[str]]:
     return people, orgs
 
 
+def plausible_name(value: str) -> bool:
+    """False for slugs, numeric ids, image credits, URLs and e-mail addresses.
+
+    >>> [plausible_name(v) for v in ("Chuck Ross", "chuck-ross", "105092", "(Image: Getty)")]
+    [True, False, False, False]
+    """
+    return bool(value) and len(value) <= _MAX_BYLINE and not _NOT_A_NAME.match(value.strip())
+
+
 def markup_bylines(doc: Document, scope: HtmlElement | None = None) -> list[str]:
-    """Byline strings from visible markup (rel=author, itemprop=author, .byline)."""
+    """Byline strings from visible markup: rel=author / itemprop=author first, then the
+    innermost elements whose class says author or byline (in the article when possible)."""
     out: list[str] = []
     for element in doc.tree.xpath(_BYLINE_XPATH):
         text = text_of(element)
-        if text and len(text) < 120 and text not in out:
+        if plausible_name(text) and text not in out:
             out.append(text)
     if out:
         return out
-    for element in doc.tree.xpath(_BYLINE_CLASS_XPATH)[:3]:
+    matched = doc.tree.xpath(_BYLINE_CLASS_XPATH)
+    matched_set = set(matched)
+    in_scope = set(scope.iter()) if scope is not None else set()
+    ranked = sorted(matched, key=lambda e: 0 if e in in_scope else 1)
+    chosen_class: str | None = None
+    for element in ranked:
+        classes = " ".join(
+            filter(
+                None, (element.get("class"), element.get("itemprop"), element.get("data-testid"))
+            )
+        )
+        if chosen_class is not None and classes != chosen_class:
+            continue
+        if _NOT_BYLINE_CLASS.search(classes) or not in_article(element):
+            continue
+        if any(d in matched_set for d in element.iterdescendants()) and element.tag != "a":
+            continue
         text = text_of(element)
-        if text and len(text) < 160 and text not in out:
-            out.append(text)
+        if not _looks_like_byline(text) or text in out:
+            continue
+        out.append(text)
+        chosen_class = classes
     return out
 
 
+def _looks_like_byline(text: str) -> bool:
+    """A visible byline has no digits (dates, times) and is not one lower-case word."""
+    if len(text) < 3 or not plausible_name(text) or _DIGIT.search(text):
+        return False
+    return not (" " not in text and text.isascii() and text.islower())
+
+
 def meta_bylines(meta: MetaTable) -> list[str]:
-    """Author strings from meta tags."""
-    return meta_authors(meta)
+    """Author strings from meta tags (slugs, ids and credits left out)."""
+    return [name for name in meta_authors(meta) if plausible_name(name)]
+
+
+def is_site_like(name: str, site_names: list[str], host: str) -> bool:
+    """True when an "author" is really the site: its name, its domain, or its host word.
+
+    >>> is_site_like("n-tv NACHRICHTEN", [], "www.n-tv.de")
+    True
+    >>> is_site_like("Lesotho Times", ["Lesotho Times"], "lestimes.co.ls")
+    True
+    >>> is_site_like("Jane Roe", ["Example"], "example.com")
+    False
+    """
+    low = name.strip().lower()
+    compact = re.sub(r"[^\w]", "", low)
+    if any(low == n.strip().lower() for n in site_names if n):
+        return True
+    host = host.lower().removeprefix("www.")
+    if not host:
+        return False
+    domain_word = re.sub(r"[^\w]", "", host.split(".")[0])
+    return host in low or (len(domain_word) >= 2 and compact.startswith(domain_word))
 
 
 def published_date(doc: Document, meta: MetaTable, ld: JsonLd) -> datetime | None:

@@ -7,6 +7,7 @@ read; the article node is the best-scoring node of an article type.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -147,9 +148,19 @@ def _as_text(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("name") or value.get("@value")
     if isinstance(value, str | int | float) and not isinstance(value, bool):
-        text = _SPACES.sub(" ", str(value)).strip()
-        return text or None
+        return clean_text(str(value))
     return None
+
+
+def clean_text(value: str) -> str | None:
+    """Unescape HTML entities (JSON-LD often carries them) and collapse whitespace.
+
+    >>> clean_text("Kohberger&#8217;s  &quot;defense&quot;")
+    'Kohberger’s "defense"'
+    """
+    if "&" in value:
+        value = html.unescape(html.unescape(value))
+    return _SPACES.sub(" ", value).strip() or None
 
 
 def people_and_organisations(value: Any) -> tuple[list[str], list[str]]:
@@ -164,7 +175,7 @@ def people_and_organisations(value: Any) -> tuple[list[str], list[str]]:
     items = value if isinstance(value, list) else [value]
     for item in items:
         if isinstance(item, str):
-            name = _SPACES.sub(" ", item).strip()
+            name = clean_text(item) or ""
             if name and not name.startswith(("http://", "https://")) and name not in people:
                 people.append(name)
             continue

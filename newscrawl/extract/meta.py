@@ -6,6 +6,7 @@ so each field lookup afterwards is a dict access.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable
@@ -30,6 +31,8 @@ def meta_table(doc: Document) -> MetaTable:
             content = element.get("value")
         if content is None:
             continue
+        if "&" in content:
+            content = html.unescape(content)
         content = _SPACES.sub(" ", content).strip()
         if not content:
             continue
