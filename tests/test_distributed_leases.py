@@ -1,0 +1,91 @@
+"""Leases on the real Redis: atomic pop-and-lease, adoption of a dead worker's leases."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from newscrawl.distributed.keys import RedisKeys
+from newscrawl.distributed.leases import LeaseBook, lease_id
+from newscrawl.distributed.seeding import reset
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def keys() -> Iterator[RedisKeys]:
+    """A unique key prefix per test, deleted afterwards."""
+    keys = RedisKeys(f"test-leases-{uuid.uuid4().hex[:10]}")
+    yield keys
+    reset(redis.Redis(), keys)
+
+
+@pytest.fixture
+def server() -> redis.Redis:
+    return redis.Redis()
+
+
+def fill_queue(server: redis.Redis, keys: RedisKeys, items: dict[bytes, int]) -> None:
+    """Requests as scrapy-redis' PriorityQueue stores them: score = -priority."""
+    server.zadd(keys.queue, {data: -priority for data, priority in items.items()})
+
+
+def test_pop_moves_the_highest_priority_request_into_the_lease_hash(server, keys):
+    fill_queue(server, keys, {b"low": 0, b"high": 20, b"mid": 10})
+    book = LeaseBook(server, keys, "w1", ttl=30)
+    book.register()
+
+    assert book.pop() == b"high"
+    assert book.pop() == b"mid"
+    assert server.zrange(keys.queue, 0, -1) == [b"low"]
+    assert book.held() == {lease_id(b"high"): b"high", lease_id(b"mid"): b"mid"}
+
+    assert book.ack([lease_id(b"high")]) == 1
+    assert book.held() == {lease_id(b"mid"): b"mid"}
+
+
+def test_pop_on_an_empty_queue_leases_nothing(server, keys):
+    book = LeaseBook(server, keys, "w1", ttl=30)
+    assert book.pop() is None
+    assert book.held() == {}
+
+
+def test_a_dead_workers_leases_are_adopted_by_exactly_one_survivor(server, keys):
+    fill_queue(server, keys, {b"a": 1, b"b": 2, b"c": 3})
+    dead = LeaseBook(server, keys, "dead", ttl=0.2)
+    dead.register()
+    dead.pop(), dead.pop()
+    first = LeaseBook(server, keys, "first", ttl=30)
+    second = LeaseBook(server, keys, "second", ttl=30)
+    first.register(), second.register()
+
+    assert first.adopt_dead() == []  # heartbeat still alive: nothing to take
+    time.sleep(0.35)  # the dead worker's heartbeat expires
+
+    adopted = first.adopt_dead()
+    assert sorted(data for _, data in adopted) == [b"b", b"c"]
+    assert second.adopt_dead() == []
+    # Adopted leases live in the adopter's hash until requeued, so a crash of the
+    # adopter in between loses nothing either.
+    assert set(first.held().values()) == {b"b", b"c"}
+    assert server.exists(keys.leases("dead")) == 0
+    assert server.smembers(keys.workers) == {b"first", b"second"}
+
+
+def test_others_hold_leases_ignores_this_worker(server, keys):
+    fill_queue(server, keys, {b"a": 1, b"b": 1})
+    me = LeaseBook(server, keys, "me", ttl=30)
+    other = LeaseBook(server, keys, "other", ttl=30)
+    me.register(), other.register()
+
+    me.pop()
+    assert not me.others_hold_leases()
+    other.pop()
+    assert me.others_hold_leases()
+    other.unregister()
+    assert not me.others_hold_leases()
+    assert server.smembers(keys.workers) == {b"me"}
