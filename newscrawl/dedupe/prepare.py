@@ -1,0 +1,104 @@
+"""From an Article to what storage and de-duplication work with: keys, rank, fingerprint.
+
+Aggregator copies are recognised by the hints extraction leaves on the item:
+``hints["original_url"]`` (the publisher's URL of the story) or ``hints["aggregator"]``
+(truthy on any aggregator page). Without hints, a page on a domain that matches its
+publisher's name ranks as the publisher's original; anything else ranks as unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from newscrawl.article import Article
+from newscrawl.dedupe.fingerprint import fingerprint
+from newscrawl.dedupe.merge import RANK_COPY, RANK_ORIGINAL, RANK_UNKNOWN, Version
+from newscrawl.dedupe.publisher import domain_matches_publisher, publisher_key
+from newscrawl.dedupe.urls import (
+    canonicalize_url,
+    choose_canonical_url,
+    domain_label,
+    is_http_url,
+)
+
+#: Key under which the dedupe pipeline leaves its work in ``Article.hints``.
+HINT_KEY = "newscrawl.prepared"
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One fetched article ready for matching: its version, and every key it can match on."""
+
+    url: str
+    version: Version
+    lookup_urls: tuple[str, ...]
+    original_url: str | None
+
+
+def original_url(article: Article) -> str | None:
+    """The publisher's URL an aggregator copy points to, when the hints carry one."""
+    value = article.hints.get("original_url")
+    return value if isinstance(value, str) and is_http_url(value) else None
+
+
+def rank_of(article: Article) -> int:
+    """How much to trust this page's fields (see :mod:`newscrawl.dedupe.merge`)."""
+    if original_url(article) or article.hints.get("aggregator"):
+        return RANK_COPY
+    if domain_matches_publisher(article.url, article.publisher):
+        return RANK_ORIGINAL
+    return RANK_UNKNOWN
+
+
+def prepare(article: Article, now: datetime | None = None) -> Prepared:
+    """Canonical URL, publisher key, rank and fingerprint of one article."""
+    now = now or datetime.now(UTC)
+    rank = rank_of(article)
+    original = original_url(article)
+    if original:
+        canonical = canonicalize_url(original)
+    else:
+        canonical = choose_canonical_url(article.url, article.canonical_url)
+    key = publisher_key(article.publisher)
+    if not key and rank != RANK_COPY:
+        key = domain_label(canonical)
+    prints = fingerprint(article.headline, article.body)
+    seen = article.fetched_at or now
+    version = Version(
+        canonical_url=canonical,
+        first_seen_at=seen,
+        last_seen_at=seen,
+        rank=rank,
+        source=article.source,
+        publisher=article.publisher,
+        publisher_key=key,
+        section=article.section,
+        headline=article.headline,
+        description=article.description,
+        body=article.body,
+        language=article.language,
+        published_at=article.published_at,
+        modified_at=article.modified_at,
+        content_hash=prints.content_hash,
+        headline_key=prints.headline_key,
+        bands=prints.bands,
+        words=prints.words,
+        tags=list(article.tags),
+        authors=list(article.authors),
+        credits=list(article.wire_credits),
+        images=list(article.images),
+    )
+    lookups = dict.fromkeys([canonical, canonicalize_url(article.url)])
+    return Prepared(
+        url=article.url,
+        version=version,
+        lookup_urls=tuple(lookups),
+        original_url=original,
+    )
+
+
+def prepared_of(article: Article) -> Prepared:
+    """The preparation the dedupe pipeline left on the item, or a fresh one."""
+    cached = article.hints.get(HINT_KEY)
+    return cached if isinstance(cached, Prepared) else prepare(article)

@@ -1,0 +1,1 @@
+"""Alembic migrations for the newscrawl schema (applied by ``newscrawl db upgrade``)."""

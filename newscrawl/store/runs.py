@@ -1,0 +1,104 @@
+"""One ``crawl_runs`` row per crawl, summarised from the crawler's stats.
+
+Stats keys read: Scrapy's own (``start_time``, ``response_received_count``,
+``item_scraped_count``, ``item_dropped_reasons_count/<Reason>``, ``log_count/ERROR``)
+and newscrawl's (``newscrawl/store/<outcome>``, ``newscrawl/dedupe/<outcome>``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from newscrawl.store.schema import crawl_runs
+
+STORED_OUTCOMES = ("new", "merged", "revised", "unchanged")
+DUPLICATE_OUTCOMES = ("merged", "unchanged")
+_DROP_PREFIX = "item_dropped_reasons_count/"
+_PASSWORD_RE = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
+
+
+@dataclass
+class CrawlRun:
+    spider: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    finish_reason: str | None = None
+    pages: int = 0
+    items_scraped: int = 0
+    items_stored: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    drops: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def scrub(value: Any) -> Any:
+    """JSON-safe copy of a stats value with any URL password masked.
+
+    >>> scrub({"db": "postgresql://u:secret@h/db", "n": 3})
+    {'db': 'postgresql://u:***@h/db', 'n': 3}
+    """
+    if isinstance(value, dict):
+        return {str(k): scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    return _PASSWORD_RE.sub(r"\1***@", str(value))
+
+
+def _aware(value: Any, default: datetime) -> datetime:
+    if not isinstance(value, datetime):
+        return default
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def crawl_run_from_stats(
+    spider: str, stats: dict[str, Any], finish_reason: str | None = None
+) -> CrawlRun:
+    """Summarise a crawler's stats dict (``crawler.stats.get_stats()``) as a run row."""
+    now = datetime.now(UTC)
+
+    def count(key: str) -> int:
+        value = stats.get(key, 0)
+        return int(value) if isinstance(value, int | float) else 0
+
+    drops = {key[len(_DROP_PREFIX) :]: count(key) for key in stats if key.startswith(_DROP_PREFIX)}
+    return CrawlRun(
+        spider=spider,
+        started_at=_aware(stats.get("start_time"), now),
+        finished_at=_aware(stats.get("finish_time"), now),
+        finish_reason=finish_reason or stats.get("finish_reason"),
+        pages=count("response_received_count"),
+        items_scraped=count("item_scraped_count"),
+        items_stored=sum(count(f"newscrawl/store/{o}") for o in STORED_OUTCOMES),
+        duplicates=sum(count(f"newscrawl/store/{o}") for o in DUPLICATE_OUTCOMES)
+        + count("newscrawl/dedupe/duplicate"),
+        errors=count("log_count/ERROR"),
+        drops=drops,
+        stats=scrub(stats),
+    )
+
+
+def insert_crawl_run(connection: Connection, run: CrawlRun) -> int:
+    values = {
+        "spider": run.spider,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "finish_reason": run.finish_reason,
+        "pages": run.pages,
+        "items_scraped": run.items_scraped,
+        "items_stored": run.items_stored,
+        "duplicates": run.duplicates,
+        "errors": run.errors,
+        "drops": run.drops,
+        "stats": scrub(run.stats),
+    }
+    return connection.execute(crawl_runs.insert().returning(crawl_runs.c.id), values).scalar_one()

@@ -1,0 +1,164 @@
+"""The storage API: write batches of articles with de-duplication, answer what was seen.
+
+One batch is one transaction. Writers serialize on a lock (``BEGIN IMMEDIATE`` on
+SQLite, a transaction-level advisory lock on Postgres) so that two crawler processes
+make their de-duplication decisions one after the other and never store the same
+story twice. A batch that fails on bad data is split until the bad item is isolated
+and rejected with a reason; a database that is down or locked raises
+:class:`StoreUnavailableError` and loses nothing, so the caller can retry later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, Engine, exc, func, select
+
+from newscrawl.article import Article
+from newscrawl.dedupe.prepare import Prepared, prepared_of
+from newscrawl.dedupe.urls import canonicalize_url
+from newscrawl.store.engine import WRITE_TRANSACTION, create_engine, describe_url, is_sqlite
+from newscrawl.store.lookup import load_candidates
+from newscrawl.store.migrate import ensure_schema
+from newscrawl.store.resolve import BatchResolver, ItemResult
+from newscrawl.store.runs import CrawlRun, insert_crawl_run
+from newscrawl.store.schema import articles, sightings
+from newscrawl.store.write import write_resolution
+
+logger = logging.getLogger(__name__)
+
+#: Postgres advisory lock held by each writing transaction ("newsbtch").
+BATCH_LOCK_KEY = 0x6E657773627463
+
+
+class StoreUnavailableError(RuntimeError):
+    """The database cannot be written now (down, unreachable, locked): retry later."""
+
+
+@dataclass
+class BatchReport:
+    """What one call to :meth:`Store.write` did."""
+
+    results: list[ItemResult] = field(default_factory=list)
+    rejected: list[tuple[Article | Prepared, str]] = field(default_factory=list)
+
+
+def _is_data_error(error: Exception) -> bool:
+    """Errors caused by one item's data (split the batch), as opposed to the database."""
+    if isinstance(error, exc.DataError | exc.IntegrityError | ValueError | TypeError):
+        return True
+    return isinstance(error, exc.StatementError) and not isinstance(error, exc.DBAPIError)
+
+
+def _reason(error: Exception) -> str:
+    original = getattr(error, "orig", None) or error
+    return type(original).__name__
+
+
+class Store:
+    """A newscrawl database: articles in, de-duplicated; answers for spiders and reports."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, database_url: str | None = None, *, auto_upgrade: bool | None = None) -> Store:
+        """Connect and check the schema (applied automatically on SQLite by default)."""
+        engine = create_engine(database_url)
+        upgrade = is_sqlite(engine) if auto_upgrade is None else auto_upgrade
+        try:
+            ensure_schema(engine, auto_upgrade=upgrade)
+        except Exception:
+            engine.dispose()
+            raise
+        logger.info("newscrawl store: %s", describe_url(engine.url))
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- writing ---------------------------------------------------------------------
+
+    def _lock(self, connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            connection.execute(select(func.pg_advisory_xact_lock(BATCH_LOCK_KEY)))
+
+    def _write_once(self, batch: list[Prepared], now: datetime) -> list[ItemResult]:
+        connection = self.engine.connect().execution_options(**WRITE_TRANSACTION)
+        with connection, connection.begin():
+            self._lock(connection)
+            candidates = load_candidates(connection, batch)
+            resolution = BatchResolver(connection, candidates, now).resolve(batch)
+            ids = write_resolution(connection, resolution)
+        for result in resolution.results:
+            result.key = ids.get(result.key, result.key)
+        return resolution.results
+
+    def _write_split(self, batch: list[Prepared], items: list, now: datetime) -> BatchReport:
+        try:
+            return BatchReport(results=self._write_once(batch, now))
+        except Exception as error:
+            if not _is_data_error(error):
+                raise StoreUnavailableError(f"{type(error).__name__}: {error}") from error
+            if len(batch) == 1:
+                logger.warning("rejected %s: %s", batch[0].url, _reason(error))
+                return BatchReport(rejected=[(items[0], _reason(error))])
+            middle = len(batch) // 2
+            first = self._write_split(batch[:middle], items[:middle], now)
+            second = self._write_split(batch[middle:], items[middle:], now)
+            return BatchReport(
+                results=first.results + second.results, rejected=first.rejected + second.rejected
+            )
+
+    def write(
+        self, items: Sequence[Article | Prepared], now: datetime | None = None
+    ) -> BatchReport:
+        """Store a batch in one transaction; returns one result per stored item.
+
+        Raises :class:`StoreUnavailableError` (nothing written) when the database
+        cannot be reached or stays locked.
+        """
+        if not items:
+            return BatchReport()
+        batch = [i if isinstance(i, Prepared) else prepared_of(i) for i in items]
+        return self._write_split(batch, list(items), now or datetime.now(UTC))
+
+    def record_crawl_run(self, run: CrawlRun) -> int:
+        """Insert one ``crawl_runs`` row; returns its id."""
+        with self.engine.begin() as connection:
+            return insert_crawl_run(connection, run)
+
+    # --- reading ---------------------------------------------------------------------
+
+    def recently_seen_urls(self, urls: Iterable[str], since: datetime | timedelta) -> set[str]:
+        """Those of ``urls`` stored (as fetched, or as a canonical URL) since ``since``.
+
+        ``since`` may be a time or a window back from now. Spiders use this to skip
+        pages fetched recently (incremental crawling).
+        """
+        if isinstance(since, timedelta):
+            since = datetime.now(UTC) - since
+        wanted = list(dict.fromkeys(urls))
+        canonical = {u: canonicalize_url(u) for u in wanted}
+        seen: set[str] = set()
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                query = select(sightings.c.url).where(
+                    sightings.c.url.in_(chunk), sightings.c.seen_at >= since
+                )
+                seen.update(connection.scalars(query))
+                keys = {canonical[u] for u in chunk}
+                query = select(articles.c.canonical_url).where(
+                    articles.c.canonical_url.in_(keys), articles.c.last_seen_at >= since
+                )
+                fresh = set(connection.scalars(query))
+                seen.update(u for u in chunk if canonical[u] in fresh)
+        return seen
+
+    def is_url_fresh(self, url: str, window: timedelta) -> bool:
+        """True when ``url`` was stored within ``window`` of now."""
+        return bool(self.recently_seen_urls([url], window))

@@ -1,0 +1,159 @@
+"""Write one resolved batch: idempotent upserts, all inside the caller's transaction.
+
+New articles are inserted with ``ON CONFLICT (canonical_url)``, sightings with
+``ON CONFLICT (url)``, band keys and credits with ``ON CONFLICT DO NOTHING``, on
+SQLite and Postgres alike, so replaying a batch (after a crash, or by a second
+process) never duplicates a row. Children of a changed article are replaced in the
+same transaction, so readers never see an article without its authors and images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from newscrawl.dedupe.merge import Version
+from newscrawl.store.lookup import SCALAR_COLUMNS, StoredRow, scalars_of
+from newscrawl.store.resolve import Resolution
+from newscrawl.store.schema import (
+    article_authors,
+    article_credits,
+    article_revisions,
+    articles,
+    images,
+    lsh_bands,
+    sightings,
+)
+
+
+def dialect_insert(connection: Connection, table: Table) -> Any:
+    """An INSERT that knows ``on_conflict_do_*`` for the connection's dialect."""
+    module = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return module.insert(table)
+
+
+def _children(version: Version) -> tuple[list, list, list]:
+    return (list(version.authors), list(version.credits), list(version.images))
+
+
+def _insert_new(connection: Connection, rows: list[StoredRow]) -> dict[int, int]:
+    if not rows:
+        return {}
+    stmt = dialect_insert(connection, articles)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[articles.c.canonical_url],
+        set_={"last_seen_at": stmt.excluded.last_seen_at},
+    ).returning(articles.c.id, sort_by_parameter_order=True)
+    params = [{**scalars_of(r.version), "story_id": r.story_id} for r in rows]
+    ids = connection.execute(stmt, params).scalars().all()
+    return {row.key: new_id for row, new_id in zip(rows, ids, strict=True)}
+
+
+def _update_existing(connection: Connection, rows: list[StoredRow]) -> None:
+    changed = [r for r in rows if r.loaded_scalars != tuple(scalars_of(r.version).values())]
+    if not changed:
+        return
+    columns = [*SCALAR_COLUMNS, "url_rank"]
+    stmt = (
+        update(articles)
+        .where(articles.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"v_{name}") for name in columns})
+    )
+    params = [
+        {"row_id": r.key, **{f"v_{k}": v for k, v in scalars_of(r.version).items()}}
+        for r in changed
+    ]
+    connection.execute(stmt, params)
+
+
+def _replace_children(connection: Connection, rows: list[StoredRow], ids: dict[int, int]) -> None:
+    """(Re)write authors, credits and images of new rows and of rows whose lists changed."""
+    targets = [r for r in rows if r.is_new or r.loaded_children != _children(r.version)]
+    old_ids = [r.key for r in targets if not r.is_new]
+    for table in (article_authors, article_credits, images):
+        if old_ids:
+            connection.execute(delete(table).where(table.c.article_id.in_(old_ids)))
+    people, agencies, pictures = [], [], []
+    for row in targets:
+        article_id = ids.get(row.key, row.key)
+        v = row.version
+        people += [
+            {"article_id": article_id, "position": i, "name": n} for i, n in enumerate(v.authors)
+        ]
+        agencies += [{"article_id": article_id, "agency": a} for a in dict.fromkeys(v.credits)]
+        pictures += [
+            {"article_id": article_id, "position": i, **image.to_dict()}
+            for i, image in enumerate(v.images)
+        ]
+    for table, params in (
+        (article_authors, people),
+        (article_credits, agencies),
+        (images, pictures),
+    ):
+        if params:
+            connection.execute(dialect_insert(connection, table).on_conflict_do_nothing(), params)
+
+
+def _replace_bands(connection: Connection, rows: list[StoredRow], ids: dict[int, int]) -> None:
+    """Band keys follow the body: written for new rows, rewritten when the body changed."""
+    targets = [r for r in rows if r.is_new or r.version.content_hash != r.loaded_hash]
+    old_ids = [r.key for r in targets if not r.is_new]
+    if old_ids:
+        connection.execute(delete(lsh_bands).where(lsh_bands.c.article_id.in_(old_ids)))
+    params = [
+        {"band_key": band, "article_id": ids.get(r.key, r.key)}
+        for r in targets
+        for band in dict.fromkeys(r.version.bands)
+    ]
+    if params:
+        connection.execute(dialect_insert(connection, lsh_bands).on_conflict_do_nothing(), params)
+
+
+def _upsert_sightings(connection: Connection, resolution: Resolution, ids: dict[int, int]) -> None:
+    params = [
+        {
+            "url": url,
+            "article_id": ids.get(s.key, s.key),
+            "source": s.source,
+            "first_seen_at": s.seen_at,
+            "seen_at": s.seen_at,
+            "content_hash": s.content_hash,
+        }
+        for url, s in resolution.sightings.items()
+    ]
+    if not params:
+        return
+    stmt = dialect_insert(connection, sightings)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[sightings.c.url],
+        set_={"seen_at": stmt.excluded.seen_at, "content_hash": stmt.excluded.content_hash},
+    )
+    connection.execute(stmt, params)
+
+
+def _insert_revisions(
+    connection: Connection, revisions: Iterable[dict], ids: dict[int, int]
+) -> None:
+    params = []
+    for revision in revisions:
+        values = dict(revision)
+        key = values.pop("article_key")
+        params.append({**values, "article_id": ids.get(key, key)})
+    if params:
+        connection.execute(article_revisions.insert(), params)
+
+
+def write_resolution(connection: Connection, resolution: Resolution) -> dict[int, int]:
+    """Write everything the batch decided; returns the ids of rows it created (by temp key)."""
+    rows = list(resolution.rows.values())
+    new_rows = [r for r in rows if r.is_new]
+    ids = _insert_new(connection, new_rows)
+    _update_existing(connection, [r for r in rows if not r.is_new])
+    _replace_children(connection, rows, ids)
+    _replace_bands(connection, rows, ids)
+    _upsert_sightings(connection, resolution, ids)
+    _insert_revisions(connection, resolution.revisions, ids)
+    return ids
