@@ -36,8 +36,12 @@ def recently_seen_urls(database_url: str, since: datetime) -> set[str]:
     The database being unreachable is not fatal here: the crawl then fetches everything and
     storage reports the problem.
     """
-    from newscrawl.store.engine import create_engine
-    from newscrawl.store.schema import sightings
+    try:
+        from newscrawl.store.engine import create_engine
+        from newscrawl.store.schema import sightings
+    except ImportError as err:  # storage not installed: nothing is known to be stored
+        logger.warning("incremental: storage unavailable (%s); fetching everything", err)
+        return set()
 
     try:
         engine = create_engine(database_url)

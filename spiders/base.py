@@ -252,8 +252,20 @@ class DiscoverySpider(scrapy.Spider):
         if not rendered and is_app_shell(tree):
             self._inc("page/app_shell")
             if self.conf.browser:
-                meta = {**response.meta, **self.render_meta(), "dont_cache": True}
-                yield response.request.replace(meta=meta, dont_filter=True)
+                meta = {
+                    "nc_role": response.meta.get("nc_role", "page"),
+                    "nc_depth": response.meta.get("nc_depth", 0),
+                    "dont_cache": True,
+                    **self.render_meta(),
+                }
+                yield Request(
+                    response.url,
+                    callback=self.parse_page,
+                    errback=self.page_failed,
+                    priority=PRIORITY_ARTICLE,
+                    meta=meta,
+                    dont_filter=True,
+                )
             else:
                 logger.warning("app shell but JavaScript rendering is off: %s", response.url)
                 self._inc("render/unavailable")
