@@ -54,6 +54,7 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     # Scrapy's own, which caps inflated size at DOWNLOAD_MAXSIZE, plus a stat for bombs
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "middlewares.compression.CountingHttpCompressionMiddleware": 590,
+    "middlewares.redirects.RedirectLoopMiddleware": 610,
 }
 TWISTED_DNS_RESOLVER = "middlewares.ssrf.GuardedResolver"
 

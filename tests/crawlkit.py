@@ -127,6 +127,7 @@ def _child(config_path: str) -> None:
     settings = get_project_settings()
     settings.set("ITEM_PIPELINES", {}, priority="cmdline")
     settings.set("LOG_LEVEL", config.get("log_level", "INFO"), priority="cmdline")
+    settings.set("HTTPCACHE_ENABLED", False, priority="cmdline")
     overrides = dict(config.get("settings", {}))
     # DOWNLOADER_MIDDLEWARES given by a test are merged into the project's, plus the tripwire
     mws = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
@@ -173,6 +174,7 @@ class CrawlResult:
     seconds: float
     log: str = ""
     returncode: int = 0
+    tree_peak_rss_mb: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def stat(self, key: str) -> int:
@@ -203,19 +205,63 @@ def run_crawl(
         config_path.write_text(json.dumps(config))
         env = dict(os.environ, PYTHONPATH=str(ROOT), SCRAPY_SETTINGS_MODULE="newscrawl.settings")
         env.pop("NEWSCRAWL_ALLOWED_PRIVATE_HOSTS", None)
-        proc = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), str(config_path)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        log_path = Path(tmp) / "crawl.log"
+        with log_path.open("w") as log_file:
+            proc = subprocess.Popen(
+                [sys.executable, str(Path(__file__).resolve()), str(config_path)],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=log_file,
+            )
+            tree_peak_mb = _wait_sampling_rss(proc, timeout)
+        log = log_path.read_text(errors="replace")
         result_file = Path(config["result_path"])
         if not result_file.exists():
-            raise AssertionError(f"crawl failed (rc={proc.returncode}):\n{proc.stderr[-5000:]}")
+            raise AssertionError(f"crawl failed (rc={proc.returncode}):\n{log[-5000:]}")
         data = json.loads(result_file.read_text())
-    return CrawlResult(log=proc.stderr, returncode=proc.returncode, **data)
+    return CrawlResult(log=log, returncode=proc.returncode, tree_peak_rss_mb=tree_peak_mb, **data)
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _descendants(root: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = {root}, [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _wait_sampling_rss(proc: subprocess.Popen[bytes], timeout: float) -> float:
+    """Wait for the crawl; return the peak summed RSS (MB) of it and its children
+    (the browser included), sampled every 0.2 s."""
+    deadline, peak = time.monotonic() + timeout, 0
+    while proc.poll() is None:
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            raise AssertionError(f"crawl did not finish in {timeout} s")
+        peak = max(peak, sum(_rss_kb(pid) for pid in _descendants(proc.pid)))
+        time.sleep(0.2)
+    return peak / 1024
 
 
 if __name__ == "__main__":

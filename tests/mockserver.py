@@ -22,7 +22,8 @@ Endpoints (main listeners)
 ``/feed?to=URL``           an RSS feed with one item per ``to``
 ``/subresources?to=URL``   a page loading each ``to`` as img, script and iframe
 ``/redirect?to=URL``       302 (or ``code=``) to ``to``
-``/redirect-loop/<n>``     endless redirect chain
+``/redirect-loop/<n>``     endless redirect chain (n+1, n+2, …)
+``/redirect-cycle``        redirects to itself
 ``/status/<code>``         that status; ``retry_after=S`` adds a Retry-After header
 ``/delay?s=S``             an article page after S seconds
 ``/drop``                  closes the connection without answering
@@ -284,8 +285,9 @@ class Handler(BaseHTTPRequestHandler):
             code = int(q.get("code", ["302"])[0])
             self._send(code, b"", headers={"Location": q["to"][0]})
         elif path.startswith("/redirect-loop/"):
-            nxt = (int(arg) + 1) % 2
-            self._send(302, b"", headers={"Location": f"/redirect-loop/{nxt}"})
+            self._send(302, b"", headers={"Location": f"/redirect-loop/{int(arg) + 1}"})
+        elif path == "/redirect-cycle":
+            self._send(302, b"", headers={"Location": "/redirect-cycle"})
         elif path.startswith("/status/"):
             headers = {}
             if "retry_after" in q:

@@ -1,0 +1,80 @@
+"""Issue 7, item 5: hostile responses end as a counted drop or error, never a traceback,
+and the crawler's memory stays bounded.
+
+One crawl fetches every fault endpoint of the mockserver (plus one normal article) with
+the project's middlewares; each endpoint must show up under exactly the stat named
+here, the normal article must still be scraped, and the crawler's peak RSS must stay
+under 500 MB although the endpoints serve a 1 GiB gzip bomb, 50 MB bodies and endless
+streams.
+"""
+
+from __future__ import annotations
+
+import pytest
+from scrapy import Request
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.test import get_crawler
+
+from tests.crawlkit import run_crawl
+from tests.mockserver import GZIP_BOMB, GZIP_BOMB_INFLATED, MockServer
+
+#: endpoint -> the stat it must be counted under (plain HTTP download)
+EXPECTED = {
+    "/gzip-bomb": "newscrawl/download/dropped/decompression_bomb",
+    "/big?mb=50": "newscrawl/download/error/too_large",
+    "/big?mb=50&chunked=1": "newscrawl/download/error/too_large",
+    "/endless": "newscrawl/download/error/too_large",
+    "/trickle": "newscrawl/download/error/timeout",
+    "/broken-chunked": "newscrawl/download/error/data_loss",
+    "/partial": "newscrawl/download/error/data_loss",
+    "/drop": "newscrawl/download/error/connection_lost",
+    "/pdf-as-html": "newscrawl/download/dropped/binary_pdf",
+    "/png-as-html": "newscrawl/download/dropped/binary_png",
+    "/empty": "newscrawl/download/dropped/empty",
+    "/no-body": "newscrawl/download/dropped/no_content",
+    "/redirect-loop/0": "newscrawl/download/dropped/redirect_loop",
+    "/redirect-cycle": "newscrawl/download/dropped/redirect_loop",
+}
+RSS_LIMIT_MB = 500
+
+
+def test_scrapy_caps_inflated_size_at_download_maxsize() -> None:
+    """Scrapy's own HttpCompressionMiddleware stops inflating at DOWNLOAD_MAXSIZE."""
+    assert len(GZIP_BOMB) < 2 * 1024 * 1024 and GZIP_BOMB_INFLATED == 1 << 30
+    crawler = get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 16 * 1024 * 1024})
+    crawler.stats.open_spider()
+    mw = HttpCompressionMiddleware.from_crawler(crawler)
+    request = Request("http://news.example/bomb")
+    response = Response(
+        request.url, body=GZIP_BOMB, headers={"Content-Encoding": "gzip"}, request=request
+    )
+    with pytest.raises(IgnoreRequest, match="DOWNLOAD_MAXSIZE"):
+        mw.process_response(request, response)
+
+
+@pytest.mark.slow
+def test_hostile_responses_are_counted_not_crashing() -> None:
+    with MockServer() as server:
+        paths = [*EXPECTED, "/article/1"]
+        result = run_crawl(
+            [server.url(p) for p in paths],
+            settings={
+                "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": [server.hostport()],
+                "DOWNLOAD_TIMEOUT": 5,
+                "RETRY_ENABLED": False,
+            },
+        )
+    expected_counts: dict[str, int] = {}
+    for stat in EXPECTED.values():
+        expected_counts[stat] = expected_counts.get(stat, 0) + 1
+    counted = result.stats_with_prefix("newscrawl/download/")
+    assert counted == expected_counts
+    assert [item["url"] for item in result.items] == [server.url("/article/1")]
+    assert len(result.failures) == len(EXPECTED)
+    assert "Traceback" not in result.log
+    assert " ERROR: " not in result.log
+    print(f"peak RSS {result.peak_rss_mb:.0f} MB, tree {result.tree_peak_rss_mb:.0f} MB")
+    assert result.peak_rss_mb < RSS_LIMIT_MB
+    assert result.tree_peak_rss_mb < RSS_LIMIT_MB
