@@ -167,16 +167,37 @@ def _apply_site_fields(article: Article, doc: Document, site: SiteDefinition) ->
 
 
 def _article_scope(doc: Document) -> HtmlElement:
-    """The element holding the article: the biggest ``<article>``, else main, else body."""
-    articles = doc.tree.xpath("//article")
-    if len(articles) == 1:
-        return articles[0]
-    if articles:
-        return max(articles, key=lambda a: sum(len(p.text_content()) for p in a.iter("p")))
-    for element in doc.tree.xpath("//main | //*[@role='main']")[:1]:
-        return element
-    body = doc.tree.find("body")
-    return body if body is not None else doc.tree
+    """The element holding the article: the smallest one around both the densest block of
+    paragraphs and the ``<h1>`` (cached per page)."""
+    cached = doc.cache.get("scope")
+    if cached is not None:
+        return cached
+    scope = article_scope(doc.tree)
+    doc.cache["scope"] = scope
+    return scope
+
+
+def article_scope(tree: HtmlElement) -> HtmlElement:
+    """See :func:`_article_scope`; falls back to ``<body>``."""
+    body = tree.find("body")
+    fallback = body if body is not None else tree
+    totals: dict[HtmlElement, int] = {}
+    for paragraph in tree.iter("p"):
+        parent = paragraph.getparent()
+        if parent is not None:
+            totals[parent] = totals.get(parent, 0) + len(paragraph.text_content())
+    if not totals:
+        return fallback
+    densest = max(totals, key=totals.__getitem__)
+    headings = [h for h in tree.iter("h1")]
+    if headings:
+        around_heading = set(headings[0].iterancestors())
+        for candidate in (densest, *densest.iterancestors()):
+            if candidate in around_heading or candidate is headings[0]:
+                return fallback if candidate.tag == "html" else candidate
+    ancestors = list(densest.iterancestors())
+    lifted = ancestors[1] if len(ancestors) > 2 else densest
+    return fallback if lifted.tag in ("html", "body") else lifted
 
 
 def _meta_lead_image(doc: Document, meta: MetaTable, ld: JsonLd) -> Image | None:

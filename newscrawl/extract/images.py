@@ -29,9 +29,13 @@ _SIZE_TOKEN = re.compile(r"([-_.]?\d{2,4}x\d{2,4}|[-_.]w\d{2,4}|[-_.]\d{2,4}w)$"
 _CREDIT_CLASS = re.compile(
     r"(credit|copyright|source|photographer|byline|attribution|courtesy|author)", re.IGNORECASE
 )
+#: Class tokens of boxes that hold teasers, promos, share bars or author pictures, not the
+#: article's own pictures. Matched per token ("commentary" is not "comment").
 _NON_ARTICLE = re.compile(
-    r"(related|teaser|recommend|promo|sidebar|newsletter|comment|outbrain|taboola|"
-    r"most-?read|trending|advert|sponsor|share|social|author-?(bio|box|image|avatar)|avatar)",
+    r"(?:^|[-_])(related|teaser|recommend|recommended|recommendations|promo|sidebar|newsletter|"
+    r"comments?|outbrain|taboola|most-?read|mostread|trending|advert|advertisement|ads?|"
+    r"sponsor|sponsored|share|sharing|social|avatar|author-?(bio|box|image|img|pic|avatar))"
+    r"(s|list|box|card|block|container|wrapper|item|items|links?)?(?:[-_]|$)",
     re.IGNORECASE,
 )
 _LAZY_SRC_ATTRS = (
@@ -168,12 +172,27 @@ def split_figcaption(caption: HtmlElement) -> tuple[str | None, str | None]:
 def in_article(element: HtmlElement, skip_classes: re.Pattern[str] = _NON_ARTICLE) -> bool:
     """False when ``element`` sits in navigation, an aside, a footer or a teaser/promo box."""
     for ancestor in element.iterancestors():
-        if ancestor.tag in _SKIP_ANCESTORS:
+        tag = ancestor.tag
+        if tag in ("body", "html"):
+            return True
+        if tag in _SKIP_ANCESTORS:
             return False
         classes = ancestor.get("class")
-        if classes and skip_classes.search(classes):
+        if classes and any(skip_classes.search(token) for token in classes.split()):
             return False
     return True
+
+
+#: Caption-like elements outside ``<figure>``: many sites caption pictures in plain divs.
+LOOSE_CAPTION_XPATH = (
+    ".//*[not(self::figcaption) and not(ancestor::figure) and not(self::img) and ("
+    "contains(@class,'caption') or contains(@class,'Caption') or contains(@class,'legend') or "
+    "contains(@class,'bildunterschrift') or contains(@class,'img-info') or "
+    "contains(@class,'image-info') or contains(@class,'mediaSubtitle') or "
+    "contains(@class,'image-text') or contains(@class,'imageText') or "
+    "contains(@class,'photo-text'))]"
+)
+_MAX_CAPTION_CLIMB = 3
 
 
 def figure_images(
@@ -183,19 +202,45 @@ def figure_images(
     figure_xpath: str = ".//figure",
     caption_xpath: str = ".//figcaption",
 ) -> list[Image]:
-    """Every picture in a ``<figure>`` of ``scope`` (outside nav/aside/promo boxes), in order."""
+    """Every picture of ``scope`` with its caption, in document order: ``<figure>`` elements,
+    then pictures captioned by a caption-like element next to them. Pictures in
+    nav/aside/promo boxes are left out."""
     images: list[Image] = []
-    for figure in scope.xpath(figure_xpath):
-        if not in_article(figure):
+    taken: set[HtmlElement] = set()
+    figures = set(scope.xpath(figure_xpath))
+    for element in scope.xpath(f"{figure_xpath} | {LOOSE_CAPTION_XPATH}"):
+        if any(a in taken for a in element.iterancestors()) or not in_article(element):
             continue
-        url, width, height = picture_url(doc, figure)
+        if element in figures:
+            container, caption_element = element, next(iter(element.xpath(caption_xpath)), None)
+        else:
+            container, caption_element = _picture_near(element), element
+            if container is None:
+                continue
+        url, width, height = picture_url(doc, container)
         if not url:
             continue
+        taken.add(element)
         caption = credit = None
-        for cap in figure.xpath(caption_xpath)[:1]:
-            caption, credit = split_figcaption(cap)
+        if caption_element is not None:
+            caption, credit = split_figcaption(caption_element)
         images.append(Image(url=url, caption=caption, credit=credit, width=width, height=height))
     return images
+
+
+def _picture_near(caption: HtmlElement) -> HtmlElement | None:
+    """The closest ancestor (a few levels up) holding one picture, for a loose caption."""
+    if next(caption.iter("img"), None) is not None:
+        return None
+    node = caption
+    for _ in range(_MAX_CAPTION_CLIMB):
+        node = node.getparent()
+        if node is None or node.tag in ("body", "article", "main"):
+            return None
+        count = sum(1 for _ in node.iter("img"))
+        if count:
+            return node if count <= 2 else None
+    return None
 
 
 def merge_images(lead: Image | None, figures: list[Image]) -> list[Image]:
