@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
@@ -18,19 +19,20 @@ logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyCrawlCommand):
+    _crawler: Any = None
+
+    def _create_crawler(self, spname: str) -> Any:
+        self._crawler = super()._create_crawler(spname)
+        return self._crawler
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         super().run(args, opts)
-        if self.exitcode or self.crawler_process is None:
+        if self.exitcode or self._crawler is None or self._crawler.stats is None:
             return
-        for crawler in self.crawler_process.crawlers or list(_finished(self.crawler_process)):
-            reasons = failure_reasons(
-                crawler.stats.get_stats(),
-                max_drop_share=crawler.settings.getfloat("NEWSCRAWL_MAX_DROP_SHARE", 0.5),
-            )
-            if reasons:
-                logger.error("crawl failed: %s", "; ".join(reasons))
-                self.exitcode = 1
-
-
-def _finished(process: object) -> list:
-    return list(getattr(process, "_finished_crawlers", []))
+        reasons = failure_reasons(
+            self._crawler.stats.get_stats(),
+            max_drop_share=self._crawler.settings.getfloat("NEWSCRAWL_MAX_DROP_SHARE", 0.5),
+        )
+        if reasons:
+            logger.error("crawl failed: %s", "; ".join(reasons))
+            self.exitcode = 1

@@ -1,0 +1,165 @@
+"""``scrapy crawl news|source`` against the loopback newsroom: what is fetched, what is found.
+
+Each test runs a real crawl in a subprocess, as a user would, and checks the newsroom's
+request log and the items exported with ``-o``. Storage is exercised by
+``test_e2e_store.py``; here a throw-away SQLite file receives the items.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from filelock import FileLock
+
+from newscrawl.demo import newsroom as nr
+from tests.newsroomkit import Newsroom, newsroom_fixture, run_scrapy  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.slow
+
+SEED = nr.SEED_PATH
+LAOS = nr.REAL_PAGES[0][1]
+MEXICO, ELECTION = nr.REAL_PAGES[1][1], nr.REAL_PAGES[2][1]
+CHELSEA, BLAIR = nr.REAL_PAGES[3][1], nr.REAL_PAGES[4][1]
+
+
+def crawl(newsroom: Newsroom, tmp_path: Path, *args: str, **settings: str):
+    items = tmp_path / "items.jsonl"
+    result = run_scrapy(
+        [*args, "-o", f"{items}:jsonlines"],
+        newsroom=newsroom,
+        workdir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'news.db'}",
+        settings=settings,
+    )
+    found = [json.loads(line) for line in items.read_text().splitlines()] if items.exists() else []
+    return result, found
+
+
+def paths(urls) -> list[str]:
+    return sorted(urlsplit(u).path + (f"?{urlsplit(u).query}" if urlsplit(u).query else "")
+                  for u in urls)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("site", "start", "expected"),
+    [
+        ("independent", "/news/world/rss", [LAOS, SEED]),
+        ("independent", "/sitemap.xml", [LAOS, SEED]),  # index -> news sitemap + .xml.gz
+        ("independent", "/robots.txt", [LAOS, SEED]),  # robots.txt -> Sitemap: lines
+        ("apnews", "/hub/ap-top-news.atom", [MEXICO, ELECTION]),
+        ("apnews", "/news-sitemap.xml", [MEXICO, ELECTION]),
+    ],
+)
+def test_feeds_and_sitemaps(newsroom, tmp_path, site, start, expected) -> None:
+    mark = newsroom.mark()
+    result, items = crawl(
+        newsroom, tmp_path, "news", "-a", f"start_urls={newsroom.url(site, start)}"
+    )
+    assert result.returncode == 0, result.log[-3000:]
+    assert paths(i["url"] for i in items) == sorted(expected)
+    fetched = [r["path"] for r in newsroom.requests_since(mark)]
+    assert all(fetched.count(p) == 1 for p in expected)
+
+
+def test_home_page_follows_articles_and_sections_only(newsroom, tmp_path) -> None:
+    mark = newsroom.mark()
+    result, items = crawl(
+        newsroom, tmp_path, "news", "-a", f"start_urls={newsroom.url('independent')}"
+    )
+    assert result.returncode == 0, result.log[-3000:]
+    assert paths(i["url"] for i in items) == sorted(
+        [SEED, SEED + nr.TRACKING, nr.SEED_AMP_PATH, LAOS]
+    )
+    assert {i["source"] for i in items} == {"independent"}
+    served = {(r["path"], r["status"]) for r in newsroom.requests_since(mark)}
+    fetched = {p for p, _ in served}
+    # tag, author, video and gallery pages are never requested
+    assert not {p for p in fetched if p.split("/")[1] in {"topic", "author", "video", "gallery"}}
+    assert "/puzzles/crossword" in fetched  # fetched, judged not an article, not stored
+    assert (nr.MISSING_PATH, 404) in served
+    assert nr.DISALLOWED_PATH not in fetched  # robots.txt Disallow
+    assert {"/news/world", "/news/uk"} <= fetched
+
+
+def test_aggregator_copy_and_original_are_both_fetched(newsroom, tmp_path) -> None:
+    result, items = crawl(newsroom, tmp_path, "source", "-a", "name=inkl")
+    assert result.returncode == 0, result.log[-3000:]
+    by_url = {paths([i["url"]])[0]: i for i in items}
+    inkl = by_url[nr.SEED_INKL_PATH]
+    assert inkl["source"] == "inkl"
+    assert inkl["publisher"] == "The Independent UK"
+    assert nr.SEED_INKL_PATH + "?utm_campaign=daily-newsletter" in by_url
+    original = by_url[SEED]  # followed off the aggregator's domain (FOLLOW_ORIGINALS)
+    assert original["source"] == "independent"
+    assert original["headline"] == inkl["headline"]
+    assert len(items) == 3
+
+
+def test_follow_originals_off(newsroom, tmp_path) -> None:
+    result, items = crawl(newsroom, tmp_path, "source", "-a", "name=inkl", FOLLOW_ORIGINALS="False")
+    assert result.returncode == 0
+    assert {urlsplit(i["url"]).hostname for i in items} == {"127.0.0.1"}
+
+
+def test_max_articles(newsroom, tmp_path) -> None:
+    result, items = crawl(
+        newsroom, tmp_path, "news", "-a", f"start_urls={newsroom.url('standard', '/feed.json')}",
+        "-a", "max_articles=2", NEWSCRAWL_RENDER_JS="False",
+    )  # fmt: skip
+    assert result.returncode == 0, result.log[-3000:]
+    assert len(items) == 2
+
+
+def test_running_source_is_locked(newsroom, tmp_path) -> None:
+    from spiders.base import lock_path
+
+    database_url = f"sqlite:///{tmp_path / 'news.db'}"
+    (tmp_path / "locks").mkdir()
+    held = FileLock(lock_path(tmp_path / "locks", "source:apnews", database_url))
+    mark = newsroom.mark()
+    with held:
+        result, items = crawl(newsroom, tmp_path, "source", "-a", "name=apnews")
+    assert result.returncode == 1
+    assert "another crawl of 'source:apnews' into this database is running" in result.log
+    assert items == [] and newsroom.requests_since(mark) == []
+    again, items = crawl(newsroom, tmp_path, "source", "-a", "name=apnews")  # lock released
+    assert again.returncode == 0 and len(items) == 2
+
+
+def test_failed_crawl_exits_non_zero(newsroom, tmp_path) -> None:
+    result, items = crawl(newsroom, tmp_path, "news", "-a",
+                          f"start_urls={newsroom.url('apnews', '/no-such-feed.xml')}")  # fmt: skip
+    assert result.returncode == 1
+    assert "every start URL failed" in result.log
+    assert items == []
+
+
+def test_unknown_source_is_refused(newsroom, tmp_path) -> None:
+    result, _ = crawl(newsroom, tmp_path, "source", "-a", "name=nope")
+    assert result.returncode != 0
+    assert "unknown source 'nope'" in result.log
+
+
+@pytest.mark.browser
+def test_javascript_only_page_is_rendered_with_chromium(newsroom, tmp_path) -> None:
+    mark = newsroom.mark()
+    url = newsroom.url("standard", nr.JS_PATH)
+    result, items = crawl(newsroom, tmp_path, "news", "-a", f"start_urls={url}")
+    assert result.returncode == 0, result.log[-3000:]
+    assert len(items) == 1
+    article = items[0]
+    assert (
+        article["headline"]
+        == "Sweden tells 5,000,000 households 'how to survive WWIII' in war pamphlet"
+    )
+    assert article["authors"] == ["Noora Mykkanen"]
+    assert article["publisher"] == "Evening Standard"
+    assert len(article["body"]) > 3000
+    fetched = [r["path"] for r in newsroom.requests_since(mark)]
+    # the shell once plainly, then chromium: the shell again, its script and its data
+    assert fetched.count(nr.JS_PATH) == 2
+    assert "/static/app.js" in fetched and "/api/stories/b1190001.json" in fetched
+    assert "Closing browser" in result.log or "Browser chromium launched" in result.log
