@@ -19,7 +19,7 @@ from newscrawl.normalize.credits import (
     credits_from_organisations,
     find_body_credits,
 )
-from newscrawl.normalize.headline import normalize_headline
+from newscrawl.normalize.headline import host_names, normalize_headline
 from newscrawl.normalize.images import normalize_images
 from newscrawl.normalize.text import clean_text, fold_key
 
@@ -76,7 +76,10 @@ def normalize_article(article: Article, *, on_outcome: OnOutcome | None = None) 
     self_agencies = _self_agencies(article, site_names)
 
     # Headline
-    headline = normalize_headline(article.headline, site_names)
+    host = urlsplit(article.canonical_url or article.url or "").hostname
+    headline = normalize_headline(
+        article.headline, [*site_names, *host_names(host), article.section]
+    )
     if headline is None:
         count("headline", "missing")
     elif headline != clean_text(article.headline):

@@ -41,10 +41,10 @@ _NOISE = re.compile(
     ),
     re.IGNORECASE,
 )
-# Everything after a "Published"/"Updated" marker is metadata.
-_STAMP_TAIL = re.compile(
+# "Published"/"Updated" markers end a name: they become a separator (the date goes as noise).
+_STAMP = re.compile(
     r"(?<![^\W\d_])(?:published|updated|last updated|posted|stand|veröffentlicht|aktualisiert|"
-    r"actualizado|publicado|mis à jour|publié)(?![^\W\d_]).*$",
+    r"actualizado|publicado|mis à jour|publié)(?![^\W\d_])(?:\s*(?:on|am|at|um|:))?",
     re.IGNORECASE,
 )
 # Leading words: "By", "Words by", "Ein Kommentar von", "Von:", "Par", "di", "View all posts by".
@@ -96,7 +96,7 @@ _ROLE_MODIFIERS = _words(
 _JUNK = _words(
     """email e-mail mail follow share more view contact tips meg comments comment click here
     subscribe sign login profile bio twitter facebook instagram linkedin whatsapp copy link
-    the news"""
+    the news anhören listen フォロー すべて見る"""
 )
 _STOPWORDS = (
     _ROLES
@@ -172,6 +172,8 @@ def _is_name(text: str, site_keys: frozenset[str]) -> bool:
     tokens = text.split(" ")
     if len(tokens) == 1:
         return len(text) >= 2 and _is_unspaced_script(text)
+    if any(_is_unspaced_script(t) for t in tokens):
+        return False
     if len(tokens) > _MAX_TOKENS:
         return False
     if any(fold_key(t) in site_keys for t in tokens if len(fold_key(t)) >= 2):
@@ -299,7 +301,7 @@ def parse_bylines(raws: Iterable[str | None], site_names: Iterable[str | None] =
         if not text:
             continue
         text = _GLUED_AFTER.sub(r"\1 ", _GLUED.sub(" ", text))
-        text = _STAMP_TAIL.sub("", text)
+        text = _STAMP.sub(",", text)
         for inner in _PAREN.findall(text):
             agency = lookup(inner)
             if agency is not None and agency.is_text:

@@ -12,9 +12,11 @@ from collections.abc import Iterable
 
 from newscrawl.normalize.text import clean_text, fold_key
 
-# " | ", " - ", " – ", " — ", " · ", " • ", " :: ", " » " (pipes may lack spaces).
-_SEPARATOR = r"(?:\s+[-–—·•»|]\s+|\s*\|\s*|\s+::\s+)"
-_SEPARATOR_RE = re.compile(_SEPARATOR)
+# " | ", " - ", " – ", " — ", " · ", " • ", " :: ", " » ", " › " (pipes may lack spaces).
+_SEPARATOR_RE = re.compile(r"\s+[-–—·•»›|:*]\s+|\s*[|｜：]\s*|\s+::\s+")
+#: Second-level labels under which a site registers its name (bbc.co.uk, abc.net.au).
+_SECOND_LEVEL = frozenset(("co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"))
+_DATE = re.compile(r"^\d{1,4}(?:[./-]\d{1,2}){1,2}[./-]?\d{0,4}$")
 #: A site-name part is short; anything longer is part of the headline.
 _MAX_SITE_WORDS = 6
 #: How much longer than a known name a title part may be and still be that name
@@ -43,6 +45,29 @@ def _is_site_name(part: str, names: list[str]) -> bool:
     return False
 
 
+def _is_label(part: str, names: list[str]) -> bool:
+    """A section label or date printed next to the site name ("- Sport - SZ.de", "| 28.04.2023")."""
+    words = part.split()
+    if _DATE.match(part) or fold_key(part) in names:
+        return True
+    return len(words) <= 2 and all(w[:1].isupper() for w in words) and part[-1:] not in "?!.\"'”’»"
+
+
+def host_names(host: str | None) -> list[str]:
+    """Names a site's host suggests ("www.golem.de" -> "golem.de", "golem").
+
+    >>> host_names("www.independent.co.uk")
+    ['independent.co.uk', 'independent']
+    """
+    labels = (host or "").lower().rstrip(".").split(".")
+    if len(labels) < 2:
+        return []
+    # Registrable part: two labels, three under a short second level (co.uk, com.au).
+    size = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
+    registrable = labels[-size:]
+    return [".".join(registrable), registrable[0]]
+
+
 def site_name_keys(names: Iterable[str | None]) -> list[str]:
     """Comparison keys for the names a page calls its site by (empty ones dropped)."""
     keys = {fold_key(clean_text(n)) for n in names if n}
@@ -50,34 +75,43 @@ def site_name_keys(names: Iterable[str | None]) -> list[str]:
 
 
 def strip_site_name(headline: str, names: list[str]) -> str:
-    """Remove a site name glued before or after the headline, as often as it occurs.
+    """Remove a site name glued before or after the headline, with the labels around it.
 
     ``names`` are keys from :func:`site_name_keys`.
 
-    >>> keys = site_name_keys(["The Independent UK", "inkl"])
+    >>> keys = site_name_keys(["The Independent UK", "inkl", "golem.de"])
     >>> strip_site_name("Russia admits – as Ukraine gains ground | The Independent", keys)
     'Russia admits – as Ukraine gains ground'
     >>> strip_site_name("Inkl - Brexit: what now?", keys)
     'Brexit: what now?'
+    >>> strip_site_name("LTE-Patent: Samsung soll Smartphones zerstören - Golem.de", keys)
+    'LTE-Patent: Samsung soll Smartphones zerstören'
     >>> strip_site_name("Ukraine – The Independent view", keys)
     'Ukraine – The Independent view'
     """
     if not names:
         return headline
     while True:
-        separators = list(_SEPARATOR_RE.finditer(headline))
-        if not separators:
+        cuts = list(_SEPARATOR_RE.finditer(headline))
+        if not cuts:
             return headline
-        last, first = separators[-1], separators[0]
-        for head, tail in (
-            (headline[: last.start()], headline[last.end() :]),
-            (headline[first.end() :], headline[: first.start()]),
-        ):
-            if fold_key(head) and _is_site_name(tail, names):
-                headline = head.strip()
-                break
-        else:
+        starts = [0, *(m.end() for m in cuts)]
+        ends = [*(m.start() for m in cuts), len(headline)]
+        parts = [headline[a:b] for a, b in zip(starts, ends, strict=True)]
+        if _is_site_name(parts[0], names) and fold_key(headline[starts[1] :]):
+            first = 1  # "Tageblatt.lu | Sport | Headline": the label after the name goes too
+            while first < len(parts) - 1 and _is_label(parts[first], names):
+                first += 1
+            headline = headline[starts[first] :].strip()
+            continue
+        site = next((i for i in range(1, len(parts)) if _is_site_name(parts[i], names)), None)
+        if site is None:
             return headline
+        # Drop the site name, everything after it, and labels just before it.
+        keep = site
+        while keep > 1 and _is_label(parts[keep - 1], names):
+            keep -= 1
+        return headline[: ends[keep - 1]].strip()
 
 
 def normalize_headline(headline: str | None, site_names: Iterable[str | None] = ()) -> str | None:

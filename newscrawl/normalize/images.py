@@ -18,11 +18,17 @@ from newscrawl.article import Image
 from newscrawl.normalize.agencies import agencies_only, lookup
 from newscrawl.normalize.text import clean_text, fold_key
 
-_LABEL = (
-    r"(?:Photo(?:graph)?s?|Pictures?|Pics?|Images?|Fotos?|Bild(?:er)?|Photo credits?|"
-    r"Image credits?|Credits?|Crédits?(?: photo)?|Source|Quelle|Fuente|Fonte|Kuva|Ảnh|Symbolfoto|"
-    r"Archivfoto|Archivbild|Fotografía|Foto di)"
+_LABELS = (
+    *("Photo", "Photos", "Photograph", "Photographs", "Picture", "Pictures", "Pic", "Pics"),
+    *("Image", "Images", "Foto", "Fotos", "Bild", "Bilder", "Photo credit", "Photo credits"),
+    *("Image credit", "Image credits", "Credit", "Credits", "Crédit", "Crédits", "Crédit photo"),
+    *("Source", "Quelle", "Fuente", "Fonte", "Kuva", "Ảnh", "Symbolfoto", "Archivfoto"),
+    *("Archivbild", "Fotografía", "Foto di", "Illustration", "Illustrations"),
+    *("Image Credit", "Image Credits", "Photo Credit", "Photo Credits", "Picture Credit"),
+    *("Bildquelle", "Bildnachweis", "Fotoquelle"),
 )
+# Longest first, so that "Image credits:" wins over "Image".
+_LABEL = "(?:" + "|".join(sorted(map(re.escape, _LABELS), key=len, reverse=True)) + ")"
 # "(Picture: PA)", "( Image: Getty Images)", "(Foto: John MacDougall/AFP)" at the end.
 _PAREN_LABEL = re.compile(rf"\s*\(\s*{_LABEL}\s*(?::|\bby\b)\s*(?P<credit>[^()]+?)\s*\)\s*$", re.I)
 # "... Photo: Jane Doe/AP", "...VALENTINOFoto: ...", "Photo by David Kawai/Bloomberg".
@@ -48,12 +54,19 @@ _INITIAL = re.compile(r"^[^\W\d_]\.$")
 _MAX_CREDIT = 120
 
 
+_NAME_SMALL_WORDS = frozenset(
+    ("de", "da", "del", "der", "den", "van", "von", "la", "le", "du", "di", "y", "e", "and", "of")
+)
+
+
 def _name_like(part: str) -> bool:
-    """A photographer's or source's name: short, no sentence inside."""
+    """A photographer's or source's name: a few capitalized words, no sentence inside."""
     tokens = part.split()
     if not tokens or len(tokens) > 6 or len(part) > 60:
         return False
-    return not any(t.endswith(".") and not _INITIAL.match(t) for t in tokens[:-1])
+    if any(t.endswith(".") and not _INITIAL.match(t) for t in tokens[:-1]):
+        return False
+    return all(t in _NAME_SMALL_WORDS or not t[:1].isalpha() or t[:1].isupper() for t in tokens)
 
 
 def looks_like_credit(text: str) -> bool:
@@ -82,7 +95,7 @@ def _split_once(text: str) -> tuple[str, str] | None:
         match = pattern.search(text)
         if match:
             return text[: match.start()], match["credit"]
-    if looks_like_credit(text):  # the whole caption is a credit line
+    if not text.endswith(")") and looks_like_credit(text):  # the whole caption is a credit
         return "", text
     for match in _SENTENCE_END.finditer(text):
         tail = text[match.end() :]

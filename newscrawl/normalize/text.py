@@ -59,9 +59,10 @@ def _clean_once(text: str) -> str:
 
 
 def fold_key(text: str) -> str:
-    """A comparison key: case-folded letters and digits ("The Independent" -> "theindependent").
+    """A comparison key: case-folded letters and digits, no accents ("Zprávy" -> "zpravy").
 
     >>> fold_key("The Independent UK")
     'theindependentuk'
     """
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
