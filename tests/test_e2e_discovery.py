@@ -163,3 +163,35 @@ def test_javascript_only_page_is_rendered_with_chromium(newsroom, tmp_path) -> N
     assert fetched.count(nr.JS_PATH) == 2
     assert "/static/app.js" in fetched and "/api/stories/b1190001.json" in fetched
     assert "Closing browser" in result.log or "Browser chromium launched" in result.log
+
+
+def test_feeds_and_sitemaps_are_fetched_conditionally(newsroom, tmp_path) -> None:
+    first, items = crawl(newsroom, tmp_path, "source", "-a", "name=apnews")
+    assert first.returncode == 0 and len(items) == 2
+    mark = newsroom.mark()
+    second, _ = crawl(newsroom, tmp_path, "source", "-a", "name=apnews")
+    assert second.returncode == 0, second.log[-3000:]
+    served = {r["path"]: r for r in newsroom.requests_since(mark)}
+    for path in ("/hub/ap-top-news.atom", "/news-sitemap.xml", "/"):
+        assert served[path]["conditional"] and served[path]["status"] == 304, served[path]
+
+
+def test_jobdir_pause_and_resume(newsroom, tmp_path) -> None:
+    jobdir = tmp_path / "job"
+    common = ("source", "-a", "name=standard")
+    first, items1 = crawl(
+        newsroom, tmp_path / "1", *common, JOBDIR=str(jobdir), CLOSESPIDER_PAGECOUNT="4",
+        NEWSCRAWL_RENDER_JS="False", NEWSCRAWL_LOCK_DIR=str(tmp_path / "locks"),
+    )  # fmt: skip
+    assert first.returncode == 0, first.log[-3000:]
+    assert "closespider_pagecount" in first.log
+    assert (jobdir / "requests.queue").exists()
+    second, items2 = crawl(
+        newsroom, tmp_path / "2", *common, JOBDIR=str(jobdir),
+        NEWSCRAWL_RENDER_JS="False", NEWSCRAWL_LOCK_DIR=str(tmp_path / "locks"),
+    )  # fmt: skip
+    assert second.returncode == 0, second.log[-3000:]
+    assert "Resuming crawl" in second.log
+    urls = [i["url"] for i in items1 + items2]
+    assert len(urls) == len(set(urls))  # nothing fetched twice across the pause
+    assert paths(urls) == sorted([CHELSEA, BLAIR, nr.WIRE_COPY_PATH])
