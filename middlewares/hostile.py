@@ -68,6 +68,8 @@ class HostileResponseMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if not 200 <= response.status < 300 or request.method == "HEAD":
             return response
+        if request.meta.get("newscrawl_robots"):  # robots.txt has its own rules
+            return response
         max_size = int(request.meta.get("download_maxsize", self.config.max_size))
         if _is_html(response):
             rendered = "playwright" in response.flags

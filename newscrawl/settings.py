@@ -55,7 +55,14 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "middlewares.compression.CountingHttpCompressionMiddleware": 590,
     "middlewares.redirects.RedirectLoopMiddleware": 610,
+    # robots.txt per RFC 9309: 5xx/timeout = host not crawled until it is fetched
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "middlewares.robots.StrictRobotsTxtMiddleware": 100,
+    # Retry-After on 429/503 and error streaks pause one host (before RetryMiddleware)
+    "middlewares.politeness.PolitenessMiddleware": 560,
 }
+# Parks the requests of paused hosts outside the engine (see middlewares/scheduler.py).
+SCHEDULER = "middlewares.scheduler.PausingScheduler"
 TWISTED_DNS_RESOLVER = "middlewares.ssrf.GuardedResolver"
 
 # --- Discovery and incremental crawling (spiders/) ---------------------------------------

@@ -1,0 +1,100 @@
+"""Respect Retry-After on 429/503 and pause a host after repeated errors.
+
+Sits just downloader-side of RetryMiddleware, so it sees each failed response or
+exception before Retry schedules the next attempt; the retry (and every other request
+to that host) is then parked by :class:`middlewares.scheduler.PausingScheduler` until
+the pause ends. Other hosts go on. Stats: ``newscrawl/politeness/retry_after``,
+``newscrawl/politeness/host_paused``; pauses are logged with host, length and reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from middlewares.scheduler import host_pauses
+from newscrawl.politeness import ErrorStreaks, host_key, parse_retry_after
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PolitenessSettings:
+    retry_after_codes: frozenset[int]
+    retry_after_max: float
+    error_codes: frozenset[int]
+    error_threshold: int
+    error_pause: float
+    error_pause_max: float
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> PolitenessSettings:
+        return cls(
+            retry_after_codes=frozenset(
+                int(c) for c in settings.getlist("NEWSCRAWL_RETRY_AFTER_CODES", [429, 503])
+            ),
+            retry_after_max=settings.getfloat("NEWSCRAWL_RETRY_AFTER_MAX", 600.0),
+            error_codes=frozenset(int(c) for c in settings.getlist("RETRY_HTTP_CODES")),
+            error_threshold=settings.getint("NEWSCRAWL_HOST_ERROR_THRESHOLD", 5),
+            error_pause=settings.getfloat("NEWSCRAWL_HOST_ERROR_PAUSE", 30.0),
+            error_pause_max=settings.getfloat("NEWSCRAWL_HOST_ERROR_PAUSE_MAX", 600.0),
+        )
+
+
+class PolitenessMiddleware:
+    def __init__(self, crawler: Crawler, config: PolitenessSettings) -> None:
+        self.stats = crawler.stats
+        self.config = config
+        self.pauses = host_pauses(crawler)
+        self.streaks = ErrorStreaks(
+            config.error_threshold, config.error_pause, config.error_pause_max
+        )
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PolitenessMiddleware:
+        return cls(crawler, PolitenessSettings.from_settings(crawler.settings))
+
+    def _pause(self, key: str, seconds: float, reason: str) -> None:
+        if self.pauses.pause(key, seconds, reason):
+            self.stats.inc_value("newscrawl/politeness/host_paused")
+            self.stats.inc_value(f"newscrawl/politeness/host_paused/{reason}")
+            logger.info("Pausing %s for %.1f s (%s)", key, seconds, reason)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        key = host_key(request.url)
+        if response.status in self.config.retry_after_codes:
+            delay = parse_retry_after(response.headers.get(b"Retry-After"))
+            if delay is not None:
+                self.stats.inc_value("newscrawl/politeness/retry_after")
+                self._pause(key, min(delay, self.config.retry_after_max), "retry_after")
+        if response.status in self.config.error_codes:
+            self._failure(key)
+        elif response.status < 400:
+            self.streaks.success(key)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        from scrapy.exceptions import IgnoreRequest
+
+        if not isinstance(exception, IgnoreRequest):
+            self._failure(host_key(request.url))
+
+    def _failure(self, key: str) -> None:
+        pause = self.streaks.failure(key)
+        if pause is not None:
+            self._pause(key, pause, "errors")
+
+    def process_request(self, request: Request) -> Request | None:
+        """A request that got past the scheduler while its host became paused (it was
+        already queued in the downloader) is sent back to be parked."""
+        key = host_key(request.url)
+        if self.pauses.scheduler_attached and self.pauses.is_paused(key):
+            self.stats.inc_value("newscrawl/politeness/requeued")
+            return request.replace(dont_filter=True)
+        return None

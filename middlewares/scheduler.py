@@ -1,0 +1,79 @@
+"""A Scrapy scheduler that parks the requests of paused hosts outside the engine.
+
+Holding such requests in a downloader slot would keep them in the downloader's
+``active`` set (bounded by ``CONCURRENT_REQUESTS``): enough of them would starve every
+other host. Parked here, they cost nothing; they go back into the queue once their
+host's pause (see :class:`newscrawl.politeness.HostPauses`) ends, and the spider is
+not closed while any are parked. On close they are pushed back into the queues, so a
+``JOBDIR`` keeps them.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from scrapy.core.scheduler import Scheduler
+
+from newscrawl.politeness import HostPauses, host_key
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+
+_REGISTRY: weakref.WeakKeyDictionary[Any, HostPauses] = weakref.WeakKeyDictionary()
+
+
+def host_pauses(crawler: Crawler) -> HostPauses:
+    """The pause registry shared by this crawler's scheduler and middlewares."""
+    if crawler not in _REGISTRY:
+        _REGISTRY[crawler] = HostPauses()
+    return _REGISTRY[crawler]
+
+
+class PausingScheduler(Scheduler):
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PausingScheduler:
+        scheduler = super().from_crawler(crawler)
+        scheduler.pauses = host_pauses(crawler)
+        scheduler.pauses.scheduler_attached = True
+        scheduler.parked = {}
+        return scheduler
+
+    pauses: HostPauses
+    parked: dict[str, list[Request]]
+
+    def _requeue(self, request: Request) -> None:
+        if not self._dqpush(request):
+            self._mqpush(request)
+
+    def _release_due(self) -> None:
+        for key in [k for k in self.parked if not self.pauses.is_paused(k)]:
+            for request in self.parked.pop(key):
+                self._requeue(request)
+
+    def next_request(self) -> Request | None:
+        self._release_due()
+        while True:
+            request = super().next_request()
+            if request is None:
+                return None
+            key = host_key(request.url)
+            if not self.pauses.is_paused(key):
+                return request
+            self.parked.setdefault(key, []).append(request)
+            if self.stats is not None:
+                self.stats.inc_value("newscrawl/politeness/parked")
+
+    def has_pending_requests(self) -> bool:
+        return super().has_pending_requests() or bool(self.parked)
+
+    def __len__(self) -> int:
+        return super().__len__() + sum(len(v) for v in self.parked.values())
+
+    def close(self, reason: str) -> Any:
+        for requests in self.parked.values():
+            for request in requests:
+                self._requeue(request)
+        self.parked.clear()
+        return super().close(reason)
