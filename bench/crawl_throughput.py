@@ -238,6 +238,25 @@ def print_table(n: int, results: list[RunResult]) -> None:
     sys.stdout.flush()
 
 
+def print_profile(raw: Path, title: str, top: int = 25) -> None:
+    """Top functions by own and by inclusive samples, from py-spy's raw (collapsed) output."""
+    own, inclusive, total = Counter(), Counter(), 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [f for f in stack.split(";") if f]
+        if not frames:
+            continue
+        total += int(count)
+        own[frames[-1]] += int(count)
+        for frame in set(frames):
+            inclusive[frame] += int(count)
+    print(f"\n## py-spy profile of {title}, {total:,} samples")
+    for kind, counter in (("own time", own), ("inclusive time", inclusive)):
+        print(f"\nTop {top} by {kind}:\n")
+        for frame, count in counter.most_common(top):
+            print(f"  {100 * count / total:5.1f}%  {frame}")
+
+
 def profile(site: Site, n: int, concurrency: int, workdir: Path, top: int = 25) -> None:
     """One news crawl into SQLite under py-spy; print the hottest functions."""
     pyspy = shutil.which("py-spy") or str(Path(PYTHON).parent / "py-spy")
@@ -245,19 +264,7 @@ def profile(site: Site, n: int, concurrency: int, workdir: Path, top: int = 25) 
     cmd = news_command(site, concurrency, f"sqlite:///{workdir / 'profile.db'}", n)
     run_child([pyspy, "record", "-r", "250", "-f", "raw", "-o", str(raw), "--", *cmd], ROOT,
               workdir / "profile.log")  # fmt: skip
-    own, inclusive, total = Counter(), Counter(), 0
-    for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        frames = [f for f in stack.split(";") if f]
-        total += int(count)
-        own[frames[-1]] += int(count)
-        for frame in set(frames):
-            inclusive[frame] += int(count)
-    print(f"\n## py-spy profile of `scrapy crawl news` (N = {n:,}, {total:,} samples)\n")
-    for title, counter in (("own time", own), ("inclusive time", inclusive)):
-        print(f"\nTop {top} by {title}:\n")
-        for frame, count in counter.most_common(top):
-            print(f"  {100 * count / total:5.1f}%  {frame}")
+    print_profile(raw, f"`scrapy crawl news` (N = {n:,})", top)
     print(f"\nraw profile: {raw}")
 
 

@@ -109,7 +109,8 @@ class DistributedConfig:
             keys=RedisKeys(settings.get("NEWSCRAWL_REDIS_PREFIX") or DEFAULT_PREFIX),
             worker_id=settings.get("NEWSCRAWL_WORKER_ID") or new_worker_id(),
             worker_ttl=settings.getfloat("NEWSCRAWL_WORKER_TTL", 30.0),
-            ack_delay=settings.getfloat("NEWSCRAWL_LEASE_ACK_DELAY", 10.0),
+            ack_delay=settings.getfloat("NEWSCRAWL_LEASE_ACK_DELAY")
+            or 2 * settings.getfloat("STORE_FLUSH_INTERVAL", 5.0) + 1,
             max_idle=settings.getfloat("MAX_IDLE_TIME_BEFORE_CLOSE", 0.0),
         )
 

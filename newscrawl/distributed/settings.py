@@ -27,9 +27,9 @@ DISTRIBUTED_SETTINGS: dict[str, Any] = {
     "MAX_IDLE_TIME_BEFORE_CLOSE": 60,
     # A worker without a heartbeat for this long is dead; its leases are requeued.
     "NEWSCRAWL_WORKER_TTL": 30,
-    # Acknowledge a finished request this long after it left the downloader: longer
-    # than the store's batch flush interval, so its article is committed first.
-    "NEWSCRAWL_LEASE_ACK_DELAY": 10,
+    # Acknowledge a finished request this long after it left the downloader; 0 means
+    # 2 x STORE_FLUSH_INTERVAL + 1 s, so that its article has been committed first.
+    "NEWSCRAWL_LEASE_ACK_DELAY": 0,
 }
 
 
