@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from middlewares.scheduler import host_pauses
+from middlewares.scheduler import hold_download_slot, host_pauses
 from newscrawl.politeness import ErrorStreaks, host_key, parse_retry_after
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ class PolitenessSettings:
 
 class PolitenessMiddleware:
     def __init__(self, crawler: Crawler, config: PolitenessSettings) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
         self.config = config
         self.pauses = host_pauses(crawler)
@@ -60,35 +61,36 @@ class PolitenessMiddleware:
     def from_crawler(cls, crawler: Crawler) -> PolitenessMiddleware:
         return cls(crawler, PolitenessSettings.from_settings(crawler.settings))
 
-    def _pause(self, key: str, seconds: float, reason: str) -> None:
+    def _pause(self, request: Request, seconds: float, reason: str) -> None:
+        key = host_key(request.url)
         if self.pauses.pause(key, seconds, reason):
+            hold_download_slot(self.crawler, request, seconds)
             self.stats.inc_value("newscrawl/politeness/host_paused")
             self.stats.inc_value(f"newscrawl/politeness/host_paused/{reason}")
             logger.info("Pausing %s for %.1f s (%s)", key, seconds, reason)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        key = host_key(request.url)
         if response.status in self.config.retry_after_codes:
             delay = parse_retry_after(response.headers.get(b"Retry-After"))
             if delay is not None:
                 self.stats.inc_value("newscrawl/politeness/retry_after")
-                self._pause(key, min(delay, self.config.retry_after_max), "retry_after")
+                self._pause(request, min(delay, self.config.retry_after_max), "retry_after")
         if response.status in self.config.error_codes:
-            self._failure(key)
+            self._failure(request)
         elif response.status < 400:
-            self.streaks.success(key)
+            self.streaks.success(host_key(request.url))
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         from scrapy.exceptions import IgnoreRequest
 
         if not isinstance(exception, IgnoreRequest):
-            self._failure(host_key(request.url))
+            self._failure(request)
 
-    def _failure(self, key: str) -> None:
-        pause = self.streaks.failure(key)
+    def _failure(self, request: Request) -> None:
+        pause = self.streaks.failure(host_key(request.url))
         if pause is not None:
-            self._pause(key, pause, "errors")
+            self._pause(request, pause, "errors")
 
     def process_request(self, request: Request) -> Request | None:
         """A request that got past the scheduler while its host became paused (it was

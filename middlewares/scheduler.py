@@ -14,6 +14,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from scrapy.core.scheduler import Scheduler
+from scrapy.utils.asyncio import call_later
 
 from newscrawl.politeness import HostPauses, host_key
 
@@ -29,6 +30,23 @@ def host_pauses(crawler: Crawler) -> HostPauses:
     if crawler not in _REGISTRY:
         _REGISTRY[crawler] = HostPauses()
     return _REGISTRY[crawler]
+
+
+def hold_download_slot(crawler: Crawler, request: Request, seconds: float) -> bool:
+    """Stop the downloader slot of ``request`` from starting queued downloads for
+    ``seconds``: requests already handed to the downloader when their host was paused
+    would otherwise still go out. Uses the slot's own delay timer (``latercall``)."""
+    engine = getattr(crawler, "engine", None)
+    downloader = getattr(engine, "downloader", None)
+    if downloader is None:
+        return False
+    slot = downloader.slots.get(downloader.get_slot_key(request))
+    if slot is None:
+        return False
+    if slot.latercall is not None:
+        slot.latercall.cancel()
+    slot.latercall = call_later(seconds, downloader._latercall, slot)
+    return True
 
 
 class PausingScheduler(Scheduler):

@@ -25,6 +25,8 @@ Endpoints (main listeners)
 ``/redirect-loop/<n>``     endless redirect chain (n+1, n+2, …)
 ``/redirect-cycle``        redirects to itself
 ``/status/<code>``         that status; ``retry_after=S`` adds a Retry-After header
+``/flaky/<code>``          that status (and ``retry_after``) for the first ``times`` hits of
+                           this exact URL, then an article
 ``/delay?s=S``             an article page after S seconds
 ``/drop``                  closes the connection without answering
 ``/partial``               announces 100 kB, sends 1 kB, closes
@@ -165,6 +167,7 @@ class State:
     lock: threading.Lock = field(default_factory=threading.Lock)
     log: list[dict[str, Any]] = field(default_factory=list)
     canary: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    hits: dict[str, int] = field(default_factory=dict)
 
 
 STATE = State()
@@ -217,6 +220,7 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_reset":
                 STATE.log.clear()
                 STATE.canary.clear()
+                STATE.hits.clear()
                 payload: Any = {"ok": True}
             elif path == "/_canary":
                 payload = {k: list(v) for k, v in STATE.canary.items()}
@@ -293,6 +297,14 @@ class Handler(BaseHTTPRequestHandler):
             if "retry_after" in q:
                 headers["Retry-After"] = q["retry_after"][0]
             self._send(int(arg), article_html(f"Status {arg}"), headers=headers)
+        elif path.startswith("/flaky/"):  # ``code`` for the first ``times`` hits of this URL
+            with STATE.lock:
+                STATE.hits[self.path] = hits = STATE.hits.get(self.path, 0) + 1
+            if hits <= int(q.get("times", ["1"])[0]):
+                headers = {"Retry-After": q["retry_after"][0]} if "retry_after" in q else {}
+                self._send(int(arg), b"<html><body>busy</body></html>", headers=headers)
+            else:
+                self._send(200, article_html(f"Flaky {self.path}"))
         elif path == "/delay":
             time.sleep(float(q.get("s", ["1"])[0]))
             self._send(200, article_html("Delayed"))
