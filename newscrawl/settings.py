@@ -54,6 +54,8 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     # Scrapy's own, which caps inflated size at DOWNLOAD_MAXSIZE, plus a stat for bombs
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "middlewares.compression.CountingHttpCompressionMiddleware": 590,
+    # charset header wrong (ISO-8859-1 on UTF-8, cp1252 sent as UTF-8): fix response.text
+    "middlewares.encoding.EncodingMiddleware": 587,
     "middlewares.redirects.RedirectLoopMiddleware": 610,
     # robots.txt per RFC 9309: 5xx/timeout = host not crawled until it is fetched
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,

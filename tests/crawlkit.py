@@ -102,6 +102,8 @@ def _spider_class() -> Any:
                 item["has_fffd"] = "\ufffd" in response.text
                 item["encoding"] = response.encoding
             item["size"] = len(response.body)
+            if self.config.get("extract") and hasattr(response, "text"):
+                item.update(_extract(response))
             yield item
             if not self.config.get("follow") or not hasattr(response, "text"):
                 return
@@ -116,6 +118,18 @@ def _spider_class() -> Any:
         failures: ClassVar[list[dict[str, str]]] = []
 
     return ProbeSpider
+
+
+def _extract(response: Any) -> dict[str, Any]:
+    """What the project's extract + normalize make of ``response.text``."""
+    from newscrawl.extract import extract_article
+    from newscrawl.normalize import normalize_article
+
+    try:
+        article = extract_article(response.text, response.url)
+        return {"article": normalize_article(article).to_dict()}
+    except Exception as exc:
+        return {"extract_error": f"{type(exc).__name__}: {exc}"}
 
 
 def _child(config_path: str) -> None:
@@ -190,6 +204,7 @@ def run_crawl(
     settings: dict[str, Any] | None = None,
     follow: bool = False,
     playwright: bool = False,
+    extract: bool = False,
     timeout: float = 240,
 ) -> CrawlResult:
     """Crawl in a fresh Python process with the project settings plus ``settings``."""
@@ -199,6 +214,7 @@ def run_crawl(
             "settings": settings or {},
             "follow": follow,
             "playwright": playwright,
+            "extract": extract,
             "result_path": str(Path(tmp) / "result.json"),
         }
         config_path = Path(tmp) / "config.json"
