@@ -54,8 +54,6 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     # Scrapy's own, which caps inflated size at DOWNLOAD_MAXSIZE, plus a stat for bombs
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "middlewares.compression.CountingHttpCompressionMiddleware": 590,
-    # charset header wrong (ISO-8859-1 on UTF-8, cp1252 sent as UTF-8): fix response.text
-    "middlewares.encoding.EncodingMiddleware": 587,
     "middlewares.redirects.RedirectLoopMiddleware": 610,
     # robots.txt per RFC 9309: 5xx/timeout = host not crawled until it is fetched
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
@@ -110,7 +108,23 @@ PLAYWRIGHT_ABORT_REQUEST = "newscrawl.discover.render.abort_request"
 # --- Pipeline order: normalize -> dedupe -> store ------------------------------------
 ITEM_PIPELINES: dict[str, int] = {
     "pipelines.normalize.NormalizePipeline": 100,
+    "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.store.StorePipeline": 500,
 }
+
+# --- Storage batches (pipelines/store.py) ---------------------------------------------
+# Flush every STORE_BATCH_SIZE items or STORE_FLUSH_INTERVAL seconds, and at close. While
+# the database is away, keep up to STORE_MAX_BUFFERED items in memory, then spool them to
+# STORE_SPOOL_DIR; retry with backoff up to STORE_RETRY_MAX seconds apart, and for up to
+# STORE_CLOSE_TIMEOUT seconds at close. STORE_AUTO_UPGRADE: None = SQLite only.
+STORE_BATCH_SIZE = 200
+STORE_FLUSH_INTERVAL = 5.0
+STORE_MAX_BUFFERED = 10_000
+STORE_SPOOL_DIR = "newscrawl-spool"
+STORE_RETRY_MAX = 30.0
+STORE_CLOSE_TIMEOUT = 60.0
+STORE_AUTO_UPGRADE: bool | None = None
+DEDUPE_MAX_HEADLINE_CHARS = 2000
 
 # --- Engine ---------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

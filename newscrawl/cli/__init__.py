@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 #: Sub-command modules under ``newscrawl.cli``, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("extract", "seed", "crawl", "demo")
+COMMAND_MODULES: tuple[str, ...] = ("extract", "seed", "crawl", "demo", "db", "export", "stats")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -51,6 +51,13 @@ def rank_of(article: Article) -> int:
     return RANK_UNKNOWN
 
 
+def _aware(value: datetime | None) -> datetime | None:
+    """Times without an offset are taken as UTC (the contract asks for offsets)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
 def prepare(article: Article, now: datetime | None = None) -> Prepared:
     """Canonical URL, publisher key, rank and fingerprint of one article."""
     now = now or datetime.now(UTC)
@@ -64,7 +71,7 @@ def prepare(article: Article, now: datetime | None = None) -> Prepared:
     if not key and rank != RANK_COPY:
         key = domain_label(canonical)
     prints = fingerprint(article.headline, article.body)
-    seen = article.fetched_at or now
+    seen = _aware(article.fetched_at) or now
     version = Version(
         canonical_url=canonical,
         first_seen_at=seen,
@@ -78,8 +85,8 @@ def prepare(article: Article, now: datetime | None = None) -> Prepared:
         description=article.description,
         body=article.body,
         language=article.language,
-        published_at=article.published_at,
-        modified_at=article.modified_at,
+        published_at=_aware(article.published_at),
+        modified_at=_aware(article.modified_at),
         content_hash=prints.content_hash,
         headline_key=prints.headline_key,
         bands=prints.bands,

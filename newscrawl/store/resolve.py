@@ -52,7 +52,7 @@ class Resolution:
     """Everything one batch will write."""
 
     rows: dict[int, StoredRow] = field(default_factory=dict)
-    touched: set[int] = field(default_factory=set)
+    touched: dict[int, None] = field(default_factory=dict)
     sightings: dict[str, Sighting] = field(default_factory=dict)
     revisions: list[dict] = field(default_factory=list)
     results: list[ItemResult] = field(default_factory=list)
@@ -180,7 +180,7 @@ class BatchResolver:
             self._index(row)
             self.by_url[item.url] = row.key
             self.url_hash[item.url] = item.version.content_hash
-            out.touched.add(row.key)
+            out.touched[row.key] = None
             out.sightings[item.url] = Sighting(
                 row.key, item.version.source, item.version.last_seen_at, item.version.content_hash
             )

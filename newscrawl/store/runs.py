@@ -19,6 +19,7 @@ from newscrawl.store.schema import crawl_runs
 STORED_OUTCOMES = ("new", "merged", "revised", "unchanged")
 DUPLICATE_OUTCOMES = ("merged", "unchanged")
 _DROP_PREFIX = "item_dropped_reasons_count/"
+_REJECTED_PREFIX = "newscrawl/store/rejected/"
 _PASSWORD_RE = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 
 
@@ -71,6 +72,9 @@ def crawl_run_from_stats(
         return int(value) if isinstance(value, int | float) else 0
 
     drops = {key[len(_DROP_PREFIX) :]: count(key) for key in stats if key.startswith(_DROP_PREFIX)}
+    for key in stats:
+        if key.startswith(_REJECTED_PREFIX):
+            drops[f"store_rejected/{key[len(_REJECTED_PREFIX) :]}"] = count(key)
     return CrawlRun(
         spider=spider,
         started_at=_aware(stats.get("start_time"), now),

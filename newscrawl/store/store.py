@@ -121,10 +121,21 @@ class Store:
         Raises :class:`StoreUnavailableError` (nothing written) when the database
         cannot be reached or stays locked.
         """
-        if not items:
-            return BatchReport()
-        batch = [i if isinstance(i, Prepared) else prepared_of(i) for i in items]
-        return self._write_split(batch, list(items), now or datetime.now(UTC))
+        batch: list[Prepared] = []
+        kept: list[Article | Prepared] = []
+        rejected: list[tuple[Article | Prepared, str]] = []
+        for item in items:
+            try:
+                batch.append(item if isinstance(item, Prepared) else prepared_of(item))
+                kept.append(item)
+            except Exception as error:  # one malformed item must not cost its batch-mates
+                logger.warning("rejected %s: %r", getattr(item, "url", item), error)
+                rejected.append((item, type(error).__name__))
+        if not batch:
+            return BatchReport(rejected=rejected)
+        report = self._write_split(batch, kept, now or datetime.now(UTC))
+        report.rejected = rejected + report.rejected
+        return report
 
     def record_crawl_run(self, run: CrawlRun) -> int:
         """Insert one ``crawl_runs`` row; returns its id."""
