@@ -48,10 +48,11 @@ class NewsDistributedSpider(RedisSeedMixin, DiscoverySpider):
         distributed_settings.apply(settings)
 
     async def start(self) -> AsyncIterator[Any]:
-        self.articles_emitted = 0
-        self.start_failures = 0
-        self._load_seen()
-        async for item in super().start():
+        # The news spider's start() sets up the crawl state (counters, the recently-seen
+        # URLs); with no start_urls it yields nothing. Seeds then come from Redis.
+        async for _ in DiscoverySpider.start(self):
+            pass
+        async for item in RedisSeedMixin.start(self):
             yield item
 
     def requests_for_url(self, url: str, meta: dict[str, Any]) -> Iterable[Request]:

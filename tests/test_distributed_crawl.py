@@ -169,3 +169,20 @@ def test_a_worker_killed_mid_crawl_loses_nothing(site, prefix, database_url, tmp
     for path, agents in fetches(site).items():
         if len(agents) > 1:
             assert agents[0] == "worker-victim" and set(agents[1:]) == {"worker-survivor"}, path
+
+
+def test_newscrawl_crawl_distributed_works_the_queue_and_exits_when_idle(site, prefix, tmp_path):
+    newscrawl_main(["seed", "--prefix", prefix, f"{site.base}/sitemap.xml"])
+    database_url = f"sqlite:///{tmp_path / 'news.db'}"
+    cmd = [
+        sys.executable, "-m", "newscrawl", "crawl", "--distributed", "--prefix", prefix,
+        "--database-url", database_url, "-s", "MAX_IDLE_TIME_BEFORE_CLOSE=2",
+        "-s", "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS=127.0.0.1,localhost",
+        "-s", f"NEWSCRAWL_LOCK_DIR={tmp_path}",
+    ]  # fmt: skip
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=WORKER_TIMEOUT)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"{ARTICLES} articles, ok" in done.stderr
+    urls, _ = stored(database_url)
+    assert sorted(urls) == sorted(expected_urls(site))

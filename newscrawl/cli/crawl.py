@@ -109,6 +109,14 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--database-url", help="SQLAlchemy URL (default: DATABASE_URL)")
     parser.add_argument("--max-articles", type=int, help="stop each source after N articles")
     parser.add_argument(
+        "--distributed",
+        action="store_true",
+        help="work as one of many workers on scrapy-redis (see docs/scale.md); names or "
+        "--all are pushed as seeds first",
+    )
+    parser.add_argument("--redis-url", help="Redis for --distributed (default: REDIS_URL)")
+    parser.add_argument("--prefix", help="Redis key prefix for --distributed (one per crawl)")
+    parser.add_argument(
         "-s",
         dest="settings",
         action="append",
@@ -120,6 +128,10 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.distributed:
+        from newscrawl.distributed.worker import run_worker
+
+        return run_worker(args)
     try:
         sources = load_sources(args.sources)
     except SourceError as err:
