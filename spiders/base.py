@@ -12,7 +12,7 @@ import hashlib
 import logging
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +34,7 @@ from newscrawl.discover.links import select_links
 from newscrawl.discover.pages import article_verdict, is_app_shell, parse_html
 from newscrawl.discover.sitemaps import decompress, parse_sitemap, robots_sitemaps
 from newscrawl.extract import extract_article
-from newscrawl.incremental import recently_seen_urls, window_start
+from newscrawl.incremental import SeenUrls
 from newscrawl.outcome import FAILED_KEY
 from newscrawl.sources import Source, load_sources, source_for_url
 
@@ -103,7 +103,7 @@ class DiscoverySpider(scrapy.Spider):
         if spider.source is not None and spider.source.politeness:
             crawler.settings.setdict(dict(spider.source.politeness), priority="spider")
         spider._lock = spider._acquire_lock()
-        crawler.signals.connect(spider._release_lock, signal=signals.spider_closed)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
     # --- set-up -------------------------------------------------------------------------
@@ -130,15 +130,10 @@ class DiscoverySpider(scrapy.Spider):
             raise CrawlLocked(self.lock_key) from None
         return lock
 
-    def _release_lock(self) -> None:
+    def _closed(self) -> None:
+        if getattr(self, "seen", None) is not None:
+            self.seen.close()
         self._lock.release()
-
-    def _load_seen(self) -> None:
-        since = window_start(self.conf.recrawl_hours)
-        self.seen: set[str] = (
-            recently_seen_urls(self.conf.database_url, since) if since is not None else set()
-        )
-        self.crawler.stats.set_value("newscrawl/discover/seen_in_window", len(self.seen))
 
     # --- helpers --------------------------------------------------------------------------
     def _inc(self, key: str, n: int = 1) -> None:
@@ -155,13 +150,18 @@ class DiscoverySpider(scrapy.Spider):
         found = source_for_url(self.sources, url)
         return found.name if found else None
 
-    def article_request(self, url: str, *, depth: int = 0, offsite: bool = False) -> Request | None:
-        """A request for a page that probably is an article, unless it was seen recently."""
-        if url in self.seen:
-            self._inc("article/skipped_seen")
-            return None
-        if self.max_articles is not None and self.articles_emitted >= self.max_articles:
-            return None
+    def article_requests(
+        self, urls: Sequence[str], *, depth: int = 0, offsite: bool = False
+    ) -> Iterator[Request]:
+        """Requests for pages that probably are articles, except those seen recently."""
+        fresh = self.seen.unseen(urls)
+        self._inc("article/skipped_seen", len(urls) - len(fresh))
+        for url in fresh:
+            if self.max_articles is not None and self.articles_emitted >= self.max_articles:
+                return
+            yield self._page_request(url, depth=depth, offsite=offsite)
+
+    def _page_request(self, url: str, *, depth: int, offsite: bool) -> Request:
         meta: dict[str, Any] = {"nc_role": "page", "nc_depth": depth, "dont_cache": True}
         if offsite:
             meta["allow_offsite"] = True
@@ -187,7 +187,7 @@ class DiscoverySpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Request]:
         self.articles_emitted = 0
         self.start_failures = 0
-        self._load_seen()
+        self.seen = SeenUrls.open(self.conf.database_url, self.conf.recrawl_hours)
         for url in self.start_urls:
             yield Request(
                 url,
@@ -215,18 +215,14 @@ class DiscoverySpider(scrapy.Spider):
         if kind is PageKind.FEED:
             entries = parse_feed(body, response.url)
             self._inc("feed/entries", len(entries))
-            for entry in entries:
-                if request := self.article_request(entry.url):
-                    yield request
+            yield from self.article_requests([e.url for e in entries])
         elif kind is PageKind.SITEMAP:
             sitemap = parse_sitemap(body)
             if sitemap.is_index:
                 yield from self._follow_discovery(e.loc for e in sitemap.entries)
             else:
                 self._inc("sitemap/entries", len(sitemap.entries))
-                for entry in sitemap.entries:
-                    if request := self.article_request(entry.loc):
-                        yield request
+                yield from self.article_requests([e.loc for e in sitemap.entries])
         elif kind is PageKind.HTML and isinstance(response, TextResponse):
             yield from self.parse_page(response)
         else:
@@ -297,8 +293,7 @@ class DiscoverySpider(scrapy.Spider):
         original = article.hints.get("original_url")
         if original and self.conf.follow_originals and original != response.url:
             self._inc("originals/followed")
-            if request := self.article_request(original, offsite=True):
-                yield request
+            yield from self.article_requests([original], offsite=True)
 
     def parse_listing(self, response: TextResponse) -> Iterator[Request]:
         depth = response.meta.get("nc_depth", 0)
@@ -307,12 +302,8 @@ class DiscoverySpider(scrapy.Spider):
         domains = list(self.allowed_domains or []) or [urlsplit(response.url).hostname or ""]
         hrefs = response.xpath("//a/@href").getall()
         selection = select_links(response.url, hrefs, domains)
-        for url in selection.articles:
-            if request := self.article_request(url, depth=depth + 1):
-                yield request
+        yield from self.article_requests(selection.articles, depth=depth + 1)
         for url in selection.listings:
-            if url in self.seen:
-                continue
             meta: dict[str, Any] = {"nc_role": "page", "nc_depth": depth + 1, "dont_cache": True}
             if self.needs_js and self.conf.browser:
                 meta.update(self.render_meta())

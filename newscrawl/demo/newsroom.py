@@ -411,7 +411,7 @@ def _standard(room: Newsroom) -> None:
 def _inkl(room: Newsroom) -> None:
     site = room.sites["inkl"]
     seed = parse_seed()
-    story = _abs(site, seed.story)
+    story = _abs(room.sites["independent"], seed.story)  # pictures hot-linked from the original
     original = room.url("independent", SEED_PATH)
     site.add(
         SEED_INKL_PATH,
