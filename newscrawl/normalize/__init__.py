@@ -109,7 +109,7 @@ def normalize_article(article: Article, *, on_outcome: OnOutcome | None = None) 
     # Body: captions and pure credit lines out; dateline and trailer credits recorded.
     body, dropped = _without_captions(article.body, captions)
     count("body", "caption_removed", dropped)
-    found = find_body_credits(body, self_agencies)
+    found = find_body_credits(body)
     count("body", "credit_line_removed", len(found.removed))
     credits.extend(found.credits)
     credits.extend(

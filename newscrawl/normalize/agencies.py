@@ -59,13 +59,16 @@ class Registry:
 
     def lookup(self, text: str) -> Agency | None:
         """The agency whose name or alias is exactly ``text`` (after trimming), else None."""
-        text = _EDGE_JUNK.sub("", text)
-        if not text:
-            return None
-        if text in self.exact:
-            return self.exact[text]
-        key = _fold(text)
-        return self.folded.get(key) or self.folded.get(_LEADING_THE.sub("", key))
+        for candidate in dict.fromkeys((text.strip(), _EDGE_JUNK.sub("", text))):
+            if not candidate:
+                continue
+            if candidate in self.exact:
+                return self.exact[candidate]
+            key = _fold(candidate)
+            agency = self.folded.get(key) or self.folded.get(_LEADING_THE.sub("", key))
+            if agency is not None:
+                return agency
+        return None
 
 
 @cache

@@ -295,6 +295,20 @@ def parse_bylines(raws: Iterable[str | None], site_names: Iterable[str | None] =
     (['Felix Schröder', 'Jörg Soldwisch'], ['dpa'])
     """
     site_keys = frozenset(k for k in (fold_key(clean_text(n)) for n in site_names if n) if k)
+    found = _collect(raws, site_keys)
+    out = Byline(agencies=found.agencies, rejected=found.rejected)
+    # A name must come out of the parser unchanged: what is left of "GETTY IMAGEsEditor"
+    # after cleaning is an agency, not a person. This also makes parsing idempotent.
+    for name in found.authors:
+        again = _collect([name], site_keys)
+        if again.authors == [name] and not again.agencies:
+            out.add_author(name)
+        else:
+            out.rejected.append(name)
+    return out
+
+
+def _collect(raws: Iterable[str | None], site_keys: frozenset[str]) -> Byline:
     out = Byline()
     for raw in raws:
         text = clean_text(raw)

@@ -21,9 +21,7 @@ _HEAD_PARAGRAPHS = 2
 #: How many paragraphs at the end are searched for trailer lines.
 _TAIL_PARAGRAPHS = 4
 
-_DATELINE = re.compile(
-    r"^(?P<place>[^\W\d_][^()\n]{0,60}?)?\s*\((?P<who>[^()]{1,40})\)\s*(?:[-—–:]|$)"
-)
+_DATELINE = re.compile(r"^(?P<place>[^\W\d_][^()\n]{0,60}?)?\s*\((?P<who>[^()]{1,40})\)\s*[-—–:]")
 _CONTRIBUTED = re.compile(
     r"^[-—–\s]*(?P<who>.{1,300}?)\s+(?:also\s+)?(?:have\s+|has\s+)?"
     r"(?:contributed|contributes)\s+(?:to\s+)?(?:(?:this|the)\s+)?(?:report|story|article|reporting)"

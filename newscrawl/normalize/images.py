@@ -45,6 +45,7 @@ _COPYRIGHT = re.compile(
 )
 # "... country AP Photo/Edgar H. Clemente", "(AP Photo/Marco Ugarte)".
 _AP_PHOTO = re.compile(r"\s*\(?(?P<credit>\bAP Photo/[^()]+?)\)?\s*$")
+_CREDIT_PREFIX = re.compile(rf"^(?:{_LABEL}\s*(?::|\bby\b)|©|Copyright\b)\s*(?P<rest>.+)$", re.I)
 _TRAILING_PAREN = re.compile(r"\s*\((?P<credit>[^()]{1,100})\)\s*$")
 # Candidate starts of a trailing credit: after a sentence end, with or without a space.
 _SENTENCE_END = re.compile(r"(?<=[.!?…\"”’»)])\s*")
@@ -127,15 +128,15 @@ def clean_credit(credit: str | None) -> str | None:
     'dpa | Jens Kalaene'
     """
     text = clean_text(credit)
-    for _ in range(4):
+    while True:  # every pass shortens the text or ends the loop
         previous = text
         text = _strip_outer_parens(_CREDIT_EDGE.sub("", text))
-        match = re.match(rf"^(?:{_LABEL}\s*(?::|\bby\b)|©|Copyright\b)\s*(?P<rest>.+)$", text, re.I)
+        match = _CREDIT_PREFIX.match(text)
         if match:
             text = match["rest"]
         if text == previous:
             break
-    return text or None
+    return text if fold_key(text) else None
 
 
 def split_caption(caption: str | None) -> tuple[str | None, str | None]:
@@ -158,7 +159,9 @@ def split_caption(caption: str | None) -> tuple[str | None, str | None]:
             break
         text = _CAPTION_EDGE.sub("", split[0]).strip()
         credit = credit or clean_credit(split[1])
-    return text or None, credit
+    if not fold_key(text) or (credit and fold_key(text) == fold_key(credit)):
+        return None, credit  # a caption that only repeats its credit is no caption
+    return text, credit
 
 
 @dataclass(slots=True)
