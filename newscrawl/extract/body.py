@@ -8,6 +8,7 @@ a blank line.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Sequence
 
@@ -29,17 +30,34 @@ _SPACES = re.compile(r"\s+")
 BOILERPLATE = re.compile(
     r"^(sign up (to|for|now|here)\b|subscribe (to|now|for|today)\b|already (a )?(member|"
     r"subscriber|have an account)|log ?in to |related (stories|articles|content|coverage|"
-    r"posts|news|topics|reading)\b|read more\b|more from\b|download (the|our) app|get the app|"
-    r"follow us on\b|follow (the|our) |(click|tap) here\b|advertisement$|anzeige$|share "
+    r"posts|news|topics|reading)\b|read more\b|more from\b|more ?: |download (the|our) app|"
+    r"get the app|follow us on\b|follow (the|our) |follow \S+ on (twitter|facebook|x|"
+    r"instagram)|(click|tap) here\b|advertisement$|anzeige$|werbung$|share "
     r"(this|on|via)\b|(our|editor'?s'?) picks\b|top stories\b|most (read|popular|viewed)\b|"
-    r"recommended (for you|stories|articles)|you (may|might) (also )?like\b|"
+    r"recommended (for you|stories|articles|videos)|you (may|might) (also )?like\b|"
     r"(sign up|subscribe) to (our|the) .{0,40}newsletter|join our .{0,30}(newsletter|"
     r"whatsapp|telegram)|this article (was|is) (originally )?(published|updated)|"
     r"(image|photo|picture|foto|bild)( credit)?s?: |copyright ©|© ?\d{4}|all rights reserved|"
     r"we use cookies|cookie settings|(watch|listen)( now)?:? |continue reading\b|"
-    r"(report|spot(ted)?) (an error|a typo)|have a (news )?tip|contact (us|the author)\b)",
+    r"(report|spot(ted)?) (an error|a typo)|have a (news )?tip|contact (us|the author)\b|"
+    r"got a story\b|for more stories like this|article content$|get daily .{0,30} news$|"
+    r"get the latest news from .{0,40} in your inbox|auch interessant$|lesen sie (auch|mehr)\b|"
+    r"mehr (zum thema|themen|dazu)\b|das könnte sie auch interessieren|weitere artikel\b|"
+    r"externer inhalt nicht verfügbar|embed$|hauptinhalt$|zum (artikel|inhalt)$|"
+    r"lire aussi\b|à lire aussi\b|leer más\b|lee también\b|leggi anche\b|les også\b|"
+    r"läs också\b|læs også\b|lees ook\b|(get in touch|do you have a story)\b.{0,40}(email|"
+    r"news team)|join (our|the) comment|join thought-provoking conversations|would you like to "
+    r"comment|please read our comment|our community members are treated)",
     re.IGNORECASE,
 )
+#: Short lines that are picture credits ("STR/AFP via Getty Images", "Foto: dpa").
+PHOTO_CREDIT = re.compile(
+    r"(getty ?images|imago|shutterstock|istock|picture[- ]alliance|via getty|\bafp/|/afp\b|"
+    r"\breuters/|/reuters\b|ap photo|/ap$|keystone|epa-efe|/epa\b|^(foto|photo|bild|image|"
+    r"photograph|credit|fotos|photos)s?\s*:|\(image: )",
+    re.IGNORECASE,
+)
+PHOTO_CREDIT_MAX_WORDS = 10
 #: At most this many words for a paragraph to be judged by :data:`BOILERPLATE`.
 BOILERPLATE_MAX_WORDS = 25
 _BYLINE = re.compile(r"^(by|von|par|por|di|door|av|af)\s+\S", re.IGNORECASE)
@@ -56,7 +74,11 @@ def normalize_space(text: str) -> str:
 
 
 def trafilatura_paragraphs(doc: Document, prune: Sequence[str] = ()) -> list[str]:
-    """Main-content blocks found by trafilatura on (a copy of) the shared tree."""
+    """Main-content blocks found by trafilatura on (a copy of) the shared tree.
+
+    Links are kept in trafilatura's output only to measure link density: a short block that
+    is mostly link text is a "related story" teaser, not article text.
+    """
     result = trafilatura.bare_extraction(
         doc.tree,
         url=doc.url,
@@ -65,34 +87,56 @@ def trafilatura_paragraphs(doc: Document, prune: Sequence[str] = ()) -> list[str
         include_tables=True,
         include_images=False,
         include_formatting=False,
-        include_links=False,
+        include_links=True,
         deduplicate=False,
         prune_xpath=[*PRUNE_XPATHS, *prune],
     )
     if result is None or getattr(result, "body", None) is None:
         return []
-    return list(blocks_of(result.body))
+    return [
+        text for text, link_share in blocks_of(result.body) if not _is_link_block(text, link_share)
+    ]
 
 
-def blocks_of(body: HtmlElement) -> Iterable[str]:
-    """Text blocks of trafilatura's output tree: one per paragraph, heading, item or row."""
+#: A block of at most this many words that is mostly link text is a teaser.
+LINK_BLOCK_MAX_WORDS = 30
+LINK_BLOCK_SHARE = 0.7
+
+
+def _is_link_block(text: str, link_share: float) -> bool:
+    return link_share >= LINK_BLOCK_SHARE and text.count(" ") < LINK_BLOCK_MAX_WORDS
+
+
+def _text_and_link_share(element: HtmlElement) -> tuple[str, float]:
+    text = normalize_space("".join(element.itertext()))
+    if not text:
+        return "", 0.0
+    linked = sum(len(normalize_space("".join(ref.itertext()))) for ref in element.iter("ref"))
+    return text, min(linked / len(text), 1.0)
+
+
+def blocks_of(body: HtmlElement) -> Iterable[tuple[str, float]]:
+    """(text, share of link text) per block of trafilatura's output tree: one per paragraph,
+    heading, list item or table row."""
+    for lb in body.iter("lb"):
+        lb.tail = " " + (lb.tail or "")
     for child in body:
         tag = child.tag
         if tag == "list":
             for item in child.iter("item"):
-                text = normalize_space(" ".join(item.itertext()))
+                text, share = _text_and_link_share(item)
                 if text:
-                    yield text
+                    yield text, share
         elif tag == "table":
             for row in child.iter("row"):
-                cells = [normalize_space(" ".join(c.itertext())) for c in row]
+                cells = [normalize_space("".join(c.itertext())) for c in row]
                 text = " | ".join(c for c in cells if c)
                 if text:
-                    yield text
+                    yield text, 0.0
         else:
-            text = normalize_space(" ".join(child.itertext()))
+            text, share = _text_and_link_share(child)
             if text:
-                yield text
+                yield text, share
 
 
 def element_paragraphs(containers: Iterable[HtmlElement], block_xpath: str) -> list[str]:
@@ -144,11 +188,47 @@ def clean_paragraphs(
             continue
         if words <= 6 and _BYLINE.match(text) and not text.endswith((".", "!", "?")):
             continue
+        if words <= PHOTO_CREDIT_MAX_WORDS and PHOTO_CREDIT.search(text):
+            continue
+        if words <= 3 and text.endswith(":"):
+            continue
         if low in seen and words > 3:
             continue
         seen.add(low)
         out.append(text)
     return out
+
+
+_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+_MARKUP_TOKEN = re.compile(r"^([^\w\s]+[\w-]*|\[#\w+:.*\]|\{:.*\})$")
+
+
+def articlebody_paragraphs(raw: object) -> list[str]:
+    r"""Paragraphs of a JSON-LD ``articleBody`` that keeps its line breaks (else ``[]``).
+
+    >>> articlebody_paragraphs("+++dropcap\n\nFirst one.\n\nSecond one.")
+    ['First one.', 'Second one.']
+    """
+    if not isinstance(raw, str) or "\n" not in raw.strip() or _TAG.search(raw):
+        return []
+    if "&" in raw:
+        raw = html.unescape(raw)
+    lines = (normalize_space(line) for line in raw.splitlines())
+    return [line for line in lines if line and not _MARKUP_TOKEN.match(line)]
+
+
+def prefer_articlebody(extracted: Sequence[str], candidate: Sequence[str]) -> bool:
+    """True when the JSON-LD body is clearly more complete than what the extractor found:
+    half again as long, holding nearly all of the extracted words, and not duplicated."""
+    ours = " ".join(extracted).split()
+    theirs = " ".join(candidate).split()
+    if len(theirs) < 150 or len(theirs) < 1.5 * len(ours):
+        return False
+    vocabulary = set(theirs)
+    if ours and sum(1 for w in set(ours) if w in vocabulary) < 0.85 * len(set(ours)):
+        return False
+    opening = " ".join(theirs[:20])
+    return " ".join(theirs).count(opening) == 1
 
 
 def join_paragraphs(paragraphs: Sequence[str]) -> str | None:

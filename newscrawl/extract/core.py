@@ -10,8 +10,10 @@ from newscrawl.article import Article, Image
 from newscrawl.extract import fields
 from newscrawl.extract import jsonld as ld_mod
 from newscrawl.extract.body import (
+    articlebody_paragraphs,
     clean_paragraphs,
     join_paragraphs,
+    prefer_articlebody,
     trafilatura_paragraphs,
 )
 from newscrawl.extract.dates import parse_date
@@ -65,7 +67,7 @@ def extract_document(doc: Document, *, source: str | None = None) -> Article:
 
     scope = _article_scope(doc)
     article.images = _images(doc, meta, ld, site, scope)
-    article.body = _body(doc, article, site)
+    article.body = _body(doc, article, site, ld)
     return article
 
 
@@ -294,7 +296,7 @@ def _caption_texts(doc: Document, images: list[Image]) -> list[str]:
     return out
 
 
-def _body(doc: Document, article: Article, site: SiteDefinition | None) -> str | None:
+def _body(doc: Document, article: Article, site: SiteDefinition | None, ld: JsonLd) -> str | None:
     paragraphs: list[str] = []
     boilerplate = stop = None
     if site is not None:
@@ -308,6 +310,10 @@ def _body(doc: Document, article: Article, site: SiteDefinition | None) -> str |
             paragraphs = trafilatura_paragraphs(doc, [css_to_xpath(r) for r in site.remove])
     else:
         paragraphs = trafilatura_paragraphs(doc)
+    if ld.article is not None:
+        from_jsonld = articlebody_paragraphs(ld.article.get("articleBody"))
+        if from_jsonld and prefer_articlebody(paragraphs, from_jsonld):
+            paragraphs = from_jsonld
     cleaned = clean_paragraphs(
         paragraphs,
         captions=_caption_texts(doc, article.images),
