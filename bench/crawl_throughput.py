@@ -14,6 +14,10 @@ the time between the run's first and last request), so interpreter start-up and
 migrations are excluded from the rate but included in CPU seconds per page. The
 server's own CPU per page is printed too, to show it is not the bottleneck.
 
+"CPU ratio to bare" divides the bare crawl's CPU per page by the run's: Scrapy runs on
+one thread, so when each crawler has a core to itself this is the pages-per-second
+ratio, and unlike pages per second it hardly moves when other jobs load the machine.
+
     .venv/bin/python bench/crawl_throughput.py --articles 5000
     .venv/bin/python bench/crawl_throughput.py --articles 1000 --articles 10000 --runs news-sqlite
     .venv/bin/python bench/crawl_throughput.py --articles 2000 --profile /tmp/prof
@@ -224,33 +228,65 @@ def print_table(n: int, results: list[RunResult]) -> None:
     base = next((r for r in results if r.kind == "bare"), None)
     print(f"\n## N = {n:,} article pages\n")
     print(
-        "| run | articles fetched | stored | pages/s | CPU ms/page | peak RSS MB | "
-        "wall s | server CPU ms/page | ratio to bare | exit |"
+        "| run | articles fetched | stored | pages/s | ratio to bare | CPU ms/page | "
+        "CPU ratio to bare | peak RSS MB | wall s | server CPU ms/page | exit |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         ratio = f"{r.pages_per_second / base.pages_per_second:.2f}" if base else "—"
+        cpu_ratio = f"{base.cpu_per_page_ms / r.cpu_per_page_ms:.2f}" if base else "—"
         print(
             f"| {r.kind} | {r.articles:,} | {r.stored if r.stored is not None else '—'} | "
-            f"{r.pages_per_second:.1f} | {r.cpu_per_page_ms:.2f} | {r.peak_rss_mb:.0f} | "
-            f"{r.wall_seconds:.1f} | {r.server_cpu_per_page_ms:.2f} | {ratio} | {r.exit_code} |"
+            f"{r.pages_per_second:.1f} | {ratio} | {r.cpu_per_page_ms:.2f} | {cpu_ratio} | "
+            f"{r.peak_rss_mb:.0f} | {r.wall_seconds:.1f} | {r.server_cpu_per_page_ms:.2f} | "
+            f"{r.exit_code} |"
         )
+    load = os.getloadavg()
+    print(f"\nload average after the runs: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     sys.stdout.flush()
 
 
+#: Where a news crawl's main-thread time goes: (label, frame name prefix) pairs.
+STAGES: tuple[tuple[str, str], ...] = (
+    ("start-up: imports", "_find_and_load ("),
+    ("spider callbacks (parse_start/parse_page)", "DiscoverySpider.parse_"),
+    ("  extract_article", "extract_article ("),
+    ("    trafilatura", "bare_extraction ("),
+    ("  is_app_shell (visible text of the page)", "is_app_shell ("),
+    ("response.selector (parsel parse of the page)", "Selector.__init__ (parsel"),
+    ("downloader middlewares: process_response", "DownloaderMiddlewareManager._process_response"),
+    ("  hostile-response check (visible text)", "HostileResponseMiddleware.process_response"),
+    ("item pipelines", "ItemPipelineManager.process_item_async"),
+    ("  NormalizePipeline", "NormalizePipeline.process_item"),
+    ("  DedupePipeline", "DedupePipeline.process_item"),
+    ("  StorePipeline (buffer only)", "StorePipeline.process_item"),
+    ("store writer (batched upserts)", "BufferedWriter.tick"),
+    ("HTTP download and parsing (Twisted)", "HTTP11ClientProtocol"),
+)
+
+
 def print_profile(raw: Path, title: str, top: int = 25) -> None:
-    """Top functions by own and by inclusive samples, from py-spy's raw (collapsed) output."""
+    """Main-thread time by stage, and the top functions by own and by inclusive samples.
+
+    Reads py-spy's raw (collapsed) output; only stacks rooted in the main thread's
+    ``runpy`` frame count, so idle helper threads (child watcher, thread pool) do not
+    dilute the percentages.
+    """
     own, inclusive, total = Counter(), Counter(), 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = [f for f in stack.split(";") if f]
-        if not frames:
+        if not frames or "<frozen runpy>" not in frames[0]:
             continue
         total += int(count)
         own[frames[-1]] += int(count)
         for frame in set(frames):
             inclusive[frame] += int(count)
-    print(f"\n## py-spy profile of {title}, {total:,} samples")
+    print(f"\n## py-spy profile of {title}: {total:,} main-thread samples\n")
+    print("| stage | share of main-thread time |\n|---|---:|")
+    for label, prefix in STAGES:
+        share = max((c for f, c in inclusive.items() if f.startswith(prefix)), default=0)
+        print(f"| {label} | {100 * share / max(1, total):.1f}% |")
     for kind, counter in (("own time", own), ("inclusive time", inclusive)):
         print(f"\nTop {top} by {kind}:\n")
         for frame, count in counter.most_common(top):
