@@ -85,7 +85,8 @@ def run_scrapy(
     settings: dict[str, str] | None = None,
     timeout: float = 300,
 ) -> CrawlResult:
-    """``scrapy crawl ARGS`` against the newsroom into ``database_url``."""
+    """``scrapy crawl ARGS`` (or ``newscrawl ARGS…`` when ARGS start with ``newscrawl``)
+    against the newsroom into ``database_url``."""
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / f"crawl-{len(list(workdir.glob('crawl-*.log')))}.log"
     merged = {
@@ -100,6 +101,8 @@ def run_scrapy(
         **(settings or {}),
     }
     command = [sys.executable, "-m", "scrapy", "crawl", *args]
+    if args and args[0] == "newscrawl":  # the project's own CLI instead of `scrapy crawl`
+        command = [sys.executable, "-m", "newscrawl", *args[1:]]
     for key, value in merged.items():
         command += ["-s", f"{key}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}

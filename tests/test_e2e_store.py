@@ -66,15 +66,16 @@ def path_of(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def crawl_all(newsroom: Newsroom, workdir: Path, database_url: str) -> None:
-    for name in ORDER:
-        result = run_scrapy(
-            ["source", "-a", f"name={name}"],
-            newsroom=newsroom,
-            workdir=workdir,
-            database_url=database_url,
-        )
-        assert result.returncode == 0, f"{name}:\n{result.log[-4000:]}"
+def crawl_all(newsroom: Newsroom, workdir: Path, database_url: str, how: str) -> None:
+    """Every source in ORDER: one ``scrapy crawl source`` each, or one ``newscrawl crawl``."""
+    runs = (
+        [["source", "-a", f"name={name}"] for name in ORDER]
+        if how == "scrapy"
+        else [["newscrawl", "crawl", *ORDER, "--sources", str(newsroom.sources)]]
+    )
+    for args in runs:
+        result = run_scrapy(args, newsroom=newsroom, workdir=workdir, database_url=database_url)
+        assert result.returncode == 0, f"{args}:\n{result.log[-4000:]}"
 
 
 def snapshot(database_url: str) -> dict:
@@ -113,8 +114,10 @@ def snapshot(database_url: str) -> dict:
     }
 
 
-def check_newsroom_database(newsroom: Newsroom, tmp_path: Path, database_url: str) -> None:
-    crawl_all(newsroom, tmp_path / "run1", database_url)
+def check_newsroom_database(
+    newsroom: Newsroom, tmp_path: Path, database_url: str, how: str
+) -> None:
+    crawl_all(newsroom, tmp_path / "run1", database_url, how)
     first = snapshot(database_url)
     assert first["articles"] == EXPECTED
     stories = first["stories"]
@@ -130,18 +133,20 @@ def check_newsroom_database(newsroom: Newsroom, tmp_path: Path, database_url: st
     assert first["revisions"] == 0
 
     mark = newsroom.mark()
-    crawl_all(newsroom, tmp_path / "run2", database_url)
+    crawl_all(newsroom, tmp_path / "run2", database_url, how)
     fetched = {r["path"] for r in newsroom.requests_since(mark)}
     assert not fetched & ARTICLE_PATHS, "articles fetched again within the re-crawl window"
     assert snapshot(database_url) == first
 
 
 def test_newsroom_into_sqlite(newsroom, tmp_path) -> None:
-    check_newsroom_database(newsroom, tmp_path, f"sqlite:///{tmp_path / 'news.db'}")
+    """``scrapy crawl source -a name=…`` per source, as a crontab would run it."""
+    check_newsroom_database(newsroom, tmp_path, f"sqlite:///{tmp_path / 'news.db'}", "scrapy")
 
 
 @pytest.mark.postgres
 def test_newsroom_into_postgres(newsroom, tmp_path, make_postgres_database) -> None:
+    """``newscrawl crawl NAME…``: the sources one after another in one process."""
     url = make_postgres_database()
     upgrade(url)
-    check_newsroom_database(newsroom, tmp_path, url)
+    check_newsroom_database(newsroom, tmp_path, url, "newscrawl")
