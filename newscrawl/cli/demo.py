@@ -1,7 +1,7 @@
 """``newscrawl demo``: crawl the bundled newsroom on loopback into ``./news.db``, offline.
 
 Serves the newsroom (an inkl-style aggregator and three publishers, :mod:`newscrawl.demo`) on
-127.0.0.1–4, crawls its four sources at once through the same spiders and pipelines as a
+127.0.0.1–4, crawls its four sources one after another through the same spiders and pipelines as a
 real crawl, shows progress while it runs, then prints what the database holds per publisher.
 """
 
@@ -115,15 +115,17 @@ def add_parser(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--database-url", default="sqlite:///news.db")
-    parser.add_argument("--port", type=int, default=0, help=f"default {DEFAULT_PORT} if free")
+    parser.add_argument(
+        "--port", type=int, help=f"newsroom port (default {DEFAULT_PORT} if free; 0: any)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
     parser.set_defaults(func=run)
 
 
-def _start_server(port: int) -> Any:
+def _start_server(port: int | None) -> Any:
     from newscrawl.demo.server import NewsroomServer
 
-    if port:
+    if port is not None:
         return NewsroomServer(port).start()
     try:
         return NewsroomServer(DEFAULT_PORT).start()
@@ -153,9 +155,10 @@ def run(args: argparse.Namespace) -> int:
         }
         progress = Progress(out)
         try:
-            runs = run_sources(
-                list(room.sites), overrides, concurrent=True, on_crawler=progress.attach
-            )
+            # Publishers before aggregators, one after another: every URL variant of an
+            # article is seen before the aggregator's original link would make it "known".
+            order = sorted(room.sites, key=lambda k: room.sites[k].kind == "aggregator")
+            runs = run_sources(order, overrides, on_crawler=progress.attach)
         finally:
             server.stop()
         progress.show(final=True)

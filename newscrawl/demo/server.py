@@ -105,7 +105,7 @@ class _Log:
             self._file.flush()
 
 
-def _free_port(hosts: Sequence[str]) -> int:
+def free_port(hosts: Sequence[str] = tuple(HOSTS.values())) -> int:
     """A port free on every host (tried a few times: another process may race us)."""
     for _ in range(50):
         with socket.socket() as probe:
@@ -126,7 +126,7 @@ class NewsroomServer:
 
     def __init__(self, port: int = 0, log: Path | None = None) -> None:
         hosts = list(HOSTS.values())
-        self.port = port or _free_port(hosts)
+        self.port = port or free_port(hosts)
         self.newsroom = build_newsroom(self.port)
         self._log = _Log(log)
         self._servers = [_Server((h, self.port), self.newsroom, self._log) for h in hosts]
