@@ -134,7 +134,13 @@ def is_amp_url(url: str) -> bool:
     )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
+def _split_host(host: str) -> tuple[str, str]:
+    """(registrable domain, its label) of a host name, e.g. ('bbc.co.uk', 'bbc')."""
+    extracted = _TLD(host)
+    return extracted.top_domain_under_public_suffix or host, extracted.domain or host
+
+
 def registrable_domain(url: str) -> str:
     """The domain a publisher registered (public-suffix aware), lower-cased.
 
@@ -143,9 +149,7 @@ def registrable_domain(url: str) -> str:
     >>> registrable_domain("http://127.0.0.1:8080/x")
     '127.0.0.1'
     """
-    host = (urlsplit(url).hostname or "").lower()
-    extracted = _TLD(host)
-    return extracted.top_domain_under_public_suffix or host
+    return _split_host((urlsplit(url).hostname or "").lower())[0]
 
 
 def domain_label(url: str) -> str:
@@ -154,8 +158,7 @@ def domain_label(url: str) -> str:
     >>> domain_label("https://edition.cnn.com/2024/x")
     'cnn'
     """
-    host = (urlsplit(url).hostname or "").lower()
-    return _TLD(host).domain or host
+    return _split_host((urlsplit(url).hostname or "").lower())[1]
 
 
 def choose_canonical_url(url: str, declared: str | None) -> str:
