@@ -195,3 +195,23 @@ def test_jobdir_pause_and_resume(newsroom, tmp_path) -> None:
     urls = [i["url"] for i in items1 + items2]
     assert len(urls) == len(set(urls))  # nothing fetched twice across the pause
     assert paths(urls) == sorted([CHELSEA, BLAIR, nr.WIRE_COPY_PATH])
+
+
+@pytest.mark.browser
+def test_needs_js_source_renders_every_page_without_images(newsroom, tmp_path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        newsroom.sources.read_text() + '\n[[source]]\nname = "apnews-js"\nkind = "publisher"\n'
+        f'start_urls = ["{newsroom.url("apnews", "/news-sitemap.xml")}"]\n'
+        'allowed_domains = ["127.0.0.3"]\nneeds_js = true\n'
+    )
+    mark = newsroom.mark()
+    result, items = crawl(
+        newsroom, tmp_path, "source", "-a", "name=apnews-js", NEWSCRAWL_SOURCES_FILE=str(sources)
+    )
+    assert result.returncode == 0, result.log[-3000:]
+    assert paths(i["url"] for i in items) == sorted([MEXICO, ELECTION])
+    assert "'playwright/page_count': 2" in result.log
+    assert "'playwright/page_count/closed': 2" in result.log  # every page closed
+    served = [r["path"] for r in newsroom.requests_since(mark)]
+    assert not [p for p in served if p.startswith("/img/")]  # images are not loaded
