@@ -222,14 +222,15 @@ class NewscrawlRunner:
     """Extract each page once; score the raw Article and, separately, its normalized copy
     (what ``newscrawl extract`` prints)."""
 
-    def __init__(self) -> None:
+    def __init__(self, fast: bool = False) -> None:
         self.last: Any = None
+        self.fast = fast
 
     def raw(self, html: bytes, url: str) -> Prediction:
         from newscrawl.extract import extract_article
 
         self.last = None
-        self.last = extract_article(html, url)
+        self.last = extract_article(html, url, fast=self.fast)
         return _prediction(self.last)
 
     def normalized(self, html: bytes, url: str) -> Prediction:
@@ -284,13 +285,14 @@ def evaluate(
     normalize: bool = True,
     limit: int | None = None,
     baseline: bool = True,
+    fast: bool = False,
 ) -> dict[str, Any]:
     """Run newscrawl (and trafilatura alone unless ``baseline`` is false) over every case.
 
     Returns per-system averages, counts, timings and per-page scores.
     """
     cases = load_cases(fixtures)[:limit]
-    runner = NewscrawlRunner()
+    runner = NewscrawlRunner(fast=fast)
     systems: dict[str, Callable[[bytes, str], Prediction]] = {"newscrawl-raw": runner.raw}
     if normalize:
         systems["newscrawl"] = runner.normalized
@@ -382,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--per-page", action="store_true", help="also print per-page scores")
     parser.add_argument("--limit", type=int, help="only the first N pages")
+    parser.add_argument("--fast", action="store_true", help="extract_article(fast=True)")
     parser.add_argument(
         "--no-normalize",
         action="store_true",
@@ -390,7 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.fixtures / "manifest.json").is_file():
         parser.error(f"{args.fixtures} has no manifest.json")
-    summary = evaluate(args.fixtures, normalize=not args.no_normalize, limit=args.limit)
+    summary = evaluate(
+        args.fixtures, normalize=not args.no_normalize, limit=args.limit, fast=args.fast
+    )
     if args.json:
         if not args.per_page:
             summary.pop("per_page")

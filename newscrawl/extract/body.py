@@ -73,8 +73,13 @@ def normalize_space(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def trafilatura_paragraphs(doc: Document, prune: Sequence[str] = ()) -> list[str]:
+def trafilatura_paragraphs(
+    doc: Document, prune: Sequence[str] = (), *, fast: bool = False
+) -> list[str]:
     """Main-content blocks found by trafilatura on (a copy of) the shared tree.
+
+    ``fast`` skips trafilatura's second opinion (readability/jusText): about a quarter less
+    time per page for slightly lower recall on odd layouts.
 
     Links are kept in trafilatura's output only to measure link density: a short block that
     is mostly link text is a "related story" teaser, not article text.
@@ -89,6 +94,7 @@ def trafilatura_paragraphs(doc: Document, prune: Sequence[str] = ()) -> list[str
         include_formatting=False,
         include_links=True,
         deduplicate=False,
+        fast=fast,
         prune_xpath=[*PRUNE_XPATHS, *prune],
     )
     if result is None or getattr(result, "body", None) is None:

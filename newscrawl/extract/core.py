@@ -25,16 +25,19 @@ from newscrawl.sites import SiteDefinition, site_for
 from newscrawl.sites.base import compile_css, compile_patterns, css_to_xpath
 
 
-def extract_article(html: str | bytes, url: str, *, source: str | None = None) -> Article:
+def extract_article(
+    html: str | bytes, url: str, *, source: str | None = None, fast: bool = False
+) -> Article:
     """Extract an Article (not yet normalized) from one page.
 
     ``source`` names the site crawled (e.g. ``inkl``); a site definition may set it.
+    ``fast`` trades a little body recall for speed (see :func:`trafilatura_paragraphs`).
     Raises :class:`~newscrawl.extract.document.UnparsablePage` when there is no HTML page.
     """
-    return extract_document(parse_document(html, url), source=source)
+    return extract_document(parse_document(html, url), source=source, fast=fast)
 
 
-def extract_document(doc: Document, *, source: str | None = None) -> Article:
+def extract_document(doc: Document, *, source: str | None = None, fast: bool = False) -> Article:
     """Extract an Article from an already parsed page (see :func:`extract_article`)."""
     url = doc.url
     meta = meta_table(doc)
@@ -67,7 +70,7 @@ def extract_document(doc: Document, *, source: str | None = None) -> Article:
 
     scope = _article_scope(doc)
     article.images = _images(doc, meta, ld, site, scope)
-    article.body = _body(doc, article, site, ld)
+    article.body = _body(doc, article, site, ld, fast=fast)
     return article
 
 
@@ -296,7 +299,9 @@ def _caption_texts(doc: Document, images: list[Image]) -> list[str]:
     return out
 
 
-def _body(doc: Document, article: Article, site: SiteDefinition | None, ld: JsonLd) -> str | None:
+def _body(
+    doc: Document, article: Article, site: SiteDefinition | None, ld: JsonLd, *, fast: bool
+) -> str | None:
     paragraphs: list[str] = []
     boilerplate = stop = None
     if site is not None:
@@ -307,9 +312,10 @@ def _body(doc: Document, article: Article, site: SiteDefinition | None, ld: Json
             if containers:
                 paragraphs = _site_blocks(containers, site)
         if not paragraphs:
-            paragraphs = trafilatura_paragraphs(doc, [css_to_xpath(r) for r in site.remove])
+            prune = [css_to_xpath(r) for r in site.remove]
+            paragraphs = trafilatura_paragraphs(doc, prune, fast=fast)
     else:
-        paragraphs = trafilatura_paragraphs(doc)
+        paragraphs = trafilatura_paragraphs(doc, fast=fast)
     if ld.article is not None:
         from_jsonld = articlebody_paragraphs(ld.article.get("articleBody"))
         if from_jsonld and prefer_articlebody(paragraphs, from_jsonld):
