@@ -66,7 +66,7 @@ class LeasingScheduler(Scheduler):
         self.book = LeaseBook(
             self.server, self.config.keys, self.config.worker_id, self.config.worker_ttl
         )
-        self._outstanding: set[str] = set()
+        self._outstanding: dict[str, str] = {}  # lease id -> URL of the leased request
         self._acks: deque[tuple[float, str]] = deque()
         self._idle_since: float | None = None
         self._loop = LoopingCall(self.tick)
@@ -111,7 +111,11 @@ class LeasingScheduler(Scheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         # A redirect or retry copies meta: the new request gets its own lease when popped.
-        request.meta.pop(LEASE_META, None)
+        lid = request.meta.pop(LEASE_META, None)
+        if lid is not None and self._outstanding.get(lid) == request.url:
+            # A downloader middleware sent the leased request back to the scheduler (it
+            # never reached the downloader): once queued again, its lease is done.
+            self._finish(lid)
         # scrapy-redis' own version, minus the ``spider=`` argument Scrapy 2.13 deprecated.
         if not request.dont_filter and self.df.request_seen(request):
             self.df.log(request, self.spider)
@@ -128,7 +132,7 @@ class LeasingScheduler(Scheduler):
         request = self.queue._decode_request(data)
         lid = lease_id(data)
         request.meta[LEASE_META] = lid
-        self._outstanding.add(lid)
+        self._outstanding[lid] = request.url
         self._inc("leased")
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
@@ -146,7 +150,7 @@ class LeasingScheduler(Scheduler):
             request.meta.pop(LEASE_META, None)
             self.queue.push(request)
             pushed.append(lid)
-            self._outstanding.discard(lid)
+            self._outstanding.pop(lid, None)
         self.book.ack(pushed)
         self._inc("requeued", len(pushed))
         if pushed:
@@ -155,9 +159,12 @@ class LeasingScheduler(Scheduler):
     # --- acknowledgements, heartbeat, reaping ------------------------------------------
 
     def _on_finished(self, request: Request, **_: Any) -> None:
-        lid = request.meta.get(LEASE_META)
+        self._finish(request.meta.get(LEASE_META))
+
+    def _finish(self, lid: str | None) -> None:
+        """Schedule the acknowledgement of a lease, ``ack_delay`` seconds from now."""
         if lid in self._outstanding:
-            self._outstanding.discard(lid)
+            del self._outstanding[lid]
             self._acks.append((time.monotonic(), lid))
 
     def tick(self) -> None:
@@ -186,6 +193,11 @@ class LeasingScheduler(Scheduler):
 
     def on_idle(self) -> None:
         """``spider_idle`` handler: close only after the cluster stayed quiet long enough."""
+        # Nothing is in flight in an idle engine: a lease still open here belongs to a
+        # request that ended in a way no signal reported. Finish it, or two idle workers
+        # could wait for each other's leases forever.
+        for lid in list(self._outstanding):
+            self._finish(lid)
         self.tick()
         now = time.monotonic()
         if self.cluster_busy():
