@@ -49,6 +49,8 @@ DOWNLOAD_HANDLERS: dict[str, str | None] = {"file": None, "data": None, "ftp": N
 # connect-time resolver re-checks the address actually used (DNS rebinding).
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "middlewares.ssrf.SSRFGuardMiddleware": 40,
+    # browser requests: main document fetched (and checked) by Scrapy first, then rendered
+    "middlewares.browser_prefetch.BrowserPrefetchMiddleware": 45,
     # binary-as-HTML, empty pages, DOWNLOAD_MAXSIZE for browser responses; after inflating
     "middlewares.hostile.HostileResponseMiddleware": 585,
     # Scrapy's own, which caps inflated size at DOWNLOAD_MAXSIZE, plus a stat for bombs

@@ -240,12 +240,16 @@ def run_crawl(
 
 
 def _rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
+    """Proportional set size (shared pages split between the processes sharing them), so
+    that summing chromium's many processes does not count its shared memory many times;
+    plain RSS where PSS is not available."""
+    for path, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            for line in Path(path).read_text().splitlines():
+                if line.startswith(key):
+                    return int(line.split()[1])
+        except (OSError, ValueError):
+            continue
     return 0
 
 
@@ -267,7 +271,7 @@ def _descendants(root: int) -> set[int]:
 
 
 def _wait_sampling_rss(proc: subprocess.Popen[bytes], timeout: float) -> float:
-    """Wait for the crawl; return the peak summed RSS (MB) of it and its children
+    """Wait for the crawl; return the peak summed PSS (MB) of it and its children
     (the browser included), sampled every 0.2 s."""
     deadline, peak = time.monotonic() + timeout, 0
     while proc.poll() is None:

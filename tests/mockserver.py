@@ -20,7 +20,8 @@ Endpoints (main listeners)
 ``/private/<n>``           same, disallowed by most robots modes
 ``/links?to=URL&to=URL``   an HTML page linking to each ``to``
 ``/feed?to=URL``           an RSS feed with one item per ``to``
-``/subresources?to=URL``   a page loading each ``to`` as img, script and iframe
+``/subresources?to=URL``   a page loading each ``to`` as img, script and iframe (or only
+                           the ``kind=`` given: img, script, iframe, fetch)
 ``/redirect?to=URL``       302 (or ``code=``) to ``to``
 ``/redirect-loop/<n>``     endless redirect chain (n+1, n+2, …)
 ``/redirect-cycle``        redirects to itself
@@ -279,11 +280,14 @@ class Handler(BaseHTTPRequestHandler):
             rss = f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'
             self._send(200, rss.encode(), "application/rss+xml")
         elif path == "/subresources":
-            tags = "".join(
-                f'<img src="{escape(u)}"><script src="{escape(u)}"></script>'
-                f'<iframe src="{escape(u)}"></iframe>'
-                for u in q.get("to", [])
-            )
+            kinds = {
+                "img": '<img src="{}">',
+                "script": '<script src="{}"></script>',
+                "iframe": '<iframe src="{}"></iframe>',
+                "fetch": "<script>fetch('{}').catch(() => 0)</script>",
+            }
+            wanted = q.get("kind", ["img", "script", "iframe"])
+            tags = "".join(kinds[k].format(escape(u)) for u in q.get("to", []) for k in wanted)
             self._send(200, f"<html><body><h1>Sub</h1>{tags}</body></html>".encode())
         elif path == "/redirect":
             code = int(q.get("code", ["302"])[0])

@@ -78,3 +78,33 @@ def test_hostile_responses_are_counted_not_crashing() -> None:
     print(f"peak RSS {result.peak_rss_mb:.0f} MB, tree {result.tree_peak_rss_mb:.0f} MB")
     assert result.peak_rss_mb < RSS_LIMIT_MB
     assert result.tree_peak_rss_mb < RSS_LIMIT_MB
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_hostile_responses_through_playwright() -> None:
+    """The same endpoints requested with ``meta={"playwright": True}``: the main document
+    is fetched and checked by Scrapy first (BrowserPrefetchMiddleware), so every endpoint
+    is counted exactly as without a browser, and chromium never loads any of them."""
+    settings = {"DOWNLOAD_TIMEOUT": 5, "RETRY_ENABLED": False}
+    with MockServer() as server:
+        settings["NEWSCRAWL_ALLOWED_PRIVATE_HOSTS"] = [server.hostport()]
+        baseline = run_crawl([server.url("/article/2")], playwright=True, settings=settings)
+        result = run_crawl(
+            [server.url(p) for p in [*EXPECTED, "/article/1"]], playwright=True, settings=settings
+        )
+    counted = result.stats_with_prefix("newscrawl/download/")
+    expected_counts: dict[str, int] = {}
+    for stat in EXPECTED.values():
+        expected_counts[stat] = expected_counts.get(stat, 0) + 1
+    assert counted == expected_counts
+    assert [(i["url"], i["h1"]) for i in result.items] == [(server.url("/article/1"), "Article 1")]
+    assert result.stat("newscrawl/browser/prefetch") == len(EXPECTED) + 1
+    assert result.stat("playwright/request_count/navigation") == 1  # only the good page
+    assert "Traceback" not in result.log
+    print(
+        f"crawler peak RSS {result.peak_rss_mb:.0f} MB; crawler+browser peak PSS "
+        f"{result.tree_peak_rss_mb:.0f} MB vs {baseline.tree_peak_rss_mb:.0f} MB for one page"
+    )
+    assert result.peak_rss_mb < RSS_LIMIT_MB
+    assert result.tree_peak_rss_mb < baseline.tree_peak_rss_mb + 150

@@ -288,3 +288,36 @@ def test_connect_time_resolver_blocks_when_middleware_is_bypassed() -> None:
     assert "SSRF guard refused localhost (resolves_to_loopback" in result.log
     assert [f["url"] for f in result.failures] == [f"http://localhost:{port}/via-resolver"]
     assert result.failures[0]["type"] in {"DNSLookupError", "CannotResolveHostError"}
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_browser_subresources_are_not_fetched() -> None:
+    """A rendered page loading scripts from loopback canaries, directly and through a
+    same-host redirect: the browser's requests go through the same policy."""
+    with MockServer(*CANARIES) as server:
+        port = server.hostport("canary").rsplit(":", 1)[1]
+        direct = [
+            f"{server.urls['canary2']}/pw-script",
+            f"{server.urls['canary6']}/pw-script",
+            f"http://127.0.0.1:{port}/pw-script",
+            f"http://localhost:{port}/pw-script",
+        ]
+        # A same-host script that redirects to a canary. Playwright's routing does not
+        # show redirect hops to PLAYWRIGHT_ABORT_REQUEST; chromium was seen not to follow
+        # this one at all (0 hits, nothing counted), so only the hits are asserted for it.
+        redirect = server.url("/redirect?to=" + quote(f"{server.urls['canary2']}/pw-redir"))
+        page = server.url(
+            "/subresources?kind=script&"
+            + "&".join(f"to={quote(u, safe='')}" for u in [*direct, redirect])
+        )
+        result = run_crawl(
+            [page],
+            playwright=True,
+            settings={"NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": [server.hostport()]},
+        )
+        hits = server.canary_hits()
+    assert hits == {}, hits
+    assert result.stat("newscrawl/ssrf/blocked_by/browser") == len(direct)
+    assert result.stat("ssrf/blocked") == len(direct)
+    assert [i["h1"] for i in result.items] == ["Sub"]
