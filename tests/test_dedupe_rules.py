@@ -158,3 +158,14 @@ def test_different_stories_of_one_publisher_stay_apart(store: Store) -> None:
 def _all(store: Store) -> list:
     with store.engine.connect() as connection:
         return list(connection.execute(select(articles)))
+
+
+def test_a_publisher_page_based_on_a_wire_story_stays_its_own_row(store: Store) -> None:
+    wire_url = "https://apnews.com/article/storm-123"
+    ap = article(5, wire_url, publisher="Associated Press", source="apnews")
+    paper = article(5, "https://www.independent.co.uk/news/storm-ap.html",
+                    hints={"original_url": wire_url})  # fmt: skip
+    results = store.write([ap, paper]).results
+    assert [r.outcome for r in results] == ["new", "new"]
+    assert results[1].story_linked
+    assert counts(store)["articles"] == 2

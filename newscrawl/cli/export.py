@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from newscrawl.article import CONTRACT_FIELDS, Article
 from newscrawl.cli.db import add_database_url
-from newscrawl.store import Store
+from newscrawl.store import SchemaOutdatedError, Store
 from newscrawl.store.export import iter_articles
 
 
@@ -70,7 +70,11 @@ def write(articles: Any, fmt: str, out: TextIO) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    store = Store.open(args.database_url, auto_upgrade=False)
+    try:
+        store = Store.open(args.database_url, auto_upgrade=False)
+    except SchemaOutdatedError as error:
+        print(f"newscrawl {args.command}: {error}", file=sys.stderr)
+        return 2
     try:
         write(iter_articles(store.engine, args.since), args.format, sys.stdout)
     finally:

@@ -11,7 +11,7 @@ import sys
 from typing import Any, TextIO
 
 from newscrawl.cli.db import add_database_url
-from newscrawl.store import Store
+from newscrawl.store import SchemaOutdatedError, Store
 from newscrawl.store.report import summary
 
 
@@ -64,7 +64,11 @@ def render(data: dict[str, Any], out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    store = Store.open(args.database_url, auto_upgrade=False)
+    try:
+        store = Store.open(args.database_url, auto_upgrade=False)
+    except SchemaOutdatedError as error:
+        print(f"newscrawl {args.command}: {error}", file=sys.stderr)
+        return 2
     try:
         data = summary(store.engine, days=args.days)
     finally:

@@ -1,9 +1,9 @@
 """From an Article to what storage and de-duplication work with: keys, rank, fingerprint.
 
-Aggregator copies are recognised by the hints extraction leaves on the item:
-``hints["original_url"]`` (the publisher's URL of the story) or ``hints["aggregator"]``
-(truthy on any aggregator page). Without hints, a page on a domain that matches its
-publisher's name ranks as the publisher's original; anything else ranks as unknown.
+A page on a domain that matches its publisher's name ranks as the publisher's original.
+Otherwise, aggregator copies are recognised by the hints extraction leaves on the item:
+``hints["original_url"]`` (the publisher's URL of the story, keyed on at once) or
+``hints["aggregator"]`` (truthy on any aggregator page); anything else ranks as unknown.
 """
 
 from __future__ import annotations
@@ -43,11 +43,15 @@ def original_url(article: Article) -> str | None:
 
 
 def rank_of(article: Article) -> int:
-    """How much to trust this page's fields (see :mod:`newscrawl.dedupe.merge`)."""
-    if original_url(article) or article.hints.get("aggregator"):
-        return RANK_COPY
+    """How much to trust this page's fields (see :mod:`newscrawl.dedupe.merge`).
+
+    A page on its own publisher's domain is the original even when it names a source
+    (``isBasedOn``): a paper re-running a wire story is still its own publication.
+    """
     if domain_matches_publisher(article.url, article.publisher):
         return RANK_ORIGINAL
+    if original_url(article) or article.hints.get("aggregator"):
+        return RANK_COPY
     return RANK_UNKNOWN
 
 
@@ -62,7 +66,7 @@ def prepare(article: Article, now: datetime | None = None) -> Prepared:
     """Canonical URL, publisher key, rank and fingerprint of one article."""
     now = now or datetime.now(UTC)
     rank = rank_of(article)
-    original = original_url(article)
+    original = original_url(article) if rank == RANK_COPY else None
     if original:
         canonical = canonicalize_url(original)
     else:
