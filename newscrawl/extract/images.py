@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from newscrawl.article import Image
@@ -183,15 +184,12 @@ def in_article(element: HtmlElement, skip_classes: re.Pattern[str] = _NON_ARTICL
     return True
 
 
-#: Caption-like elements outside ``<figure>``: many sites caption pictures in plain divs.
-LOOSE_CAPTION_XPATH = (
-    ".//*[not(self::figcaption) and not(ancestor::figure) and not(self::img) and ("
-    "contains(@class,'caption') or contains(@class,'Caption') or contains(@class,'legend') or "
-    "contains(@class,'bildunterschrift') or contains(@class,'img-info') or "
-    "contains(@class,'image-info') or contains(@class,'mediaSubtitle') or "
-    "contains(@class,'image-text') or contains(@class,'imageText') or "
-    "contains(@class,'photo-text'))]"
+#: Caption-like classes outside ``<figure>``: many sites caption pictures in plain divs.
+LOOSE_CAPTION_CLASS = re.compile(
+    r"aption|legend|bildunterschrift|img-info|image-info|mediaSubtitle|image-text|imageText|"
+    r"photo-text"
 )
+_WITH_CLASS = XPath(".//*[@class]")
 _MAX_CAPTION_CLIMB = 3
 
 
@@ -207,8 +205,19 @@ def figure_images(
     nav/aside/promo boxes are left out."""
     images: list[Image] = []
     taken: set[HtmlElement] = set()
-    figures = set(scope.xpath(figure_xpath))
-    for element in scope.xpath(f"{figure_xpath} | {LOOSE_CAPTION_XPATH}"):
+    found = scope.xpath(figure_xpath)
+    figures = set(found)
+    loose = [
+        e
+        for e in _WITH_CLASS(scope)
+        if e.tag not in ("figcaption", "img", "figure")
+        and LOOSE_CAPTION_CLASS.search(e.get("class"))
+        and not any(a.tag == "figure" for a in e.iterancestors())
+    ]
+    if loose:
+        order = {e: i for i, e in enumerate(scope.iter())}
+        found = sorted(figures.union(loose), key=order.__getitem__)
+    for element in found:
         if any(a in taken for a in element.iterancestors()) or not in_article(element):
             continue
         if element in figures:
