@@ -53,8 +53,9 @@ def _without_captions(body: str | None, captions: set[str]) -> tuple[str | None,
     """Drop body paragraphs that are an image caption; captions never belong in the body."""
     if not body or not captions:
         return body, 0
+    longest = max(map(len, captions)) * 2 + 40  # keys are shorter than the text they come from
     paragraphs = body.split("\n\n")
-    kept = [p for p in paragraphs if fold_key(p) not in captions]
+    kept = [p for p in paragraphs if len(p) > longest or fold_key(p) not in captions]
     return "\n\n".join(kept) or None, len(paragraphs) - len(kept)
 
 

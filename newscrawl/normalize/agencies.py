@@ -11,7 +11,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 #: Aliases this long or shorter are acronyms and match case-sensitively.
@@ -110,6 +110,7 @@ def _mention_pattern(agencies: list[Agency]) -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=8192)  # bylines and credits repeat a lot across a crawl
 def lookup(text: str) -> Agency | None:
     """The agency named by the whole of ``text``.
 
@@ -168,8 +169,7 @@ def mentions(text: str) -> list[Agency]:
     >>> mentions("the app was down")
     []
     """
-    reg = registry()
-    found = (reg.lookup(m.group(0)) for m in reg.mention.finditer(text))
+    found = (lookup(m.group(0)) for m in registry().mention.finditer(text))
     return _unique([a for a in found if a is not None])
 
 

@@ -16,6 +16,8 @@ import unicodedata
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 # Any run of whitespace, including NBSP, thin spaces and line/paragraph separators.
 _SPACES = re.compile(r"\s+")
+# Everything that is not a letter or digit, combining accents included.
+_NOT_ALNUM = re.compile(r"[\W_]+")
 # C0/C1 control characters other than whitespace.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -64,5 +66,4 @@ def fold_key(text: str) -> str:
     >>> fold_key("The Independent UK")
     'theindependentuk'
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKD", text.casefold()))
