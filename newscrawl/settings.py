@@ -74,6 +74,9 @@ FOLLOW_ORIGINALS = True
 NEWSCRAWL_RECRAWL_WINDOW_HOURS = 24.0
 # Home/section pages are followed this many links deep from a start URL.
 NEWSCRAWL_LISTING_DEPTH = 2
+# Skip sitemap entries (and child sitemaps) whose lastmod / news:publication_date is older
+# than this many days; 0 follows them all (e.g. `-s NEWSCRAWL_SITEMAP_MAX_AGE_DAYS=2` in cron).
+NEWSCRAWL_SITEMAP_MAX_AGE_DAYS = 0
 # Where the per-source run locks live (default: the system temp dir).
 NEWSCRAWL_LOCK_DIR = os.environ.get("NEWSCRAWL_LOCK_DIR", "")
 # `scrapy crawl` exits non-zero when errors were logged or more than this share of items

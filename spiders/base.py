@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,6 +61,7 @@ class CrawlSettings:
     browser: bool
     sources_file: str | None
     maxsize: int
+    sitemap_max_age_days: float
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlSettings:
@@ -76,6 +77,7 @@ class CrawlSettings:
             and bool(chromium and (Path(chromium).exists() or shutil.which(chromium))),
             sources_file=s.get("NEWSCRAWL_SOURCES_FILE") or None,
             maxsize=s.getint("DOWNLOAD_MAXSIZE", 0),
+            sitemap_max_age_days=s.getfloat("NEWSCRAWL_SITEMAP_MAX_AGE_DAYS", 0.0),
         )
 
 
@@ -218,15 +220,21 @@ class DiscoverySpider(scrapy.Spider):
             yield from self.article_requests([e.url for e in entries])
         elif kind is PageKind.SITEMAP:
             sitemap = parse_sitemap(body)
+            entries = sitemap.since(self._sitemap_cutoff())
+            self._inc("sitemap/too_old", len(sitemap.entries) - len(entries))
             if sitemap.is_index:
-                yield from self._follow_discovery(e.loc for e in sitemap.entries)
+                yield from self._follow_discovery(e.loc for e in entries)
             else:
-                self._inc("sitemap/entries", len(sitemap.entries))
-                yield from self.article_requests([e.loc for e in sitemap.entries])
+                self._inc("sitemap/entries", len(entries))
+                yield from self.article_requests([e.loc for e in entries])
         elif kind is PageKind.HTML and isinstance(response, TextResponse):
             yield from self.parse_page(response)
         else:
             logger.info("not a feed, sitemap or HTML page: %s (%s)", response.url, ctype)
+
+    def _sitemap_cutoff(self) -> datetime | None:
+        days = self.conf.sitemap_max_age_days
+        return datetime.now(UTC) - timedelta(days=days) if days > 0 else None
 
     def _follow_discovery(self, urls: Iterable[str]) -> Iterator[Request]:
         for url in urls:

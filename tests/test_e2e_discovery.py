@@ -215,3 +215,15 @@ def test_needs_js_source_renders_every_page_without_images(newsroom, tmp_path) -
     assert "'playwright/page_count/closed': 2" in result.log  # every page closed
     served = [r["path"] for r in newsroom.requests_since(mark)]
     assert not [p for p in served if p.startswith("/img/")]  # images are not loaded
+
+
+def test_sitemap_entries_older_than_max_age_are_skipped(newsroom, tmp_path) -> None:
+    mark = newsroom.mark()
+    url = newsroom.url("independent", "/sitemap.xml")
+    result, items = crawl(
+        newsroom, tmp_path, "news", "-a", f"start_urls={url}", NEWSCRAWL_SITEMAP_MAX_AGE_DAYS="30"
+    )
+    assert result.returncode == 0, result.log[-3000:]
+    assert items == []  # the newsroom's stories are from 2023 and 2024
+    assert [r["path"] for r in newsroom.requests_since(mark)] == ["/robots.txt", "/sitemap.xml"]
+    assert "'newscrawl/discover/sitemap/too_old': 2" in result.log
