@@ -18,6 +18,9 @@ from newscrawl.dedupe.prepare import HINT_KEY, prepare
 from newscrawl.dedupe.urls import choose_canonical_url
 from newscrawl.dedupe.validate import MAX_HEADLINE_CHARS, invalid_reason
 
+#: (URL, text hash) pairs remembered for in-crawl repeats before the set is reset.
+SEEN_LIMIT = 500_000
+
 
 class InvalidArticle(DropItem):
     """The article cannot be stored (bad URL, NUL byte, garbage headline, nothing in it)."""
@@ -56,6 +59,8 @@ class DedupePipeline:
         if key in self.seen:
             self.stats.inc_value("newscrawl/dedupe/duplicate")
             raise DuplicateArticle(f"seen in this crawl: {item.url}")
+        if len(self.seen) >= SEEN_LIMIT:  # bounded memory on endless crawls
+            self.seen.clear()
         self.seen.add(key)
         item.canonical_url = choose_canonical_url(item.url, item.canonical_url)
         item.hints[HINT_KEY] = prepared

@@ -74,8 +74,16 @@ class StorePipeline:
         self.writer = BufferedWriter(
             self.store, self.settings.policy, self._count, self._unavailable
         )
-        self.loop = LoopingCall(self.writer.tick)
+        self.loop = LoopingCall(self._tick)
         self.loop.start(max(0.5, self.settings.policy.flush_interval / 2), now=False)
+
+    def _tick(self) -> None:
+        try:
+            assert self.writer is not None
+            self.writer.tick()
+        except Exception:  # keep the timer alive: the items stay buffered for the next try
+            logger.exception("periodic store flush failed")
+            self.stats.inc_value("newscrawl/store/flush_errors")
 
     def _count(self, report: BatchReport) -> None:
         for result in report.results:

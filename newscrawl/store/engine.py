@@ -18,7 +18,8 @@ from sqlalchemy.engine import URL, make_url
 DEFAULT_DATABASE_URL = "sqlite:///news.db"
 #: Execution option that makes an SQLite transaction take the write lock at BEGIN.
 WRITE_TRANSACTION = {"newscrawl_write": True}
-SQLITE_BUSY_TIMEOUT_MS = 5000
+#: Long enough for another writer's batch, short enough not to stall a crawl on a locked file.
+SQLITE_BUSY_TIMEOUT_MS = 2000
 POSTGRES_CONNECT_TIMEOUT_S = 5
 
 

@@ -82,6 +82,14 @@ def ensure_schema(engine: Engine, *, auto_upgrade: bool) -> None:
         current = current_revision(connection)
     if current == head:
         return
+    known = {
+        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    }
+    if current is not None and current not in known:
+        raise SchemaOutdatedError(
+            f"database {describe_url(engine.url)} is at schema revision {current}, newer than "
+            f"this newscrawl knows ({head}): upgrade newscrawl"
+        )
     if auto_upgrade:
         upgrade_engine(engine)
         return

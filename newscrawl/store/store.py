@@ -46,11 +46,21 @@ class BatchReport:
     rejected: list[tuple[Article | Prepared, str]] = field(default_factory=list)
 
 
+#: Errors of the database itself (down, unreachable, locked, misconfigured): retry later.
+_UNAVAILABLE = (
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.InternalError,
+    exc.ProgrammingError,
+    exc.DisconnectionError,
+    exc.TimeoutError,
+    ConnectionError,
+)
+
+
 def _is_data_error(error: Exception) -> bool:
-    """Errors caused by one item's data (split the batch), as opposed to the database."""
-    if isinstance(error, exc.DataError | exc.IntegrityError | ValueError | TypeError):
-        return True
-    return isinstance(error, exc.StatementError) and not isinstance(error, exc.DBAPIError)
+    """Errors caused by an item (split the batch to find it), not by the database."""
+    return not isinstance(error, _UNAVAILABLE)
 
 
 def _reason(error: Exception) -> str:
