@@ -190,6 +190,8 @@ class DiscoverySpider(scrapy.Spider):
         self.articles_emitted = 0
         self.start_failures = 0
         self.seen = SeenUrls.open(self.conf.database_url, self.conf.recrawl_hours)
+        if self.source is not None:  # lands in crawl_runs.stats
+            self.crawler.stats.set_value("newscrawl/source", self.source.name)
         for url in self.start_urls:
             yield Request(
                 url,
