@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -101,9 +102,9 @@ def measure(store: Store, start: int, count: int, stored: int, batch: int) -> tu
 
 def new_database(backend: str) -> tuple[str, object]:
     if backend == "sqlite":
-        directory = tempfile.mkdtemp(prefix="newscrawl-bench-")
-        return f"sqlite:///{directory}/bench.db", None
-    name = f"newscrawl_bench_{uuid.uuid4().hex[:8]}"
+        directory = tempfile.mkdtemp(prefix="newscrawl-storebench-")
+        return f"sqlite:///{directory}/bench.db", directory
+    name = f"newscrawl_storebench_{uuid.uuid4().hex[:8]}"
     admin = make_url(POSTGRES_ADMIN).set(drivername="postgresql").render_as_string(False)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -112,7 +113,8 @@ def new_database(backend: str) -> tuple[str, object]:
 
 
 def drop_database(handle: object) -> None:
-    if handle is None:
+    if isinstance(handle, str):
+        shutil.rmtree(handle, ignore_errors=True)
         return
     admin, name = handle  # type: ignore[misc]
     with psycopg.connect(admin, autocommit=True) as conn:

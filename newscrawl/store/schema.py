@@ -87,7 +87,7 @@ articles = Table(
     Column("last_seen_at", UTCDateTime, nullable=False),
     Index(None, "story_id"),
     Index(None, "content_hash"),
-    Index(None, "publisher_key", "headline_key"),
+    Index(None, "headline_key"),
     Index(None, "published_at"),
     Index(None, "last_seen_at"),
 )

@@ -64,8 +64,8 @@ def upgrade() -> None:
             batch_op.f("ix_articles_published_at"), ["published_at"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_articles_publisher_key_headline_key"),
-            ["publisher_key", "headline_key"],
+            batch_op.f("ix_articles_headline_key"),
+            ["headline_key"],
             unique=False,
         )
         batch_op.create_index(batch_op.f("ix_articles_story_id"), ["story_id"], unique=False)
@@ -265,7 +265,7 @@ def downgrade() -> None:
     op.drop_table("crawl_runs")
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_articles_story_id"))
-        batch_op.drop_index(batch_op.f("ix_articles_publisher_key_headline_key"))
+        batch_op.drop_index(batch_op.f("ix_articles_headline_key"))
         batch_op.drop_index(batch_op.f("ix_articles_published_at"))
         batch_op.drop_index(batch_op.f("ix_articles_last_seen_at"))
         batch_op.drop_index(batch_op.f("ix_articles_content_hash"))
