@@ -172,10 +172,16 @@ class ImageResult:
 
 _JUNK_WORDS = re.compile(
     r"(?:^|[/_.\-])(?:pixel|spacer|blank|transparent|1x1|clear|tracking|tracker|beacon|logo|logos|"
-    r"icon|icons|favicon|sprite|sprites|avatar|avatars|gravatar|placeholder|badge|emoji|byline|"
-    r"headshot|headshots|mugshot|author|authors)(?=[/_.\-]|$)",
+    r"icon|icons|favicon|sprite|sprites|placeholder|badge|emoji)(?=[/_.\-]|$)",
     re.I,
 )
+# Portraits of the writer; a large picture with such a name is a news photo of someone.
+_AVATAR_WORDS = re.compile(
+    r"(?:^|[/_.\-])(?:avatar|avatars|gravatar|byline|headshot|headshots|mugshot|author|authors)"
+    r"(?=[/_.\-]|$)",
+    re.I,
+)
+_LARGE = 300
 _JUNK_HOSTS = re.compile(r"(?:^|\.)(?:gravatar\.com|doubleclick\.net|scorecardresearch\.com)$")
 _JUNK_EXT = re.compile(r"\.(?:svg|ico)$", re.I)
 _SIZE_PARAMS = frozenset(
@@ -238,11 +244,9 @@ def is_junk(image: Image) -> bool:
         return True
     parts = urlsplit(image.url)
     path = unquote(parts.path)
-    return bool(
-        _JUNK_HOSTS.search(parts.hostname or "")
-        or _JUNK_WORDS.search(path)
-        or _JUNK_EXT.search(path)
-    )
+    if _JUNK_HOSTS.search(parts.hostname or "") or _JUNK_WORDS.search(path):
+        return True
+    return bool(_JUNK_EXT.search(path) or (_AVATAR_WORDS.search(path) and (w or 0) < _LARGE))
 
 
 def picture_keys(url: str) -> tuple[str, str | None]:
