@@ -30,6 +30,8 @@ from hypothesis import strategies as st
 from newscrawl.extract import UnparsablePage, extract_article
 from newscrawl.normalize import normalize_article
 
+pytestmark = pytest.mark.slow  # ~30 s at the default budget
+
 FIXTURES = Path(__file__).parent / "fixtures" / "fundus"
 EXAMPLES = int(os.environ.get("NEWSCRAWL_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(
@@ -164,7 +166,11 @@ def test_generated_html(html: str) -> None:
 
 # --- JSON-LD with arbitrary values -------------------------------------------------------
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | nasty_text,
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | nasty_text,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(nasty_text, inner, max_size=4),
     max_leaves=20,
 )

@@ -241,6 +241,7 @@ def test_crawl_fetches_no_planted_link() -> None:
             settings={"NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": [server.hostport()]},
         )
         hits = server.canary_hits()
+    print(f"planted {total} links, ssrf/blocked {result.stat('ssrf/blocked')}, canary {hits}")
     assert hits == {}, hits
     assert result.stat("tripwire/leak") == 0
     assert result.stat("ssrf/blocked") == total, result.stats_with_prefix("newscrawl/ssrf")
