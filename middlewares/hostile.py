@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, TextResponse
 
-from newscrawl.hostile import drop_reason, exception_reason, sniff_binary
+from newscrawl.hostile import COMPRESSED, drop_reason, exception_reason, sniff_binary
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -71,14 +71,17 @@ class HostileResponseMiddleware:
         if request.meta.get("newscrawl_robots"):  # robots.txt has its own rules
             return response
         max_size = int(request.meta.get("download_maxsize", self.config.max_size))
-        if _is_html(response):
+        # gzipped sitemaps (``sitemap.xml.gz``) are often labelled as text: discovery
+        # inflates them itself, with a size cap
+        archive_ok = not _is_html(response) or response.url.lower().endswith(".gz")
+        if _is_html(response) and not archive_ok:
             rendered = "playwright" in response.flags
             reason = drop_reason(response.body, max_size=max_size, rendered=rendered)
             if reason:
                 raise self._drop(request, reason)
         elif isinstance(response, TextResponse):
             binary = sniff_binary(response.body)
-            if binary:
+            if binary and not (archive_ok and binary in COMPRESSED):
                 raise self._drop(request, f"binary_{binary}")
             if max_size and len(response.body) > max_size:
                 raise self._drop(request, "too_large")

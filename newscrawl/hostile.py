@@ -33,6 +33,9 @@ MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),  # old MS Office
 )
 
+#: Compressed formats a crawler may legitimately receive as "text" (gzipped sitemaps).
+COMPRESSED = frozenset({"gzip", "bzip2", "xz", "zip"})
+
 _HEAD_RE = re.compile(rb"(?is)<head\b.*?</head\s*>")
 _SKIP_RE = re.compile(rb"(?is)<(script|style|template|noscript)\b.*?</\1\s*>|<!--.*?-->")
 _TAG_RE = re.compile(rb"(?s)<[^>]*>")

@@ -10,15 +10,19 @@ streams.
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 from scrapy import Request
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.responsetypes import responsetypes
 from scrapy.utils.test import get_crawler
 
+from middlewares.hostile import HostileResponse, HostileResponseMiddleware
 from tests.crawlkit import run_crawl
-from tests.mockserver import GZIP_BOMB, GZIP_BOMB_INFLATED, MockServer
+from tests.mockserver import GZIP_BOMB, GZIP_BOMB_INFLATED, PDF_BYTES, PNG_BYTES, MockServer
 
 #: endpoint -> the stat it must be counted under (plain HTTP download)
 EXPECTED = {
@@ -52,6 +56,38 @@ def test_scrapy_caps_inflated_size_at_download_maxsize() -> None:
     )
     with pytest.raises(IgnoreRequest, match="DOWNLOAD_MAXSIZE"):
         mw.process_response(request, response)
+
+
+def _hostile_mw() -> HostileResponseMiddleware:
+    crawler = get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 1000})
+    crawler.stats.open_spider()
+    return HostileResponseMiddleware.from_crawler(crawler)
+
+
+@pytest.mark.parametrize(
+    ("url", "ctype", "body", "dropped"),
+    [
+        ("http://n.example/a.html", "text/html", PDF_BYTES[:500], "binary_pdf"),
+        ("http://n.example/a.html", "text/html", gzip.compress(b"<p>x</p>"), "binary_gzip"),
+        ("http://n.example/sitemap.xml.gz", "text/html", gzip.compress(b"<urlset/>"), None),
+        ("http://n.example/sitemap.xml", "text/xml", gzip.compress(b"<urlset/>"), None),
+        ("http://n.example/feed.xml", "text/xml", PNG_BYTES[:500], "binary_png"),
+        ("http://n.example/a.html", "text/html", b"<p>" + b"x" * 2000 + b"</p>", "too_large"),
+        ("http://n.example/a.html", "text/html", b"<h1>News</h1><p>Text</p>", None),
+    ],
+)
+def test_hostile_middleware_decisions(url: str, ctype: str, body: bytes, dropped: str) -> None:
+    mw = _hostile_mw()
+    request = Request(url)
+    response = responsetypes.from_args(headers={"Content-Type": ctype}, url=url)(
+        url, body=body, headers={"Content-Type": ctype}, request=request
+    )
+    if dropped is None:
+        assert mw.process_response(request, response) is response
+    else:
+        with pytest.raises(HostileResponse):
+            mw.process_response(request, response)
+        assert mw.stats.get_value(f"newscrawl/download/dropped/{dropped}") == 1
 
 
 @pytest.mark.slow
