@@ -31,14 +31,28 @@ _CREDIT_CLASS = re.compile(
     r"(credit|copyright|source|photographer|byline|attribution|courtesy|author)", re.IGNORECASE
 )
 #: Class tokens of boxes that hold teasers, promos, share bars or author pictures, not the
-#: article's own pictures. Matched per token ("commentary" is not "comment").
+#: article's own pictures. Matched per token ("commentary" is not "comment"); structural
+#: tokens ("sidebar-layout__content") are never taken for a promo box.
 _NON_ARTICLE = re.compile(
     r"(?:^|[-_])(related|teaser|recommend|recommended|recommendations|promo|sidebar|newsletter|"
-    r"comments?|outbrain|taboola|most-?read|mostread|trending|advert|advertisement|ads?|"
+    r"comments?|outbrain|taboola|most-?read|mostread|trending|advert|advertisement|"
     r"sponsor|sponsored|share|sharing|social|avatar|author-?(bio|box|image|img|pic|avatar))"
     r"(s|list|box|card|block|container|wrapper|item|items|links?)?(?:[-_]|$)",
     re.IGNORECASE,
 )
+_STRUCTURAL = re.compile(r"layout|content|main|page|grid|column|body", re.IGNORECASE)
+
+
+def _promo_token(token: str) -> bool:
+    """Whether one class token names a teaser/promo/share box.
+
+    >>> [_promo_token(t) for t in ("related-stories", "article-teaser", "sidebar-layout__content",
+    ...     "commentary", "vertical-ad-con")]
+    [True, True, False, False, False]
+    """
+    return bool(_NON_ARTICLE.search(token)) and not _STRUCTURAL.search(token)
+
+
 _LAZY_SRC_ATTRS = (
     "data-src",
     "data-lazy-src",
@@ -170,7 +184,7 @@ def split_figcaption(caption: HtmlElement) -> tuple[str | None, str | None]:
     return (text or None), credit
 
 
-def in_article(element: HtmlElement, skip_classes: re.Pattern[str] = _NON_ARTICLE) -> bool:
+def in_article(element: HtmlElement) -> bool:
     """False when ``element`` sits in navigation, an aside, a footer or a teaser/promo box."""
     for ancestor in element.iterancestors():
         tag = ancestor.tag
@@ -179,7 +193,7 @@ def in_article(element: HtmlElement, skip_classes: re.Pattern[str] = _NON_ARTICL
         if tag in _SKIP_ANCESTORS:
             return False
         classes = ancestor.get("class")
-        if classes and any(skip_classes.search(token) for token in classes.split()):
+        if classes and any(_promo_token(token) for token in classes.split()):
             return False
     return True
 
@@ -210,8 +224,8 @@ def figure_images(
     loose = [
         e
         for e in _WITH_CLASS(scope)
-        if e.tag not in ("figcaption", "img", "figure")
-        and LOOSE_CAPTION_CLASS.search(e.get("class"))
+        if e.tag not in ("img", "figure")
+        and (e.tag == "figcaption" or LOOSE_CAPTION_CLASS.search(e.get("class")))
         and not any(a.tag == "figure" for a in e.iterancestors())
     ]
     if loose:
