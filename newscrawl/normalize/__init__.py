@@ -90,8 +90,9 @@ def normalize_article(article: Article, *, on_outcome: OnOutcome | None = None) 
 
     # Authors, and agencies found in bylines
     raw_bylines = _strings(article.authors) or _strings(hints.get("bylines"))
-    byline = parse_bylines(raw_bylines, site_names)
-    extra = parse_bylines(_strings(hints.get("bylines")), site_names)
+    byline_sites = [*site_names, *host_names(host)[:1]]  # "nieuwsblad.be" signs as the site
+    byline = parse_bylines(raw_bylines, byline_sites)
+    extra = parse_bylines(_strings(hints.get("bylines")), byline_sites)
     count("authors", "found" if byline.authors else "none")
     count("authors", "rejected", len(byline.rejected))
     credits: list[tuple[str, str]] = [

@@ -60,6 +60,7 @@ _LABEL = re.compile(r"^[^\W\d_]+(?:\s[^\W\d_]+)?\s*:\s*")  # "Redaktion:", "Edit
 _SPLIT = re.compile(
     r"\s*(?:[,;|/•·&+]|\s[–—-]\s|\b(?:and|und|et|y|e|i|og|och|en|и|AND|UND)\b)\s*",
 )
+_WWW = re.compile(r"^\s*(?:https?://)?(?:www\.)?", re.IGNORECASE)
 _PAREN = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]")
 _PLACE_TAIL = re.compile(r"\s+(?:in|aus|en|à|in the)\s+[A-Z][^\s]*(?:\s+[A-Z][^\s]*)*$")
 _FOR_TAIL = re.compile(r"\s+(?:for|für|pour|para|per)\s+.*$", re.IGNORECASE)
@@ -177,6 +178,8 @@ def _is_name(text: str, site_keys: frozenset[str]) -> bool:
     if len(tokens) > _MAX_TOKENS:
         return False
     if any(fold_key(t) in site_keys for t in tokens if len(fold_key(t)) >= 2):
+        return False
+    if len(tokens[-1]) == 1:  # "Ilanga D": a user name, not a person's byline
         return False
     return all(_token_ok(t, i == 0) for i, t in enumerate(tokens))
 
@@ -316,7 +319,11 @@ def _collect(raws: Iterable[str | None], site_keys: frozenset[str]) -> Byline:
             continue
         text = _GLUED_AFTER.sub(r"\1 ", _GLUED.sub(" ", text))
         text = _STAMP.sub(",", text)
-        for inner in _PAREN.findall(text):
+        inners = _PAREN.findall(text)
+        if any(fold_key(_WWW.sub("", i)) in site_keys for i in inners):
+            out.rejected.append(text)  # "Deutsche Welle (www.dw.com)": the site signing itself
+            continue
+        for inner in inners:
             agency = lookup(inner)
             if agency is not None and agency.is_text:
                 out.add_agency(agency.name)
