@@ -224,26 +224,26 @@ def _with_stored(result: RunResult, stored: int | None) -> RunResult:
     return RunResult(**{**fields, "stored": stored})
 
 
-def print_table(n: int, results: list[RunResult]) -> None:
-    base = next((r for r in results if r.kind == "bare"), None)
+def print_header(n: int) -> None:
     print(f"\n## N = {n:,} article pages\n")
     print(
         "| run | articles fetched | stored | pages/s | ratio to bare | CPU ms/page | "
-        "CPU ratio to bare | peak RSS MB | wall s | server CPU ms/page | exit |"
+        "CPU ratio to bare | peak RSS MB | wall s | server CPU ms/page | load avg | exit |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in results:
-        ratio = f"{r.pages_per_second / base.pages_per_second:.2f}" if base else "—"
-        cpu_ratio = f"{base.cpu_per_page_ms / r.cpu_per_page_ms:.2f}" if base else "—"
-        print(
-            f"| {r.kind} | {r.articles:,} | {r.stored if r.stored is not None else '—'} | "
-            f"{r.pages_per_second:.1f} | {ratio} | {r.cpu_per_page_ms:.2f} | {cpu_ratio} | "
-            f"{r.peak_rss_mb:.0f} | {r.wall_seconds:.1f} | {r.server_cpu_per_page_ms:.2f} | "
-            f"{r.exit_code} |"
-        )
-    load = os.getloadavg()
-    print(f"\nload average after the runs: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    sys.stdout.flush()
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|", flush=True)
+
+
+def print_row(r: RunResult, base: RunResult | None) -> None:
+    """One table row, printed as soon as the run ends (a long benchmark keeps its rows)."""
+    ratio = f"{r.pages_per_second / base.pages_per_second:.2f}" if base else "—"
+    cpu_ratio = f"{base.cpu_per_page_ms / r.cpu_per_page_ms:.2f}" if base else "—"
+    print(
+        f"| {r.kind} | {r.articles:,} | {r.stored if r.stored is not None else '—'} | "
+        f"{r.pages_per_second:.1f} | {ratio} | {r.cpu_per_page_ms:.2f} | {cpu_ratio} | "
+        f"{r.peak_rss_mb:.0f} | {r.wall_seconds:.1f} | {r.server_cpu_per_page_ms:.2f} | "
+        f"{os.getloadavg()[0]:.1f} | {r.exit_code} |",
+        flush=True,
+    )
 
 
 #: Where a news crawl's main-thread time goes: (label, frame name prefix) pairs.
@@ -311,17 +311,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--profile", type=Path, help="also profile a news crawl, output here")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument(
+        "--workdir", type=Path, default=Path("/var/tmp"), help="parent of the work directory"
+    )
     args = parser.parse_args(argv)
     kinds = [k for k in args.runs.split(",") if k]
     if unknown := set(kinds) - set(RUN_KINDS):
         parser.error(f"unknown runs: {sorted(unknown)}")
-    workdir = Path(tempfile.mkdtemp(prefix="newscrawl-bench-"))
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="newscrawl-bench-", dir=args.workdir))
     print(f"work directory: {workdir} (crawler logs, request logs)")
     try:
         for n in args.articles or [5000]:
             with running_site(n, workdir) as site:
-                results = [run_kind(site, kind, n, args.concurrency, workdir) for kind in kinds]
-                print_table(n, results)
+                print_header(n)
+                base = None
+                for kind in kinds:
+                    result = run_kind(site, kind, n, args.concurrency, workdir)
+                    base = result if kind == "bare" else base
+                    print_row(result, base)
                 if args.profile:
                     args.profile.mkdir(parents=True, exist_ok=True)
                     profile(site, n, args.concurrency, args.profile)
