@@ -89,3 +89,17 @@ def test_hints_carry_raw_bylines_and_site_names():
 def test_source_argument_wins_over_the_site_definition():
     html, expected = load("article_jsonld")
     assert extract_article(html, expected["url"], source="custom").source == "custom"
+
+
+def test_generic_path_still_works_when_inkl_changes_its_markup():
+    html, expected = load("article_jsonld")
+    renamed = (
+        html.decode()
+        .replace("article-body", "story-text")
+        .replace("publisher-name", "pub")
+        .replace("article-section", "sec")
+    )
+    article = extract_article(renamed, expected["url"])
+    assert article.body == expected["body"]
+    assert article.publisher == "The Independent UK"
+    assert article.section == "National"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from newscrawl.extract import extract_article
 
 URL = "https://news.example.com/2024/05/story"
@@ -114,3 +116,15 @@ def test_meta_fallbacks_without_jsonld():
     assert article.section == "Politics"
     assert article.canonical_url == "https://news.example.com/2024/05/story?utm=x"
     assert article.hints["copyright"] == ["© Example Ltd"]
+
+
+def test_undecodable_and_odd_inputs():
+    from newscrawl.extract import UnparsablePage
+
+    latin1 = '<meta charset="iso-8859-1"><title>Größe</title><p>Ä</p>'.encode("latin-1")
+    assert extract_article(latin1, URL).headline == "Größe"
+    xml_declared = '<?xml version="1.0" encoding="utf-8"?><html><h1>Déclaré</h1></html>'
+    assert extract_article(xml_declared, URL).headline == "Déclaré"
+    for bad in (b"", b"   ", b"\x00\x01\x02binary\x00"):
+        with pytest.raises(UnparsablePage):
+            extract_article(bad, URL)

@@ -32,16 +32,16 @@ _BYLINE_CLASS_XPATH = (
 )
 #: Author-ish classes that hold something else than the byline itself.
 _NOT_BYLINE_CLASS = re.compile(
-    r"(img|image|avatar|photo|pic|bio|desc|about|social|follow|mail|twitter|more|"
-    r"list-title|label|headline|teaser|box|card|comment|date|time)",
+    r"(?:^|[-_ ])(img|image|avatar|photo|pic|bio|desc|description|about|social|follow|mail|"
+    r"twitter|more|list-title|label|headline|teaser|box|card|comment|date|time)",
     re.IGNORECASE,
 )
 #: Strings that are not person names: slugs, ids, image credits, URLs.
 _NOT_A_NAME = re.compile(
-    r"^([a-z0-9]+(-[a-z0-9]+)+|\d+|\(?(image|photo|picture|foto|bild)s?\b.*|https?://.*|"
-    r"[\w.-]+@[\w.-]+)$",
+    r"^(\d+|\(?(image|photo|picture|foto|bild)s?\b.*|https?://.*|[\w.-]+@[\w.-]+)$",
     re.IGNORECASE,
 )
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")
 _MAX_BYLINE = 100
 _DIGIT = re.compile(r"\d")
 _PUBLISHED_META = (
@@ -166,8 +166,16 @@ def plausible_name(value: str) -> bool:
 
     >>> [plausible_name(v) for v in ("Chuck Ross", "chuck-ross", "105092", "(Image: Getty)")]
     [True, False, False, False]
+    >>> plausible_name("MM-Redaktion")
+    True
     """
-    return bool(value) and len(value) <= _MAX_BYLINE and not _NOT_A_NAME.match(value.strip())
+    value = value.strip()
+    return (
+        bool(value)
+        and len(value) <= _MAX_BYLINE
+        and not _NOT_A_NAME.match(value)
+        and not _SLUG.match(value)
+    )
 
 
 def markup_bylines(doc: Document, scope: HtmlElement | None = None) -> list[str]:
