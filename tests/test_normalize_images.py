@@ -43,6 +43,9 @@ def test_real_captions_split_into_caption_and_credit(row):
         ("Getty Images", None, "Getty Images"),
         ("Police spoke to Reuters on Friday", "Police spoke to Reuters on Friday", None),
         ("Mr Smith (left) and Ms Jones", "Mr Smith (left) and Ms Jones", None),
+        ("Soldiers on patrol in Gjadër (Albania)", "Soldiers on patrol in Gjadër (Albania)", None),
+        ("Soldiers on patrol. (Jane Doe)", "Soldiers on patrol.", "Jane Doe"),
+        ("A quiet street. Supplied", "A quiet street.", "Supplied"),
     ],
 )
 def test_credit_forms_from_the_issue(printed, caption, credit):

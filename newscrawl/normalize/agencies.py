@@ -59,7 +59,8 @@ class Registry:
 
     def lookup(self, text: str) -> Agency | None:
         """The agency whose name or alias is exactly ``text`` (after trimming), else None."""
-        for candidate in dict.fromkeys((text.strip(), _EDGE_JUNK.sub("", text))):
+        plain = unicodedata.normalize("NFKC", text)  # "ＡＰ" -> "AP"
+        for candidate in dict.fromkeys((text.strip(), _EDGE_JUNK.sub("", text), plain.strip())):
             if not candidate:
                 continue
             if candidate in self.exact:

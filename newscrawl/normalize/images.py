@@ -25,7 +25,7 @@ _LABELS = (
     *("Source", "Quelle", "Fuente", "Fonte", "Kuva", "Ảnh", "Symbolfoto", "Archivfoto"),
     *("Archivbild", "Fotografía", "Foto di", "Illustration", "Illustrations"),
     *("Image Credit", "Image Credits", "Photo Credit", "Photo Credits", "Picture Credit"),
-    *("Bildquelle", "Bildnachweis", "Fotoquelle"),
+    *("Bildquelle", "Bildnachweis", "Fotoquelle", "Isithombe", "Фото", "фото", "Коллаж", "коллаж"),
 )
 # Longest first, so that "Image credits:" wins over "Image".
 _LABEL = "(?:" + "|".join(sorted(map(re.escape, _LABELS), key=len, reverse=True)) + ")"
@@ -47,8 +47,13 @@ _COPYRIGHT = re.compile(
 _AP_PHOTO = re.compile(r"\s*\(?(?P<credit>\bAP Photo/[^()]+?)\)?\s*$")
 _CREDIT_PREFIX = re.compile(rf"^(?:{_LABEL}\s*(?::|\bby\b)|©|Copyright\b)\s*(?P<rest>.+)$", re.I)
 _TRAILING_PAREN = re.compile(r"\s*\((?P<credit>[^()]{1,100})\)\s*$")
+# Japanese conventions: "…（代表撮影）" (photographed by), "…＝ＡＰ" (agency).
+_JP_PHOTOGRAPHER = re.compile(r"[（(](?P<credit>[^（）()]{1,20}?)撮影[）)]\s*$")
+_JP_EQUALS = re.compile(r"＝(?P<credit>[^＝]{1,20})$")
+#: Credits that are a word, not a name ("... views upon arrival. Supplied").
+_CREDIT_WORDS = frozenset(("supplied", "handout", "submitted", "privat", "private", "zvg"))
 # Candidate starts of a trailing credit: after a sentence end, with or without a space.
-_SENTENCE_END = re.compile(r"(?<=[.!?…\"”’»)])\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?…\"”’»)）」。])\s*")
 _CAPTION_EDGE = re.compile(r"[\s\-—–|,;:]+$")
 _CREDIT_EDGE = re.compile(r"^[\s\-—–|:]+|[\s|.,;:]+$")
 _INITIAL = re.compile(r"^[^\W\d_]\.$")
@@ -84,6 +89,8 @@ def looks_like_credit(text: str) -> bool:
         return False
     if text.startswith("AP Photo") or agencies_only(text):
         return True
+    if text.casefold().rstrip(".") in _CREDIT_WORDS or text.casefold().startswith("courtesy "):
+        return True
     parts = [p.strip() for p in re.split(r"[/|()]|\bvia\b|,|;", text) if p.strip()]
     if len(parts) < 2 or not any(lookup(p) for p in parts):
         return False
@@ -103,9 +110,24 @@ def _split_once(text: str) -> tuple[str, str] | None:
         if match.end() and tail and looks_like_credit(tail):
             return text[: match.start()], tail
     match = _TRAILING_PAREN.search(text)
-    if match and looks_like_credit(match["credit"]):
+    if match and _paren_credit(text[: match.start()], match["credit"]):
         return text[: match.start()], match["credit"]
+    for pattern in (_JP_PHOTOGRAPHER, _JP_EQUALS):
+        match = pattern.search(text)
+        if match and (pattern is _JP_PHOTOGRAPHER or lookup(match["credit"])):
+            return text[: match.start()], match["credit"]
     return None
+
+
+def _paren_credit(before: str, inner: str) -> bool:
+    """A trailing "(...)" is a credit if it names an agency, or a name after a full sentence.
+
+    "... Noia Apostoli. (Edu Luque)" is a credit; "... in Gjadër (Albania)" is not.
+    """
+    if looks_like_credit(inner):
+        return True
+    sentence_done = not before.strip() or before.rstrip()[-1] in '.!?…"”’»'
+    return sentence_done and ((_name_like(inner) and len(inner.split()) >= 2) or "/" in inner)
 
 
 def _strip_outer_parens(text: str) -> str:
