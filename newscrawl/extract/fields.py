@@ -6,9 +6,10 @@ Order of preference is structured data first (JSON-LD, then meta tags), visible 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from htmldate import find_date
 from lxml.html import HtmlElement
 
 from newscrawl.extract import jsonld as ld_mod
@@ -264,8 +265,40 @@ def published_date(doc: Document, meta: MetaTable, ld: JsonLd) -> datetime | Non
         if parsed:
             return parsed
     if ld.webpage is not None:
-        return parse_date(ld.get_text("datePublished"))
+        parsed = parse_date(ld.get_text("datePublished"))
+        if parsed:
+            return parsed
+    return _date_in_title(doc) or _htmldate(doc)
+
+
+_TITLE_DATE = re.compile(
+    r"(?<!\d)(\d{1,2})\.(\d{1,2})\.((?:19|20)\d\d)(?!\d)|(?<!\d)((?:19|20)\d\d-\d\d-\d\d)"
+)
+
+
+def _date_in_title(doc: Document) -> datetime | None:
+    """A date printed in the ``<title>`` ("… | DW | 28.04.2023"), day first."""
+    for title in doc.tree.iter("title"):
+        match = _TITLE_DATE.search(title.text_content() or "")
+        if match is None:
+            return None
+        if match.group(4):
+            return parse_date(match.group(4))
+        day, month, year = (int(g) for g in match.group(1, 2, 3))
+        try:
+            return datetime(year, month, day, tzinfo=UTC)
+        except ValueError:
+            return None
     return None
+
+
+def _htmldate(doc: Document) -> datetime | None:
+    """Last resort: htmldate's heuristics over the page (it works on a copy of the tree)."""
+    try:
+        found = find_date(doc.tree, original_date=True, url=doc.url)
+    except Exception:  # htmldate is a heuristic: a failure is just "no date"
+        return None
+    return parse_date(found) if found else None
 
 
 def modified_date(meta: MetaTable, ld: JsonLd) -> datetime | None:
