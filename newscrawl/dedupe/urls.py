@@ -87,7 +87,7 @@ def is_http_url(url: str | None) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)  # repeats within one item and batch, not a crawl-wide memo
 def canonicalize_url(url: str) -> str:
     """The one spelling of a page's URL used as its identity.
 
