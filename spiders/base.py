@@ -44,6 +44,12 @@ PRIORITY_ARTICLE = 20
 PRIORITY_DISCOVERY = 10
 PRIORITY_LISTING = 0
 
+#: Start URLs, feeds and sitemaps are kept in the HTTP cache only to be revalidated (ETag /
+#: Last-Modified, 304 Not Modified). ``max-age=0`` (what a browser's reload sends) stops a
+#: heuristically "fresh" copy from being used without asking the server; ``no-cache`` would
+#: too, but Scrapy's RFC2616Policy then sends no validators.
+REVALIDATE = {"Cache-Control": "max-age=0"}
+
 
 class CrawlLocked(RuntimeError):
     """Another run of the same source into the same database holds the lock."""
@@ -199,6 +205,7 @@ class DiscoverySpider(scrapy.Spider):
                 errback=self.start_failed,
                 priority=PRIORITY_DISCOVERY,
                 meta={"nc_role": "start", "nc_depth": 0},
+                headers=REVALIDATE,
                 dont_filter=True,
             )
 
@@ -246,6 +253,7 @@ class DiscoverySpider(scrapy.Spider):
                 errback=self.page_failed,
                 priority=PRIORITY_DISCOVERY,
                 meta={"nc_role": "discovery", "nc_depth": 0},
+                headers=REVALIDATE,
             )
 
     def parse_page(self, response: Response) -> Iterator[Request | Article]:

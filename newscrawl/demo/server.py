@@ -55,8 +55,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         if resource.status == 200:
             self.send_header("ETag", resource.etag)
+            # No Cache-Control, like many publishers' feeds: only the crawler's own request
+            # header (no-cache) makes its cache revalidate instead of guessing freshness.
             self.send_header("Last-Modified", http_date())
-            self.send_header("Cache-Control", "max-age=0, must-revalidate")
         self.end_headers()
         if body:
             self.wfile.write(body)
