@@ -99,6 +99,9 @@ DOWNLOAD_HANDLERS.update(
         "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
     }
 )
+# Render pages in chromium when a source needs it or a page is an empty app shell (off, or
+# chromium missing: app shells are counted under newscrawl/discover/render/unavailable).
+NEWSCRAWL_RENDER_JS = True
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": os.environ.get("NEWSCRAWL_CHROMIUM", "/usr/bin/chromium"),
