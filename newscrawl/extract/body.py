@@ -160,7 +160,7 @@ def clean_paragraphs(
     paragraphs: Iterable[str],
     *,
     captions: Iterable[str] = (),
-    headline: str | None = None,
+    headline: str | Iterable[str] | None = None,
     bylines: Iterable[str] = (),
     extra_boilerplate: re.Pattern[str] | None = None,
     stop: re.Pattern[str] | None = None,
@@ -174,7 +174,8 @@ def clean_paragraphs(
     """
     caption_set = {normalize_space(c).lower() for c in captions if c}
     byline_set = {normalize_space(b).lower() for b in bylines if b}
-    head = normalize_space(headline).lower() if headline else None
+    headlines = [headline] if isinstance(headline, str) else list(headline or ())
+    heads = {normalize_space(h).lower() for h in headlines if h}
     out: list[str] = []
     seen: set[str] = set()
     for paragraph in paragraphs:
@@ -184,7 +185,7 @@ def clean_paragraphs(
             continue
         if stop is not None and stop.search(text):
             break
-        if low in caption_set or low == head or low in byline_set:
+        if low in caption_set or low in heads or low in byline_set:
             continue
         words = text.count(" ") + 1
         if words <= BOILERPLATE_MAX_WORDS and (

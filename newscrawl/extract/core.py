@@ -77,11 +77,12 @@ def extract_document(doc: Document, *, source: str | None = None, fast: bool = F
 def _headline(
     doc: Document, meta: MetaTable, ld: JsonLd, names: list[str], host: str
 ) -> str | None:
-    for _origin, text in fields.headline_candidates(doc, meta, ld):
-        cleaned = fields.strip_site_name(text, names, host)
-        if cleaned:
-            return cleaned
-    return None
+    candidates = [
+        fields.strip_site_name(text, names, host)
+        for _origin, text in fields.headline_candidates(doc, meta, ld)
+    ]
+    doc.cache["headline_candidates"] = candidates
+    return next((c for c in candidates if c), None)
 
 
 def _publisher(meta: MetaTable, ld: JsonLd, names: list[str]) -> str | None:
@@ -323,7 +324,7 @@ def _body(
     cleaned = clean_paragraphs(
         paragraphs,
         captions=_caption_texts(doc, article.images),
-        headline=article.headline,
+        headline=[article.headline or "", *doc.cache.get("headline_candidates", ())],
         bylines=article.hints.get("bylines", ()),
         extra_boilerplate=boilerplate,
         stop=stop,
