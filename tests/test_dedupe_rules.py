@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from newscrawl.article import Image
 from newscrawl.store import Store
 from newscrawl.store.schema import article_authors, article_revisions, articles, images
-from tests.storekit import article, counts, text
+from tests.storekit import T0, article, counts, text
 
 ORIGINAL = "https://www.independent.co.uk/news/world/storm-hits-coast-a123.html"
 AGGREGATOR = "https://www.inkl.com/news/storm-hits-coast"
@@ -169,3 +170,13 @@ def test_a_publisher_page_based_on_a_wire_story_stays_its_own_row(store: Store) 
     assert [r.outcome for r in results] == ["new", "new"]
     assert results[1].story_linked
     assert counts(store)["articles"] == 2
+
+
+def test_same_headline_days_apart_without_body_is_not_the_same_article(store: Store) -> None:
+    daily = [
+        article(s, f"https://www.independent.co.uk/live/{s}", headline="Live updates from the war",
+                body=None, published_at=T0 + timedelta(days=s))
+        for s in range(3)
+    ]  # fmt: skip
+    store.write(daily)
+    assert counts(store)["articles"] == 3

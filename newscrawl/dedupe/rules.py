@@ -8,6 +8,8 @@ one wire story carried by several papers; those rows share a ``story_id``.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from newscrawl.dedupe.fingerprint import MIN_WORDS, resemblance
 from newscrawl.dedupe.merge import Version
 
@@ -17,6 +19,8 @@ SAME_TEXT_JACCARD = 0.6
 SAME_TEXT_CONTAINMENT = 0.8
 #: With the same headline, a looser containment is enough.
 SAME_HEADLINE_CONTAINMENT = 0.5
+#: Versions of one publication are not published a day apart (time-zone slips stay below).
+MAX_PUBLISHED_GAP = timedelta(hours=20)
 
 
 def text_match(a: Version, b: Version) -> float:
@@ -35,9 +39,16 @@ def same_publisher(a: Version, b: Version) -> bool:
     return bool(a.publisher_key) and a.publisher_key == b.publisher_key
 
 
+def far_apart(a: Version, b: Version) -> bool:
+    """Published more than :data:`MAX_PUBLISHED_GAP` apart (a daily page, a yearly review)."""
+    if a.published_at is None or b.published_at is None:
+        return False
+    return abs(a.published_at - b.published_at) > MAX_PUBLISHED_GAP
+
+
 def same_article(stored: Version, incoming: Version) -> float:
     """Score (0 = different) that ``incoming`` is another URL of the ``stored`` article."""
-    if not same_publisher(stored, incoming):
+    if not same_publisher(stored, incoming) or far_apart(stored, incoming):
         return 0.0
     score = text_match(stored, incoming)
     if score or not incoming.headline_key or incoming.headline_key != stored.headline_key:
