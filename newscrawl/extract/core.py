@@ -321,6 +321,9 @@ def _body(
         from_jsonld = articlebody_paragraphs(ld.article.get("articleBody"))
         if from_jsonld and prefer_articlebody(paragraphs, from_jsonld):
             paragraphs = from_jsonld
+    standfirst = visible_standfirst(_article_scope(doc), article.description)
+    if standfirst and paragraphs and standfirst[:60] not in " ".join(paragraphs[:3]):
+        paragraphs = [standfirst, *paragraphs]
     cleaned = clean_paragraphs(
         paragraphs,
         captions=_caption_texts(doc, article.images),
@@ -330,6 +333,31 @@ def _body(
         stop=stop,
     )
     return join_paragraphs(cleaned)
+
+
+_STANDFIRST_TAGS = ("p", "h2", "div", "span", "strong", "b", "section", "header", "summary")
+
+
+def visible_standfirst(scope: HtmlElement, description: str | None) -> str | None:
+    """The standfirst as printed in the article, when the meta description shows on the page.
+
+    Publishers print the lead ("standfirst") above the body where main-content extractors
+    often miss it; a meta description that also appears as an element's text is that lead.
+    Only elements whose own text starts like the description are measured (cheap).
+    """
+    if not description or len(description) < 40:
+        return None
+    head = description[:30]
+    for element in scope.iter(_STANDFIRST_TAGS):
+        own = element.text
+        if not own or not own.lstrip().startswith(head[:15]):
+            continue
+        text = text_of(element)
+        if text.startswith(head) and len(text) <= 2 * len(description) + 60:
+            if any(a.tag in ("figure", "figcaption", "a") for a in element.iterancestors()):
+                continue
+            return text
+    return None
 
 
 def _site_blocks(containers: list[HtmlElement], site: SiteDefinition) -> list[str]:
