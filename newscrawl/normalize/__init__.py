@@ -59,85 +59,107 @@ def _without_captions(body: str | None, captions: set[str]) -> tuple[str | None,
     return "\n\n".join(kept) or None, len(paragraphs) - len(kept)
 
 
-def normalize_article(article: Article, *, on_outcome: OnOutcome | None = None) -> Article:
-    """Return a normalized copy of ``article`` (the input is left as it was).
+class _Outcomes:
+    """Sends ``newscrawl/normalize/<field>/<outcome>`` keys to the caller's callback."""
 
-    ``on_outcome`` receives one stats key per decision, e.g.
-    ``newscrawl/normalize/wire_credits/trailer``.
-    """
+    def __init__(self, callback: OnOutcome | None) -> None:
+        self.callback = callback
 
-    def count(field: str, outcome: str, times: int = 1) -> None:
-        if on_outcome is not None:
+    def __call__(self, field: str, outcome: str, times: int = 1) -> None:
+        if self.callback is not None:
             for _ in range(times):
-                on_outcome(f"{STAT_PREFIX}/{field}/{outcome}")
+                self.callback(f"{STAT_PREFIX}/{field}/{outcome}")
 
-    hints = article.hints
-    site_names = [clean_text(n) for n in (*_strings(hints.get("site_names")), article.publisher)]
-    site_names = [n for n in site_names if n]
-    self_agencies = _self_agencies(article, site_names)
 
-    # Headline
-    host = urlsplit(article.canonical_url or article.url or "").hostname
-    headline = normalize_headline(
-        article.headline, [*site_names, *host_names(host), article.section]
-    )
+def _headline(article: Article, names: list[str], count: _Outcomes) -> str | None:
+    headline = normalize_headline(article.headline, [*names, article.section])
     if headline is None:
         count("headline", "missing")
     elif headline != clean_text(article.headline):
         count("headline", "site_name_stripped")
     else:
         count("headline", "ok")
+    return headline
 
-    # Authors, and agencies found in bylines
-    raw_bylines = _strings(article.authors) or _strings(hints.get("bylines"))
-    byline_sites = [*site_names, *host_names(host)[:1]]  # "nieuwsblad.be" signs as the site
-    byline = parse_bylines(raw_bylines, byline_sites)
-    extra = parse_bylines(_strings(hints.get("bylines")), byline_sites)
+
+def _authors(
+    article: Article, names: list[str], count: _Outcomes
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Person names from the extractor's authors (else its raw bylines), and byline agencies."""
+    hints = article.hints
+    byline = parse_bylines(_strings(article.authors) or _strings(hints.get("bylines")), names)
+    extra = parse_bylines(_strings(hints.get("bylines")), names)
     count("authors", "found" if byline.authors else "none")
     count("authors", "rejected", len(byline.rejected))
-    credits: list[tuple[str, str]] = [
+    return byline.authors, [("byline", n) for n in (*byline.agencies, *extra.agencies)]
+
+
+def _metadata_credits(article: Article) -> list[tuple[str, str]]:
+    """Credits the extractor set, and those in JSON-LD organisations and copyright lines."""
+    hints = article.hints
+    found = [
         ("extracted", a.name) for a in map(lookup, _strings(article.wire_credits)) if a is not None
     ]
-    credits.extend(("byline", name) for name in (*byline.agencies, *extra.agencies))
-
-    # Images first: their captions are removed from the body.
-    base = article.canonical_url or article.url
-    images = normalize_images(article.images, base)
-    for outcome, times in sorted(images.outcomes.items()):
-        count("images", outcome, times)
-    captions = {fold_key(c) for i in article.images for c in (i.caption,) if c and fold_key(c)}
-    captions |= {fold_key(i.caption) for i in images.images if i.caption and fold_key(i.caption)}
-
-    # Body: captions and pure credit lines out; dateline and trailer credits recorded.
-    body, dropped = _without_captions(article.body, captions)
-    count("body", "caption_removed", dropped)
-    found = find_body_credits(body)
-    count("body", "credit_line_removed", len(found.removed))
-    credits.extend(found.credits)
-    credits.extend(
+    found += [
         ("organisation", n)
         for n in credits_from_organisations(_strings(hints.get("credit_organisations")))
-    )
-    credits.extend(
-        ("copyright", n) for n in credits_from_copyright(_strings(hints.get("copyright")))
-    )
+    ]
+    found += [("copyright", n) for n in credits_from_copyright(_strings(hints.get("copyright")))]
+    return found
 
-    wire_credits: list[str] = []
+
+def _wire_credits(
+    credits: list[tuple[str, str]], self_agencies: set[str], count: _Outcomes
+) -> list[str]:
+    """Canonical names in order of discovery, without the publishing agency itself."""
+    out: list[str] = []
     for where, name in credits:
         if name in self_agencies:
             count("wire_credits", "self_credit_ignored")
-        elif name not in wire_credits:
-            wire_credits.append(name)
+        elif name not in out:
+            out.append(name)
             count("wire_credits", where)
-    if not wire_credits:
+    if not out:
         count("wire_credits", "none")
+    return out
 
+
+def normalize_article(article: Article, *, on_outcome: OnOutcome | None = None) -> Article:
+    """Return a normalized copy of ``article`` (the input is left as it was).
+
+    ``on_outcome`` receives one stats key per decision, e.g.
+    ``newscrawl/normalize/wire_credits/trailer``.
+    """
+    count = _Outcomes(on_outcome)
+    site_names = [
+        clean_text(n) for n in (*_strings(article.hints.get("site_names")), article.publisher)
+    ]
+    site_names = [n for n in site_names if n]
+    host = urlsplit(article.canonical_url or article.url or "").hostname
+    hosts = host_names(host)
+
+    headline = _headline(article, [*site_names, *hosts], count)
+    # The registrable domain signs bylines too ("nieuwsblad.be").
+    authors, byline_credits = _authors(article, [*site_names, *hosts[:1]], count)
+
+    # Images first: their captions are removed from the body.
+    images = normalize_images(article.images, article.canonical_url or article.url)
+    for outcome, times in sorted(images.outcomes.items()):
+        count("images", outcome, times)
+    captions = {fold_key(i.caption) for i in (*article.images, *images.images) if i.caption}
+    body, dropped = _without_captions(article.body, captions - {""})
+    count("body", "caption_removed", dropped)
+    found = find_body_credits(body)
+    count("body", "credit_line_removed", len(found.removed))
+
+    credits = [*byline_credits, *found.credits, *_metadata_credits(article)]
+    wire_credits = _wire_credits(credits, _self_agencies(article, site_names), count)
     return replace(
         article,
         headline=headline,
-        authors=byline.authors,
+        authors=authors,
         wire_credits=wire_credits,
         body=found.body,
         images=images.images,
-        hints=dict(hints),
+        hints=dict(article.hints),
     )
