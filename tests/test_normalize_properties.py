@@ -75,7 +75,7 @@ TEXT = st.one_of(st.text(), st.lists(PIECES, max_size=12).map("".join))
 SITE_NAMES = st.lists(
     st.one_of(TEXT, st.sampled_from(["BBC News", "The Independent", "inkl"])), max_size=3
 )
-CHECKS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+CHECKS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @CHECKS
