@@ -84,6 +84,7 @@ def test_hints_carry_raw_bylines_and_site_names():
     assert hints["bylines"] == ["Chris Stevenson"]
     assert "inkl" in hints["site_names"]
     assert "The Independent UK" in hints["credit_organisations"]
+    assert hints["aggregator"] == "inkl"
 
 
 def test_source_argument_wins_over_the_site_definition():

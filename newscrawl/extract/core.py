@@ -67,6 +67,8 @@ def extract_document(doc: Document, *, source: str | None = None, fast: bool = F
 
     if site is not None:
         _apply_site_fields(article, doc, site)
+        if site.is_aggregator:
+            article.hints["aggregator"] = site.name
 
     scope = _article_scope(doc)
     article.images = _images(doc, meta, ld, site, scope)
@@ -110,6 +112,9 @@ def _authors(article: Article, doc: Document, meta: MetaTable, ld: JsonLd, host:
         elif not chosen:
             chosen = markup
     article.authors = list(chosen)
+    article.hints["authors_from"] = (
+        "jsonld" if chosen and chosen == people else "meta" if chosen == meta_names else "markup"
+    )
     bylines: list[str] = []
     for value in (*people, *meta_names, *markup):
         if value not in bylines:
@@ -145,7 +150,8 @@ def _apply_site_fields(article: Article, doc: Document, site: SiteDefinition) ->
     if publisher:
         article.publisher = publisher
     article.section = _first_text(doc, site.section) or article.section
-    if site.byline:
+    if site.byline and article.hints.get("authors_from") != "jsonld":
+        # a JSON-LD author list is already one entry per person: the markup cannot beat it
         found: list[str] = []
         for element in compile_css(site.byline)(doc.tree):
             text = text_of(element)
