@@ -137,3 +137,18 @@ def test_captions_printed_in_the_body_are_removed_and_input_is_untouched():
     ]
     assert article.images[0].caption == "A flooded street (Reuters)"
     assert normalize_article(out).to_dict() == out.to_dict()  # idempotent as a whole
+
+
+def test_lead_photo_credit_left_under_the_headline_is_not_a_wire_credit():
+    article = Article(
+        url="https://www.example.com/a",
+        headline="Floods",
+        body="Reuters\n\nWater rose overnight.\n\nResidents left.",
+        images=[Image(url="/lead.jpg", credit="Reuters")],
+    )
+    out = normalize_article(article)
+    assert out.body == "Water rose overnight.\n\nResidents left."
+    assert out.wire_credits == []
+    # The same line at the end of the story is a trailer credit.
+    article.body = "Water rose overnight.\n\nResidents left.\n\nReuters"
+    assert normalize_article(article).wire_credits == ["Reuters"]

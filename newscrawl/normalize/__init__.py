@@ -49,13 +49,24 @@ def _self_agencies(article: Article, site_names: list[str]) -> set[str]:
     return found
 
 
-def _without_captions(body: str | None, captions: set[str]) -> tuple[str | None, int]:
-    """Drop body paragraphs that are an image caption; captions never belong in the body."""
-    if not body or not captions:
+def _without_captions(
+    body: str | None, captions: set[str], credits: set[str]
+) -> tuple[str | None, int]:
+    """Drop body paragraphs that are an image caption, or a photo credit at the top.
+
+    Captions never belong in the body; a lone "Reuters" under the headline is the lead
+    photo's credit, not a credit for the text.
+    """
+    if not body or not (captions or credits):
         return body, 0
-    longest = max(map(len, captions)) * 2 + 40  # keys are shorter than the text they come from
+    longest = max(map(len, captions | credits)) * 2 + 40  # keys are shorter than their text
     paragraphs = body.split("\n\n")
-    kept = [p for p in paragraphs if len(p) > longest or fold_key(p) not in captions]
+    kept = []
+    for i, paragraph in enumerate(paragraphs):
+        key = fold_key(paragraph) if len(paragraph) <= longest else ""
+        if key and (key in captions or (i < 2 and key in credits)):
+            continue
+        kept.append(paragraph)
     return "\n\n".join(kept) or None, len(paragraphs) - len(kept)
 
 
@@ -146,8 +157,10 @@ def normalize_article(article: Article, *, on_outcome: OnOutcome | None = None) 
     images = normalize_images(article.images, article.canonical_url or article.url)
     for outcome, times in sorted(images.outcomes.items()):
         count("images", outcome, times)
-    captions = {fold_key(i.caption) for i in (*article.images, *images.images) if i.caption}
-    body, dropped = _without_captions(article.body, captions - {""})
+    pictures = (*article.images, *images.images)
+    captions = {fold_key(i.caption) for i in pictures if i.caption} - {""}
+    photo_credits = {fold_key(i.credit) for i in pictures if i.credit} - {""}
+    body, dropped = _without_captions(article.body, captions, photo_credits)
     count("body", "caption_removed", dropped)
     found = find_body_credits(body)
     count("body", "credit_line_removed", len(found.removed))
