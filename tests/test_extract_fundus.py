@@ -54,11 +54,11 @@ def test_sample_page_headline_date_and_body(case):
 
 #: Floors, set a little below the scores measured on this set (see bench/extract_quality.py).
 GATE = {
-    "headline": 0.74,
-    "authors": 0.76,
-    "date": 0.98,
-    "body": 0.93,
-    "captions": 0.53,
+    "headline": 0.77,  # measured 0.787
+    "authors": 0.78,  # measured 0.796 (raw byline strings: splitting is normalization's)
+    "date": 0.98,  # measured 1.000
+    "body": 0.95,  # measured 0.961
+    "captions": 0.69,  # measured 0.713
 }
 
 
