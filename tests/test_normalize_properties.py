@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newscrawl.article import Image
+from newscrawl.article import Article, Image
+from newscrawl.normalize import normalize_article
 from newscrawl.normalize.byline import parse_bylines
 from newscrawl.normalize.credits import find_body_credits
 from newscrawl.normalize.headline import normalize_headline
@@ -126,3 +127,24 @@ def test_body_credits(paragraphs, self_agencies):
     again = find_body_credits(once.body, self_agencies)
     assert again.body == once.body
     assert again.removed == []
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    headline=TEXT,
+    authors=st.lists(TEXT, max_size=2),
+    paragraphs=st.lists(TEXT, max_size=5),
+    caption=TEXT,
+    names=SITE_NAMES,
+)
+def test_whole_article(headline, authors, paragraphs, caption, names):
+    article = Article(
+        url="https://www.example.com/news/a",
+        headline=headline,
+        authors=authors,
+        body="\n\n".join(paragraphs),
+        images=[Image(url="/a.jpg", caption=caption)],
+        hints={"site_names": names},
+    )
+    once = normalize_article(article)
+    assert normalize_article(once).to_dict() == once.to_dict()
