@@ -59,7 +59,7 @@ def test_feeds_and_sitemaps(newsroom, tmp_path, site, start, expected) -> None:
         newsroom, tmp_path, "news", "-a", f"start_urls={newsroom.url(site, start)}"
     )
     assert result.returncode == 0, result.log[-3000:]
-    assert paths(i["url"] for i in items) == sorted(expected)
+    assert paths(i["url"] for i in items) == sorted(expected), result.log[-5000:]
     fetched = [r["path"] for r in newsroom.requests_since(mark)]
     assert all(fetched.count(p) == 1 for p in expected)
 
