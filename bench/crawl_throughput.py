@@ -43,6 +43,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from newscrawl.store import upgrade
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 PYTHON = sys.executable
@@ -182,13 +184,15 @@ def count_articles(database_url: str) -> int | None:
 
 @contextmanager
 def fresh_postgres(name: str) -> Iterator[str]:
-    """Create an empty Postgres database for one run and drop it afterwards."""
+    """Create a migrated, empty Postgres database for one run and drop it afterwards."""
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        upgrade(url)  # `newscrawl db upgrade`: crawls refuse an unmigrated Postgres
+        yield url
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
