@@ -134,6 +134,11 @@ STORE_CLOSE_TIMEOUT = 60.0
 STORE_AUTO_UPGRADE: bool | None = None
 DEDUPE_MAX_HEADLINE_CHARS = 2000
 
+# --- Normalization ----------------------------------------------------------------------
+# Articles with neither headline nor body are always dropped (EmptyArticle); also drop
+# those whose body is shorter than this many characters (0 keeps any body).
+NEWSCRAWL_NORMALIZE_MIN_BODY_CHARS = 0
+
 # --- Engine ---------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
