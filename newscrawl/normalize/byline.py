@@ -124,6 +124,7 @@ _GLUED_AFTER = re.compile(
     + r")(?=[A-ZÀ-Þ][a-zà-ÿ])"
 )
 _INNER_BY = re.compile(r"^(?:[^\sA-ZÀ-Þ]\S*\s+)*?(?:by|von|par|por|door)\s*:?\s+(?=[A-ZÀ-Þ])")
+_AFTER_HYPHEN = re.compile(r"(?<=[-'’])(\w)")
 _MAX_TOKENS = 6
 _MAX_CHARS = 60
 
@@ -200,7 +201,7 @@ def _fix_case(name: str) -> str:
         words.append(low if i and low in _PARTICLES else word.capitalize())
     fixed = " ".join(words)
     # Capitalize after hyphens and apostrophes (O'REGAN -> O'Regan).
-    return re.sub(r"(?<=[-'’])(\w)", lambda m: m.group(1).upper(), fixed)
+    return _AFTER_HYPHEN.sub(lambda m: m.group(1).upper(), fixed)
 
 
 def _key(token: str) -> str:

@@ -57,6 +57,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…\"”’»)）」。])\s*")
 _CAPTION_EDGE = re.compile(r"[\s\-—–|,;:]+$")
 _CREDIT_EDGE = re.compile(r"^[\s\-—–|:]+|[\s|.,;:]+$")
 _INITIAL = re.compile(r"^[^\W\d_]\.$")
+_CREDIT_PARTS = re.compile(r"[/|()]|\bvia\b|,|;")
 _MAX_CREDIT = 120
 
 
@@ -91,7 +92,7 @@ def looks_like_credit(text: str) -> bool:
         return True
     if text.casefold().rstrip(".") in _CREDIT_WORDS or text.casefold().startswith("courtesy "):
         return True
-    parts = [p.strip() for p in re.split(r"[/|()]|\bvia\b|,|;", text) if p.strip()]
+    parts = [p.strip() for p in _CREDIT_PARTS.split(text) if p.strip()]
     if len(parts) < 2 or not any(lookup(p) for p in parts):
         return False
     return all(lookup(p) or _name_like(p) for p in parts)
