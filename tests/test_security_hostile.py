@@ -42,6 +42,22 @@ EXPECTED = {
     "/redirect-cycle": "newscrawl/download/dropped/redirect_loop",
 }
 RSS_LIMIT_MB = 500
+_TOO_LARGE, _TIMEOUT = "newscrawl/download/error/too_large", "newscrawl/download/error/timeout"
+
+
+def _assert_counted(counted: dict[str, int]) -> None:
+    """Each endpoint under its stat. ``/endless`` may end either way: it hits
+    DOWNLOAD_MAXSIZE after ~1.3 s at full speed, but on a loaded machine the 5 s
+    DOWNLOAD_TIMEOUT can come first; both are the right outcome for it."""
+    expected: dict[str, int] = {}
+    for stat in EXPECTED.values():
+        expected[stat] = expected.get(stat, 0) + 1
+    either = {k: counted.pop(k, 0) for k in (_TOO_LARGE, _TIMEOUT)}
+    assert either[_TOO_LARGE] >= expected[_TOO_LARGE] - 1  # the two /big endpoints at least
+    assert either[_TOO_LARGE] + either[_TIMEOUT] == expected.pop(_TOO_LARGE) + expected.pop(
+        _TIMEOUT
+    )
+    assert counted == expected
 
 
 def test_scrapy_caps_inflated_size_at_download_maxsize() -> None:
@@ -102,11 +118,7 @@ def test_hostile_responses_are_counted_not_crashing() -> None:
                 "RETRY_ENABLED": False,
             },
         )
-    expected_counts: dict[str, int] = {}
-    for stat in EXPECTED.values():
-        expected_counts[stat] = expected_counts.get(stat, 0) + 1
-    counted = result.stats_with_prefix("newscrawl/download/")
-    assert counted == expected_counts
+    _assert_counted(result.stats_with_prefix("newscrawl/download/"))
     assert [item["url"] for item in result.items] == [server.url("/article/1")]
     assert len(result.failures) == len(EXPECTED)
     assert "Traceback" not in result.log
@@ -129,11 +141,7 @@ def test_hostile_responses_through_playwright() -> None:
         result = run_crawl(
             [server.url(p) for p in [*EXPECTED, "/article/1"]], playwright=True, settings=settings
         )
-    counted = result.stats_with_prefix("newscrawl/download/")
-    expected_counts: dict[str, int] = {}
-    for stat in EXPECTED.values():
-        expected_counts[stat] = expected_counts.get(stat, 0) + 1
-    assert counted == expected_counts
+    _assert_counted(result.stats_with_prefix("newscrawl/download/"))
     assert [(i["url"], i["h1"]) for i in result.items] == [(server.url("/article/1"), "Article 1")]
     assert result.stat("newscrawl/browser/prefetch") == len(EXPECTED) + 1
     assert result.stat("playwright/request_count/navigation") == 1  # only the good page
