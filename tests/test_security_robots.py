@@ -84,7 +84,8 @@ def test_robots_policy_end_to_end() -> None:
         assert min(r["start"] for r in pages) > robots[-1]["start"], name
 
     # Crawl-delay: 1.5 s honoured; 30 s capped at 2 s.
-    for name, (low, high) in {"delay": (1.5, 3.0), "delaycap": (2.0, 4.0)}.items():
+    # upper bound: generous for loaded CI machines, far below the uncapped 30 s
+    for name, (low, high) in {"delay": (1.5, 10.0), "delaycap": (2.0, 10.0)}.items():
         starts_at = [r["start"] for r in log[name] if r["path"] != "/robots.txt"]
         gaps = [b - a for a, b in itertools.pairwise(starts_at)]
         assert len(gaps) == 5, (name, gaps)
