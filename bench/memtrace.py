@@ -46,7 +46,7 @@ class MemTrace:
         return ext
 
     def opened(self) -> None:
-        tracemalloc.start(8)
+        tracemalloc.start(4)
 
     def scraped(self) -> None:
         self.items += 1
