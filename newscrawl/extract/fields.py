@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from htmldate import find_date
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from newscrawl.extract import jsonld as ld_mod
@@ -25,12 +26,8 @@ _BYLINE_XPATH = (
     "//*[@rel='author' or contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"
     " | //*[@itemprop='author']//*[@itemprop='name']"
 )
-_BYLINE_CLASS_XPATH = (
-    "//*[not(self::meta) and not(self::link) and not(self::script) and ("
-    "contains(@class,'author') or contains(@class,'Author') or contains(@class,'byline') or "
-    "contains(@class,'Byline') or contains(@class,'autor') or contains(@class,'Autor') or "
-    "contains(@itemprop,'author') or contains(@data-testid,'byline'))]"
-)
+_WITH_ATTRS = XPath("//body//*[@class or @itemprop or @data-testid]")
+_BYLINE_CLASS = re.compile(r"author|byline|autor", re.IGNORECASE)
 #: Author-ish classes that hold something else than the byline itself.
 _NOT_BYLINE_CLASS = re.compile(
     r"(?:^|[-_ ])(img|image|avatar|photo|pic|bio|desc|description|about|social|follow|mail|"
@@ -189,10 +186,16 @@ def markup_bylines(doc: Document, scope: HtmlElement | None = None) -> list[str]
             out.append(text)
     if out:
         return out
-    matched = doc.tree.xpath(_BYLINE_CLASS_XPATH)
+    matched = [
+        e
+        for e in _WITH_ATTRS(doc.tree)
+        if e.tag not in ("meta", "link", "script")
+        and _BYLINE_CLASS.search(
+            " ".join(filter(None, (e.get("class"), e.get("itemprop"), e.get("data-testid"))))
+        )
+    ]
     matched_set = set(matched)
-    in_scope = set(scope.iter()) if scope is not None else set()
-    ranked = sorted(matched, key=lambda e: 0 if e in in_scope else 1)
+    ranked = sorted(matched, key=lambda e: 0 if _inside(e, scope) else 1)
     chosen_class: str | None = None
     for element in ranked:
         classes = " ".join(
@@ -212,6 +215,10 @@ def markup_bylines(doc: Document, scope: HtmlElement | None = None) -> list[str]
         out.append(text)
         chosen_class = classes
     return out
+
+
+def _inside(element: HtmlElement, scope: HtmlElement | None) -> bool:
+    return scope is not None and any(a is scope for a in element.iterancestors())
 
 
 def _looks_like_byline(text: str) -> bool:

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from newscrawl.article import Image
@@ -203,7 +202,6 @@ LOOSE_CAPTION_CLASS = re.compile(
     r"aption|legend|bildunterschrift|img-info|image-info|mediaSubtitle|image-text|imageText|"
     r"photo-text"
 )
-_WITH_CLASS = XPath(".//*[@class]")
 _MAX_CAPTION_CLIMB = 3
 
 
@@ -219,18 +217,8 @@ def figure_images(
     nav/aside/promo boxes are left out."""
     images: list[Image] = []
     taken: set[HtmlElement] = set()
-    found = scope.xpath(figure_xpath)
-    figures = set(found)
-    loose = [
-        e
-        for e in _WITH_CLASS(scope)
-        if e.tag not in ("img", "figure")
-        and (e.tag == "figcaption" or LOOSE_CAPTION_CLASS.search(e.get("class")))
-        and not any(a.tag == "figure" for a in e.iterancestors())
-    ]
-    if loose:
-        order = {e: i for i, e in enumerate(scope.iter())}
-        found = sorted(figures.union(loose), key=order.__getitem__)
+    figures = set(scope.xpath(figure_xpath))
+    found = [e for e in scope.iter() if e in figures or _loose_caption(e)]
     for element in found:
         if any(a in taken for a in element.iterancestors()) or not in_article(element):
             continue
@@ -249,6 +237,19 @@ def figure_images(
             caption, credit = split_figcaption(caption_element)
         images.append(Image(url=url, caption=caption, credit=credit, width=width, height=height))
     return images
+
+
+def _loose_caption(element: HtmlElement) -> bool:
+    """A caption outside ``<figure>``: a stray ``<figcaption>`` or a caption-like class."""
+    if element.tag == "figcaption":
+        pass
+    elif element.tag in ("img", "figure", "picture", "source"):
+        return False
+    else:
+        classes = element.get("class")
+        if not classes or not LOOSE_CAPTION_CLASS.search(classes):
+            return False
+    return not any(a.tag == "figure" for a in element.iterancestors())
 
 
 def _picture_near(caption: HtmlElement) -> HtmlElement | None:
