@@ -46,6 +46,12 @@ def test_real_captions_split_into_caption_and_credit(row):
         ("Soldiers on patrol in Gjadër (Albania)", "Soldiers on patrol in Gjadër (Albania)", None),
         ("Soldiers on patrol. (Jane Doe)", "Soldiers on patrol.", "Jane Doe"),
         ("A quiet street. Supplied", "A quiet street.", "Supplied"),
+        (
+            "Andy Murray reacts during his match REUTERS/Mike Segar",
+            "Andy Murray reacts during his match",
+            "REUTERS/Mike Segar",
+        ),
+        ("Prices rose, and/or fell", "Prices rose, and/or fell", None),
     ],
 )
 def test_credit_forms_from_the_issue(printed, caption, credit):

@@ -57,6 +57,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…\"”’»)）」。])\s*")
 _CAPTION_EDGE = re.compile(r"[\s\-—–|,;:]+$")
 _CREDIT_EDGE = re.compile(r"^[\s\-—–|:]+|[\s|.,;:]+$")
 _INITIAL = re.compile(r"^[^\W\d_]\.$")
+_AGENCY_SLASH = re.compile(r"(?<=\s)(?P<agency>[^\s/()]+)/")
 _CREDIT_PARTS = re.compile(r"[/|()]|\bvia\b|,|;")
 _MAX_CREDIT = 120
 
@@ -109,6 +110,10 @@ def _split_once(text: str) -> tuple[str, str] | None:
     for match in _SENTENCE_END.finditer(text):
         tail = text[match.end() :]
         if match.end() and tail and looks_like_credit(tail):
+            return text[: match.start()], tail
+    for match in _AGENCY_SLASH.finditer(text):  # "... match REUTERS/Mike Segar" (Reuters alt)
+        tail = text[match.start() :]
+        if match.start() and lookup(match["agency"]) and looks_like_credit(tail):
             return text[: match.start()], tail
     match = _TRAILING_PAREN.search(text)
     if match and _paren_credit(text[: match.start()], match["credit"]):
