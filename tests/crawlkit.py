@@ -85,6 +85,8 @@ def _spider_class() -> Any:
         def __init__(self, config: dict[str, Any], **kw: Any) -> None:
             super().__init__(**kw)
             self.config = config
+            if config.get("allowed_domains"):
+                self.allowed_domains = config["allowed_domains"]
 
         async def start(self):
             for url in self.config["start_urls"]:
@@ -205,6 +207,7 @@ def run_crawl(
     follow: bool = False,
     playwright: bool = False,
     extract: bool = False,
+    allowed_domains: list[str] | None = None,
     timeout: float = 240,
 ) -> CrawlResult:
     """Crawl in a fresh Python process with the project settings plus ``settings``."""
@@ -215,6 +218,7 @@ def run_crawl(
             "follow": follow,
             "playwright": playwright,
             "extract": extract,
+            "allowed_domains": allowed_domains,
             "result_path": str(Path(tmp) / "result.json"),
         }
         config_path = Path(tmp) / "config.json"

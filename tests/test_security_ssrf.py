@@ -322,3 +322,24 @@ def test_browser_subresources_are_not_fetched() -> None:
     assert result.stat("newscrawl/ssrf/blocked_by/browser") == len(direct)
     assert result.stat("ssrf/blocked") == len(direct)
     assert [i["h1"] for i in result.items] == ["Sub"]
+
+
+@pytest.mark.slow
+def test_redirects_off_the_allowed_domains_are_dropped() -> None:
+    """Scrapy's own downloader-side OffsiteMiddleware sees redirect targets too: a spider
+    with allowed_domains does not follow a redirect to another (even allow-listed) host."""
+    with MockServer("main,127.0.0.1", "other,127.0.0.2") as server:
+        target = server.url("/article/9", "other")
+        result = run_crawl(
+            [server.url("/redirect?to=" + quote(target, safe="")), server.url("/article/1")],
+            allowed_domains=["127.0.0.1"],
+            settings={
+                "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": [server.hostport(), server.hostport("other")]
+            },
+        )
+        served = [(r["listener"], r["path"]) for r in server.log()]
+    assert ("other", "/article/9") not in served
+    assert ("other", "/robots.txt") not in served
+    assert result.stat("offsite/filtered") == 1
+    assert [i["url"] for i in result.items] == [server.url("/article/1")]
+    assert result.stat("ssrf/blocked") == 0
