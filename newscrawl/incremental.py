@@ -1,11 +1,17 @@
 """Incremental crawling: which article URLs were seen recently enough not to fetch again.
 
 A cron crawl every 15 minutes meets the same article URLs in every feed and sitemap. The
-``sightings`` table records every URL an article was seen at; URLs seen within the re-crawl
-window are skipped before they are requested. Outside the window they are fetched again, so
-updates and corrections still reach ``article_revisions``. The question is asked of the store
-(:meth:`newscrawl.store.Store.recently_seen_urls`) once per feed, sitemap or listing page,
-so memory does not grow with the table.
+``sightings`` table records every URL an article was seen at; a URL seen within the re-crawl
+window is skipped before it is requested. Outside the window it is fetched again, so updates
+and corrections still reach ``article_revisions``.
+
+Only URLs known *before this crawl started* count, and only as fetched (not as canonical
+URLs), which keeps a crawl deterministic: a tracking-parameter or AMP variant met for the
+first time is fetched once (its sighting is recorded) even when the article itself was
+stored a moment earlier by the same crawl. (``Store.recently_seen_urls`` also matches
+canonical URLs and this crawl's own writes, so it is not used here.) The question is asked
+once per feed, sitemap or listing page, with an indexed ``IN`` query, so memory does not grow
+with the table.
 """
 
 from __future__ import annotations
@@ -15,7 +21,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import inspect, select
+
 logger = logging.getLogger(__name__)
+
+CHUNK = 500
 
 
 def window_start(hours: float, now: datetime | None = None) -> datetime | None:
@@ -32,38 +42,58 @@ def window_start(hours: float, now: datetime | None = None) -> datetime | None:
 
 
 class SeenUrls:
-    """Filters out URLs the database saw within the re-crawl window."""
+    """Filters out URLs the database had seen within the window before this crawl began."""
 
-    def __init__(self, store: Any | None, window_hours: float) -> None:
-        self._store = store
-        self._window = timedelta(hours=window_hours)
+    def __init__(self, engine: Any | None, since: datetime | None, started: datetime) -> None:
+        self._engine = engine
+        self._since = since
+        self._started = started
 
     @classmethod
     def open(cls, database_url: str, window_hours: float) -> SeenUrls:
         """A filter on ``database_url``; one that lets everything through when the window is
-        off or the database cannot be read (storage then reports the problem itself)."""
-        if window_hours <= 0:
-            return cls(None, window_hours)
+        off, the database is new, or it cannot be read (storage then reports the problem)."""
+        started = datetime.now(UTC)
+        since = window_start(window_hours, started)
+        if since is None:
+            return cls(None, None, started)
         try:
-            from newscrawl.store import Store
+            from newscrawl.store.engine import create_engine
+            from newscrawl.store.schema import sightings
 
-            return cls(Store.open(database_url), window_hours)
+            engine = create_engine(database_url)
+            with engine.connect() as conn:
+                if not inspect(conn).has_table(sightings.name):
+                    engine.dispose()
+                    return cls(None, None, started)
         except Exception as err:
             logger.warning("incremental: cannot read the database (%s); fetching everything", err)
-            return cls(None, window_hours)
+            return cls(None, None, started)
+        return cls(engine, since, started)
 
     def unseen(self, urls: Sequence[str]) -> list[str]:
-        """``urls`` (in order) minus those seen within the window."""
-        if self._store is None or not urls:
+        """``urls`` (in order) minus those seen within the window before this crawl."""
+        if self._engine is None or not urls:
             return list(urls)
+        from newscrawl.store.schema import sightings
+
+        wanted = list(dict.fromkeys(urls))
+        seen: set[str] = set()
         try:
-            seen = self._store.recently_seen_urls(urls, self._window)
+            with self._engine.connect() as conn:
+                for start in range(0, len(wanted), CHUNK):
+                    query = select(sightings.c.url).where(
+                        sightings.c.url.in_(wanted[start : start + CHUNK]),
+                        sightings.c.seen_at >= self._since,
+                        sightings.c.first_seen_at < self._started,
+                    )
+                    seen.update(conn.scalars(query))
         except Exception as err:
             logger.warning("incremental: lookup failed (%s); fetching these URLs", err)
             return list(urls)
         return [u for u in urls if u not in seen]
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None

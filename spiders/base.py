@@ -31,9 +31,10 @@ from newscrawl.article import Article
 from newscrawl.discover.feeds import parse_feed
 from newscrawl.discover.kinds import PageKind, sniff_kind
 from newscrawl.discover.links import select_links
-from newscrawl.discover.pages import article_verdict, is_app_shell, parse_html
+from newscrawl.discover.pages import article_verdict, is_app_shell
 from newscrawl.discover.sitemaps import decompress, parse_sitemap, robots_sitemaps
-from newscrawl.extract import extract_article
+from newscrawl.extract.core import extract_document
+from newscrawl.extract.document import Document, UnparsablePage, parse_document
 from newscrawl.incremental import SeenUrls
 from newscrawl.outcome import FAILED_KEY
 from newscrawl.sources import Source, load_sources, source_for_url
@@ -261,7 +262,13 @@ class DiscoverySpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._inc("page/not_text")
             return
-        tree = parse_html(response.body) if not response.body else response.selector.root
+        try:  # parsed once: the same tree decides and is extracted from
+            doc = parse_document(response.text, response.url)
+        except UnparsablePage as err:
+            logger.info("not an HTML page: %s (%s)", response.url, err)
+            self._inc("page/unparsable")
+            return
+        tree = doc.tree
         rendered = response.meta.get("nc_rendered", False)
         if not rendered and is_app_shell(tree):
             self._inc("page/app_shell")
@@ -286,17 +293,21 @@ class DiscoverySpider(scrapy.Spider):
             return
         verdict = article_verdict(tree)
         if verdict.is_article:
-            yield from self.parse_article(response)
+            yield from self.parse_article(response, doc)
         else:
             self._inc("page/listing")
-            yield from self.parse_listing(response)
+            yield from self.parse_listing(response, doc)
 
-    def parse_article(self, response: TextResponse) -> Iterator[Request | Article]:
+    def parse_article(
+        self, response: TextResponse, doc: Document | None = None
+    ) -> Iterator[Request | Article]:
         if self.max_articles is not None and self.articles_emitted >= self.max_articles:
             raise CloseSpider("max_articles")
         source = self.source_name(response.url)
         try:
-            article = extract_article(response.text, response.url, source=source)
+            if doc is None:
+                doc = parse_document(response.text, response.url)
+            article = extract_document(doc, source=source)
         except Exception as err:
             logger.warning("extraction failed for %s: %r", response.url, err)
             self.crawler.stats.inc_value("newscrawl/extract/failed")
@@ -313,12 +324,17 @@ class DiscoverySpider(scrapy.Spider):
             self._inc("originals/followed")
             yield from self.article_requests([original], offsite=True)
 
-    def parse_listing(self, response: TextResponse) -> Iterator[Request]:
+    def parse_listing(
+        self, response: TextResponse, doc: Document | None = None
+    ) -> Iterator[Request]:
         depth = response.meta.get("nc_depth", 0)
         if depth >= self.conf.listing_depth:
             return
         domains = list(self.allowed_domains or []) or [urlsplit(response.url).hostname or ""]
-        hrefs = response.xpath("//a/@href").getall()
+        if doc is not None:
+            hrefs = [str(href) for href in doc.tree.xpath("//a/@href")]
+        else:
+            hrefs = response.xpath("//a/@href").getall()
         selection = select_links(response.url, hrefs, domains)
         yield from self.article_requests(selection.articles, depth=depth + 1)
         for url in selection.listings:
