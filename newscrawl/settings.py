@@ -67,6 +67,16 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
 SCHEDULER = "middlewares.scheduler.PausingScheduler"
 TWISTED_DNS_RESOLVER = "middlewares.ssrf.GuardedResolver"
 
+NEWSCRAWL_SSRF_DNS_TTL = 300.0  # seconds the SSRF guard caches a host's addresses
+NEWSCRAWL_ROBOTS_RETRY_DELAY = 60.0  # robots.txt 5xx/timeout: retry after, doubling
+NEWSCRAWL_ROBOTS_MAX_ATTEMPTS = 5  # ... then the host's requests are dropped
+NEWSCRAWL_ROBOTS_CRAWL_DELAY_MAX = 10.0  # Crawl-delay is honoured up to this
+NEWSCRAWL_RETRY_AFTER_CODES = [429, 503]
+NEWSCRAWL_RETRY_AFTER_MAX = 600.0  # longest Retry-After pause honoured
+NEWSCRAWL_HOST_ERROR_THRESHOLD = 5  # errors in a row before a host is paused
+NEWSCRAWL_HOST_ERROR_PAUSE = 30.0  # first pause, doubling up to the max
+NEWSCRAWL_HOST_ERROR_PAUSE_MAX = 600.0
+NEWSCRAWL_BROWSER_PREFETCH = True  # Scrapy downloads and checks pages before chromium renders
 # --- Discovery and incremental crawling (spiders/) ---------------------------------------
 # On an aggregator copy, also fetch the publisher's original (article.hints["original_url"]).
 FOLLOW_ORIGINALS = True
