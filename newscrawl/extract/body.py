@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 import trafilatura
 from lxml.html import HtmlElement
 
-from newscrawl.extract.document import Document
+from newscrawl.extract.document import INVISIBLE_CHARS, Document
 
 #: Elements pruned from trafilatura's copy of the tree before extraction.
 PRUNE_XPATHS: tuple[str, ...] = (
@@ -70,7 +70,7 @@ def normalize_space(text: str) -> str:
     >>> normalize_space(" a\\n\\t b ")
     'a b'
     """
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", INVISIBLE_CHARS.sub("", text)).strip()
 
 
 def trafilatura_paragraphs(

@@ -19,6 +19,8 @@ HTML_PARSER = lxml_html.HTMLParser(
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+#: Soft hyphens, zero-width spaces/joiners and word joiners: invisible, but they split words.
+INVISIBLE_CHARS = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 
 class UnparsablePage(ValueError):
@@ -106,6 +108,8 @@ def text_of(element: Any) -> str:
 
     >>> text_of("  a \\n b ")
     'a b'
+    >>> text_of("Ver\u00adfas\u00adsung")
+    'Verfassung'
     """
     raw = element if isinstance(element, str) else element.text_content()
-    return _SPACES.sub(" ", raw).strip()
+    return _SPACES.sub(" ", INVISIBLE_CHARS.sub("", raw)).strip()

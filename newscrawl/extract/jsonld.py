@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from newscrawl.extract.document import Document
+from newscrawl.extract.document import INVISIBLE_CHARS, Document
 
 #: schema.org types that describe the page's article, best first.
 ARTICLE_TYPES: tuple[str, ...] = (
@@ -160,7 +160,7 @@ def clean_text(value: str) -> str | None:
     """
     if "&" in value:
         value = html.unescape(html.unescape(value))
-    return _SPACES.sub(" ", value).strip() or None
+    return _SPACES.sub(" ", INVISIBLE_CHARS.sub("", value)).strip() or None
 
 
 def people_and_organisations(value: Any) -> tuple[list[str], list[str]]:
