@@ -21,6 +21,9 @@ WRITE_TRANSACTION = {"newscrawl_write": True}
 #: Long enough for another writer's batch, short enough not to stall a crawl on a locked file.
 SQLITE_BUSY_TIMEOUT_MS = 2000
 POSTGRES_CONNECT_TIMEOUT_S = 5
+#: Set on every SQLite connection: WAL so readers never block the writer, foreign keys
+#: for the cascades, NORMAL sync (durable at checkpoints, safe with WAL), a 64 MB cache.
+SQLITE_PRAGMAS = ["journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL", "cache_size=-65536"]
 
 
 def database_url_from_env(explicit: str | None = None) -> str:
@@ -57,13 +60,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy emit BEGIN itself (pysqlite's legacy mode skips it for SELECTs).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    for pragma in (
-        "journal_mode=WAL",
-        f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
-        "foreign_keys=ON",
-        "synchronous=NORMAL",
-        "cache_size=-65536",
-    ):
+    for pragma in (*SQLITE_PRAGMAS, f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
