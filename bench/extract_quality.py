@@ -12,7 +12,7 @@ each saved page with its expected values. Metrics (one function each, registered
 :data:`METRICS`):
 
 - headline: exact match after whitespace normalization;
-- authors: set F1, case-insensitive;
+- authors: set F1, case-insensitive (authors_people: the same without wire agencies);
 - date: same calendar day as the expected publishing date;
 - body: token F1 (bag of whitespace-separated tokens; expected = summary + section
   headlines + paragraphs), averaged over pages;
@@ -114,6 +114,24 @@ def score_authors(expected: dict[str, Any], got: Prediction) -> float | None:
     return set_f1(expected["authors"], got.authors)
 
 
+def _not_agencies(names: list[str]) -> list[str]:
+    from newscrawl.normalize.agencies import agencies_only
+
+    return [n for n in names if not agencies_only(n)]
+
+
+def score_authors_people(expected: dict[str, Any], got: Prediction) -> float | None:
+    """Authors set F1 with wire agencies left out on both sides (Fundus lists agencies as
+    authors; newscrawl's contract moves them to ``wire_credits``). Pages whose expected
+    authors are all agencies are skipped. Not part of "overall"."""
+    if "authors" not in expected:
+        return None
+    wanted = _not_agencies(expected["authors"])
+    if not wanted:
+        return None
+    return set_f1(wanted, _not_agencies(got.authors))
+
+
 def score_date(expected: dict[str, Any], got: Prediction) -> float | None:
     want = expected_date(expected)
     if want is None:
@@ -193,6 +211,7 @@ def score_photo_credits(expected: dict[str, Any], got: Prediction) -> float | No
 METRICS: dict[str, Callable[[dict[str, Any], Prediction], float | None]] = {
     "headline": score_headline,
     "authors": score_authors,
+    "authors_people": score_authors_people,
     "date": score_date,
     "body": score_body,
     "captions": score_captions,
