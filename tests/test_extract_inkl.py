@@ -107,7 +107,10 @@ def test_generic_path_still_works_when_inkl_changes_its_markup():
 
 
 def test_no_original_url_hint_when_the_page_links_none():
-    html = "<html><head><meta property='og:site_name' content='inkl'></head><body><p>x</p></body></html>"
+    html = (
+        "<html><head><meta property='og:site_name' content='inkl'></head>"
+        "<body><p>x</p></body></html>"
+    )
     article = extract_article(html, "https://www.inkl.com/news/x")
     assert "original_url" not in article.hints
     assert article.source == "inkl"
