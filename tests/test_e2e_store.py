@@ -22,6 +22,7 @@ from newscrawl.store.schema import (
     article_credits,
     article_revisions,
     articles,
+    crawl_runs,
     images,
     sightings,
 )
@@ -96,6 +97,7 @@ def snapshot(database_url: str) -> dict:
         for r in conn.execute(select(images).order_by(images.c.position)).mappings():
             pictures[key[r["article_id"]]].append((r["url"], r["caption"], r["credit"]))
         revisions = conn.execute(select(article_revisions)).all()
+        runs = conn.execute(select(crawl_runs.c.stats, crawl_runs.c.items_scraped)).all()
     engine.dispose()
     return {
         "articles": {
@@ -111,6 +113,7 @@ def snapshot(database_url: str) -> dict:
         "stories": {key[r["id"]]: r["story_id"] for r in rows},
         "images": dict(pictures),
         "revisions": len(revisions),
+        "runs": sorted(((stats or {}).get("newscrawl/source"), scraped) for stats, scraped in runs),
     }
 
 
@@ -131,12 +134,16 @@ def check_newsroom_database(
         "Reuters", "Reuters", "AP", "AP", "AP", "Reuters"
     ]  # fmt: skip
     assert first["revisions"] == 0
+    # one crawl_runs row per source crawl, with what it scraped
+    assert first["runs"] == [("apnews", 2), ("independent", 4), ("inkl", 2), ("standard", 4)]
 
     mark = newsroom.mark()
     crawl_all(newsroom, tmp_path / "run2", database_url, how)
     fetched = {r["path"] for r in newsroom.requests_since(mark)}
     assert not fetched & ARTICLE_PATHS, "articles fetched again within the re-crawl window"
-    assert snapshot(database_url) == first
+    second = snapshot(database_url)
+    assert second["runs"] == sorted([*first["runs"], *((name, 0) for name in ORDER)])
+    assert {**second, "runs": first["runs"]} == first  # nothing else changed
 
 
 def test_newsroom_into_sqlite(newsroom, tmp_path) -> None:
