@@ -27,6 +27,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from middlewares.browser_prefetch import browser_request
 from newscrawl.article import Article
 from newscrawl.discover.feeds import parse_feed
 from newscrawl.discover.kinds import PageKind, sniff_kind
@@ -279,7 +280,7 @@ class DiscoverySpider(scrapy.Spider):
                     "dont_cache": True,
                     **self.render_meta(),
                 }
-                yield Request(
+                request = Request(
                     response.url,
                     callback=self.parse_page,
                     errback=self.page_failed,
@@ -287,6 +288,8 @@ class DiscoverySpider(scrapy.Spider):
                     meta=meta,
                     dont_filter=True,
                 )
+                # the browser is answered from this already-checked body: no second fetch
+                yield browser_request(request, response)
             else:
                 logger.warning("app shell but JavaScript rendering is off: %s", response.url)
                 self._inc("render/unavailable")
