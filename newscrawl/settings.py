@@ -56,6 +56,8 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     # Scrapy's own, which caps inflated size at DOWNLOAD_MAXSIZE, plus a stat for bombs
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "middlewares.compression.CountingHttpCompressionMiddleware": 590,
+    # charset header wrong (ISO-8859-1 on UTF-8, cp1252 sent as UTF-8): fix response.text
+    "middlewares.encoding.EncodingMiddleware": 587,
     "middlewares.redirects.RedirectLoopMiddleware": 610,
     # robots.txt per RFC 9309: 5xx/timeout = host not crawled until it is fetched
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
@@ -65,8 +67,6 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
 }
 # Parks the requests of paused hosts outside the engine (see middlewares/scheduler.py).
 SCHEDULER = "middlewares.scheduler.PausingScheduler"
-TWISTED_DNS_RESOLVER = "middlewares.ssrf.GuardedResolver"
-
 NEWSCRAWL_SSRF_DNS_TTL = 300.0  # seconds the SSRF guard caches a host's addresses
 NEWSCRAWL_ROBOTS_RETRY_DELAY = 60.0  # robots.txt 5xx/timeout: retry after, doubling
 NEWSCRAWL_ROBOTS_MAX_ATTEMPTS = 5  # ... then the host's requests are dropped
@@ -77,6 +77,8 @@ NEWSCRAWL_HOST_ERROR_THRESHOLD = 5  # errors in a row before a host is paused
 NEWSCRAWL_HOST_ERROR_PAUSE = 30.0  # first pause, doubling up to the max
 NEWSCRAWL_HOST_ERROR_PAUSE_MAX = 600.0
 NEWSCRAWL_BROWSER_PREFETCH = True  # Scrapy downloads and checks pages before chromium renders
+TWISTED_DNS_RESOLVER = "middlewares.ssrf.GuardedResolver"
+
 # --- Discovery and incremental crawling (spiders/) ---------------------------------------
 # On an aggregator copy, also fetch the publisher's original (article.hints["original_url"]).
 FOLLOW_ORIGINALS = True
