@@ -77,8 +77,8 @@ def start_worker(name: str, prefix: str, database_url: str, tmp_path: Path) -> s
         "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": "127.0.0.1,localhost",
         "NEWSCRAWL_LOCK_DIR": str(tmp_path),
         "MAX_IDLE_TIME_BEFORE_CLOSE": 3,
-        "NEWSCRAWL_WORKER_TTL": 3,
-        "CONCURRENT_REQUESTS": 3,
+        "NEWSCRAWL_WORKER_TTL": 5,
+        "CONCURRENT_REQUESTS": 2,
         "AUTOTHROTTLE_ENABLED": False,
     }
     args = [a for k, v in settings.items() for a in ("-s", f"{k}={v}")]

@@ -19,6 +19,7 @@ queue, serializer and duplicate filter are scrapy-redis' own):
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from typing import Any
@@ -70,6 +71,8 @@ class LeasingScheduler(Scheduler):
         self._acks: deque[tuple[float, str]] = deque()
         self._idle_since: float | None = None
         self._loop = LoopingCall(self.tick)
+        self._stop_beating = threading.Event()
+        self._beater = threading.Thread(target=self._beat, name="newscrawl-heartbeat", daemon=True)
         crawler.signals.connect(self._on_finished, signal=signals.request_left_downloader)
         crawler.signals.connect(self._on_finished, signal=lease_finished)
         crawler.signals.connect(self.on_idle, signal=signals.spider_idle)
@@ -90,6 +93,7 @@ class LeasingScheduler(Scheduler):
             len(self.queue),
         )
         self._loop.start(self.config.tick, now=False)
+        self._beater.start()
 
     def close(self, reason: str) -> None:
         """Leave the cluster; give back unfinished requests unless the crawl finished.
@@ -101,6 +105,9 @@ class LeasingScheduler(Scheduler):
         """
         if self._loop.running:
             self._loop.stop()
+        self._stop_beating.set()
+        if self._beater.is_alive():
+            self._beater.join(timeout=5)
         if reason != "finished":
             held = self.book.held()
             self.requeue([(lid, data) for lid, data in held.items() if lid in self._outstanding])
@@ -167,10 +174,23 @@ class LeasingScheduler(Scheduler):
             del self._outstanding[lid]
             self._acks.append((time.monotonic(), lid))
 
+    def _beat(self) -> None:
+        """Refresh the heartbeat from a thread of its own.
+
+        Parsing a burst of large pages can keep the reactor busy for seconds, more so on
+        a loaded machine; a heartbeat on the reactor would then expire and the survivors
+        would requeue a live worker's requests (fetched twice). A thread keeps beating
+        while the process lives and stops with it on SIGKILL.
+        """
+        while not self._stop_beating.wait(self.config.tick):
+            try:
+                self.book.heartbeat()
+            except Exception:  # a Redis hiccup: try again next time
+                logger.exception("Heartbeat failed")
+
     def tick(self) -> None:
-        """Heartbeat, acknowledge what is due, and adopt the leases of dead workers."""
+        """Acknowledge what is due and adopt the leases of dead workers."""
         try:
-            self.book.heartbeat()
             due = time.monotonic() - self.config.ack_delay
             ids = []
             while self._acks and self._acks[0][0] <= due:
