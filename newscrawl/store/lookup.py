@@ -164,10 +164,27 @@ def load_children(connection: Connection, rows: list[StoredRow]) -> None:
     if not pending:
         return
     by_id = {r.key: r for r in pending}
+    people, agencies, pictures = read_children(connection, sorted(by_id))
+    for key, row in by_id.items():
+        row.version.authors = people[key]
+        row.version.credits = agencies[key]
+        row.version.images = pictures[key]
+        row.loaded_children = (list(people[key]), list(agencies[key]), list(pictures[key]))
+        row.children_loaded = True
+
+
+Children = tuple[dict[int, list[str]], dict[int, list[str]], dict[int, list[Image]]]
+
+
+def read_children(connection: Connection, ids: list[int]) -> Children:
+    """Authors (by position), credits (by agency) and images (by position) per article id.
+
+    Three queries per chunk of ids, so the IN lists stay under every driver's limit.
+    """
     people: dict[int, list[str]] = defaultdict(list)
     agencies: dict[int, list[str]] = defaultdict(list)
     pictures: dict[int, list[Image]] = defaultdict(list)
-    for chunk in _chunks(sorted(by_id)):
+    for chunk in _chunks(ids):
         query = select(article_authors).where(article_authors.c.article_id.in_(chunk))
         for row in connection.execute(query.order_by(article_authors.c.article_id, "position")):
             people[row.article_id].append(row.name)
@@ -179,9 +196,4 @@ def load_children(connection: Connection, rows: list[StoredRow]) -> None:
             pictures[row.article_id].append(
                 Image(row.url, row.caption, row.credit, row.width, row.height)
             )
-    for key, row in by_id.items():
-        row.version.authors = people[key]
-        row.version.credits = agencies[key]
-        row.version.images = pictures[key]
-        row.loaded_children = (list(people[key]), list(agencies[key]), list(pictures[key]))
-        row.children_loaded = True
+    return people, agencies, pictures
