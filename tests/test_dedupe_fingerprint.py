@@ -1,0 +1,60 @@
+"""Fingerprints are stable: band keys already stored in users' databases must keep matching."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import numpy as np
+from datasketch import MinHash
+
+from newscrawl.dedupe.fingerprint import (
+    _SEED,
+    BANDS,
+    NUM_PERM,
+    SCHEME,
+    band_keys,
+    fingerprint,
+    minhash,
+    shingle_hashes,
+    signature,
+    words,
+)
+from tests.storekit import text
+
+#: A body whose fingerprint was computed by the first release (datasketch update_batch,
+#: one crc32 call per word); stored lsh_bands rows hold these keys.
+PINNED_BODY = " ".join(f"word{i % 37} token{i % 11}" for i in range(60))
+PINNED_BANDS = (-3337861397915894616, -2114864802427206106, 1839437042335861565,
+                -925488517208625221)  # fmt: skip
+PINNED_HASH = "62a78a1e9c48fceae8faeff9ad479caa78c5910e97e8434d3d105700f37f2160"
+
+
+def test_fingerprint_of_a_known_body_has_not_changed() -> None:
+    prints = fingerprint("Storm hits the coast", PINNED_BODY)
+    assert prints.bands[:4] == PINNED_BANDS
+    assert len(prints.bands) == BANDS
+    assert prints.content_hash == PINNED_HASH
+    assert prints.headline_key == "5082b936290c7c2547fe"
+    assert prints.words == 120
+
+
+def test_signature_equals_datasketch_update_batch() -> None:
+    for seed in range(20):
+        hashes = shingle_hashes(words(text(seed, 50 + 40 * seed)))
+        reference = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=int, scheme=SCHEME)
+        reference.update_batch(hashes.tolist())
+        assert np.array_equal(signature(hashes), reference.hashvalues)
+        assert band_keys(minhash(hashes)) == band_keys(signature(hashes))
+
+
+def test_ascii_words_equal_the_unicode_tokenizer() -> None:
+    rng = random.Random(7)
+    alphabet = [chr(c) for c in range(128)]
+    for _ in range(300):
+        sample = "".join(rng.choices(alphabet, k=rng.randrange(1, 80)))
+        assert words(sample) == re.findall(r"[^\W_]+", sample.casefold()), repr(sample)
+
+
+def test_non_ascii_words_are_normalized() -> None:
+    assert words("Ｆｕｌｌ-width ÉTÉ straße") == ["full", "width", "été", "strasse"]
