@@ -5,7 +5,8 @@ Holding such requests in a downloader slot would keep them in the downloader's
 other host. Parked here, they cost nothing; they go back into the queue once their
 host's pause (see :class:`newscrawl.politeness.HostPauses`) ends, and the spider is
 not closed while any are parked. On close they are pushed back into the queues, so a
-``JOBDIR`` keeps them.
+``JOBDIR`` keeps them; how many pending requests were saved to it (and how many could only be
+held in memory, hence lost) goes to stats for ``extensions.jobdir``.
 """
 
 from __future__ import annotations
@@ -94,4 +95,12 @@ class PausingScheduler(Scheduler):
             for request in requests:
                 self._requeue(request)
         self.parked.clear()
-        return super().close(reason)
+        saved = len(self.dqs) if self.dqs is not None else 0
+        unsaved = len(self.mqs) if self.dqs is not None else 0
+        result = super().close(reason)
+        if self.dqs is not None and self.stats is not None:
+            # after the queues are on disk: extensions.jobdir marks the JOBDIR resumable
+            # only when every pending request was saved (memory-only ones would be lost)
+            self.stats.set_value("newscrawl/jobdir/saved_requests", saved)
+            self.stats.set_value("newscrawl/jobdir/unsaved_requests", unsaved)
+        return result

@@ -67,6 +67,9 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
 }
 # Parks the requests of paused hosts outside the engine (see middlewares/scheduler.py).
 SCHEDULER = "middlewares.scheduler.PausingScheduler"
+# With -s JOBDIR=DIR: one crawl per JOBDIR (DIR.lock), resume only after a clean stop, move an
+# unclean or corrupt DIR aside and start afresh (see newscrawl/jobdir.py).
+EXTENSIONS: dict[str, int | None] = {"extensions.jobdir.JobDirGuard": 100}
 NEWSCRAWL_SSRF_DNS_TTL = 300.0  # seconds the SSRF guard caches a host's addresses
 NEWSCRAWL_ROBOTS_RETRY_DELAY = 60.0  # robots.txt 5xx/timeout: retry after, doubling
 NEWSCRAWL_ROBOTS_MAX_ATTEMPTS = 5  # ... then the host's requests are dropped

@@ -1,0 +1,1 @@
+"""Scrapy extensions of the project (thin glue; the logic lives in ``newscrawl``)."""
