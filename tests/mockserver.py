@@ -39,6 +39,10 @@ Endpoints (main listeners)
 ``/pdf-as-html``, ``/png-as-html``   binary files labelled text/html
 ``/empty``, ``/no-body``   an empty body; an HTML document without a <body>
 ``/enc/<case>``            pages in tricky encodings, see :data:`ENCODING_CASES`
+``/app/<n>``               an empty app shell whose script (``/app.js?n=<n>``, served after
+                           ``s=`` seconds) writes the article: only a browser sees its h1
+``/app.js?n=N&s=S``        that script
+``/app-index?n=N&s=S``     links to ``/app/1`` … ``/app/N`` (each with ``s=S``)
 ``/_log``, ``/_reset``     the request log / clear it (not recorded themselves)
 ``/_canary``               hits per canary listener
 """
@@ -140,6 +144,24 @@ def article_html(title: str, body: str = "") -> bytes:
         f"</head><body><article><h1>{escape(title)}</h1>"
         f"<p class='byline'>By Jane Doe</p><p>{escape(body or title)}</p></article>"
         f"</body></html>"
+    ).encode()
+
+
+def app_shell_html(n: str, delay: str) -> bytes:
+    """An app shell: no content until ``/app.js`` has run."""
+    src = f"/app.js?n={escape(n)}&amp;s={escape(delay)}"
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>App</title></head>"
+        f"<body><div id='root'></div><script src='{src}'></script></body></html>"
+    ).encode()
+
+
+def app_script(n: str) -> bytes:
+    """The script of ``/app/<n>``: writes the article into ``#root``."""
+    title = json.dumps(f"App {n}")
+    return (
+        "document.getElementById('root').innerHTML = '<article><h1>' + "
+        f"{title} + \"</h1><p class='byline'>By Jane Doe</p><p>Rendered.</p></article>\";"
     ).encode()
 
 
@@ -350,6 +372,18 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, b"")
         elif path == "/no-body":
             self._send(200, b"<!DOCTYPE html><html><head><title>No body</title></head></html>")
+        elif path.startswith("/app/"):
+            self._send(200, app_shell_html(arg, q.get("s", ["0"])[0]))
+        elif path == "/app.js":
+            time.sleep(float(q.get("s", ["0"])[0]))
+            self._send(200, app_script(q.get("n", ["0"])[0]), "application/javascript")
+        elif path == "/app-index":
+            delay = escape(q.get("s", ["0"])[0])
+            links = "".join(
+                f'<li><a href="/app/{i}?s={delay}">app {i}</a></li>'
+                for i in range(1, int(q.get("n", ["10"])[0]) + 1)
+            )
+            self._send(200, f"<html><body><h1>Apps</h1><ul>{links}</ul></body></html>".encode())
         elif path.startswith("/enc/") and arg in ENCODING_CASES:
             self._send(200, encoding_case_body(arg), ENCODING_CASES[arg][0])
         else:

@@ -1,0 +1,198 @@
+"""Issue 7 item 10: the browser under stress, in real crawls with Debian's chromium.
+
+* chromium SIGKILLed mid-crawl: scrapy-playwright launches a new browser on the next
+  request, the requests that were in the dead browser are retried
+  (``middlewares.browser_retry``), every page ends up rendered;
+* 200 rendered pages: every page scrapy-playwright opened is closed again, and the browser's
+  memory (summed PSS of the chromium processes) at ~200 pages stays near that at ~50;
+* a page whose ``PageMethod`` fails (selector timeout, script that throws) fails alone: it
+  is counted, logged, not retried, and the crawl finishes in bounded time.
+
+Each test prints its figures (``pytest -s``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.crawlkit import _descendants, _rss_kb, run_crawl
+from tests.mockserver import MockServer
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+if not Path(os.environ.get("NEWSCRAWL_CHROMIUM", "/usr/bin/chromium")).exists():
+    pytest.skip("chromium is not installed", allow_module_level=True)
+
+
+def chromium_pids() -> list[int]:
+    """The chromium processes started by this test's crawls (children of pytest)."""
+    pids = []
+    for pid in _descendants(os.getpid()) - {os.getpid()}:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"chromium" in cmdline:
+            pids.append(pid)
+    return pids
+
+
+def chromium_pss_mb() -> float:
+    return sum(_rss_kb(pid) for pid in chromium_pids()) / 1024
+
+
+@dataclass
+class Watcher:
+    """Polls the mockserver's request log from a thread and counts rendered pages (hits of
+    ``/app.js``, which only a browser fetches); runs ``actions[n]`` once n pages rendered."""
+
+    server: MockServer
+    actions: dict[int, Any]
+    done: dict[int, Any] = field(default_factory=dict)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def rendered(self) -> int:
+        return sum(r["path"].startswith("/app.js") for r in self.server.log())
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            count = self.rendered()
+            for at, action in sorted(self.actions.items()):
+                if count >= at and at not in self.done:
+                    self.done[at] = (count, action())
+            time.sleep(0.1)
+
+    def __enter__(self) -> Watcher:
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(5)
+
+
+def kill_chromium() -> list[int]:
+    pids = chromium_pids()
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return pids
+
+
+def settings_for(server: MockServer, **extra: Any) -> dict[str, Any]:
+    return {
+        "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": [server.hostport()],
+        "TELNETCONSOLE_ENABLED": False,
+        **extra,
+    }
+
+
+def rendered_titles(result: Any) -> dict[str, str]:
+    return {i["url"]: i["h1"] for i in result.items if "/app/" in i["url"]}
+
+
+def test_browser_killed_mid_crawl_is_restarted() -> None:
+    pages = 40
+    with MockServer() as server:
+        urls = [server.url(f"/app/{n}?s=0.3") for n in range(1, pages + 1)]
+        with Watcher(server, {10: kill_chromium}) as watcher:
+            result = run_crawl(urls, playwright=True, settings=settings_for(server))
+        log = server.log()
+    seen_at, killed = watcher.done[10]
+    titles = rendered_titles(result)
+    print(
+        f"\nkilled {len(killed)} chromium processes after {seen_at} pages rendered; "
+        f"browsers launched {result.stat('playwright/browser_count')}; pages stored "
+        f"{len(titles)}/{pages}; retried {result.stat('newscrawl/browser/retry')}; "
+        f"app.js fetched {sum(r['path'].startswith('/app.js') for r in log)}; "
+        f"{result.seconds:.1f} s"
+    )
+    assert killed, "no chromium process found to kill"
+    assert result.stat("playwright/browser_count") >= 2
+    assert titles == {u: f"App {u.split('/app/')[1].split('?')[0]}" for u in urls}
+    assert result.failures == []
+    assert result.stats["finish_reason"] == "finished"
+
+
+def test_two_hundred_pages_leave_no_page_open_and_memory_flat() -> None:
+    pages = 200
+    with MockServer() as server:
+        urls = [server.url(f"/app/{n}") for n in range(1, pages + 1)]
+        with Watcher(server, {50: chromium_pss_mb, 190: chromium_pss_mb}) as watcher:
+            result = run_crawl(urls, playwright=True, settings=settings_for(server))
+    (at50, mb50), (at190, mb190) = watcher.done[50], watcher.done[190]
+    opened = result.stat("playwright/page_count")
+    closed = result.stat("playwright/page_count/closed")
+    print(
+        f"\npages opened {opened}, closed {closed}, max concurrent "
+        f"{result.stat('playwright/page_count/max_concurrent')}; chromium PSS "
+        f"{mb50:.0f} MB at {at50} pages, {mb190:.0f} MB at {at190} pages; crawler+browser "
+        f"peak {result.tree_peak_rss_mb:.0f} MB, crawler peak RSS {result.peak_rss_mb:.0f} MB; "
+        f"{result.seconds:.1f} s"
+    )
+    assert len(rendered_titles(result)) == pages
+    assert opened == pages
+    assert closed == opened
+    assert 0 < mb190 < mb50 * 1.5 + 50
+
+
+class FailingPageMethods:
+    """Test-only downloader middleware: gives the requests of ``/app/<n>`` listed in
+    ``TEST_FAILING_PAGES`` a page method that fails (a selector that never appears, or a
+    script that throws)."""
+
+    def __init__(self, failing: dict[str, str]) -> None:
+        self.failing = failing
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> FailingPageMethods:
+        return cls(crawler.settings.getdict("TEST_FAILING_PAGES"))
+
+    def process_request(self, request: Any) -> None:
+        from scrapy_playwright.page import PageMethod
+
+        kind = self.failing.get(request.url.split("/app/")[-1].split("?")[0])
+        if kind is None or "playwright_page_methods" in request.meta:
+            return
+        method = (
+            PageMethod("wait_for_selector", "#never-there", timeout=1000)
+            if kind == "timeout"
+            else PageMethod("evaluate", "() => { throw new Error('page script failed') }")
+        )
+        request.meta["playwright_page_methods"] = [method]
+
+
+def test_failing_page_action_does_not_stall_the_crawl() -> None:
+    pages, failing = 12, {"3": "timeout", "7": "throw", "9": "timeout"}
+    with MockServer() as server:
+        urls = [server.url(f"/app/{n}") for n in range(1, pages + 1)]
+        settings = settings_for(
+            server,
+            TEST_FAILING_PAGES=failing,
+            DOWNLOADER_MIDDLEWARES={f"{__name__}.FailingPageMethods": 50},
+        )
+        result = run_crawl(urls, playwright=True, settings=settings, timeout=120)
+    titles = rendered_titles(result)
+    failed = {f["url"].split("/app/")[1]: f["type"] for f in result.failures}
+    print(
+        f"\n{len(titles)} pages rendered, failed {failed}; retries "
+        f"{result.stat('newscrawl/browser/retry')}; pages opened "
+        f"{result.stat('playwright/page_count')} closed "
+        f"{result.stat('playwright/page_count/closed')}; {result.seconds:.1f} s"
+    )
+    assert set(failed) == set(failing)
+    assert len(titles) == pages - len(failing)
+    assert result.stat("playwright/page_count/closed") == result.stat("playwright/page_count")
+    assert result.log.count("Closing page due to failed request") == len(failing)
+    assert result.stats["finish_reason"] == "finished"
+    assert result.seconds < 60
