@@ -2,7 +2,8 @@
 
 One query per kind of key (URLs, canonical URLs, exact hashes, LSH band keys,
 headline keys) whatever the batch size, each served by an index, so the cost per
-article does not grow with the table.
+article does not grow with the table. Each query takes its keys as one list
+parameter (:func:`newscrawl.store.inlist.one_of`), so its SQL is compiled once.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from newscrawl.article import Image
 from newscrawl.dedupe.fingerprint import MIN_WORDS, words
 from newscrawl.dedupe.merge import Version
 from newscrawl.dedupe.prepare import Prepared
+from newscrawl.store.inlist import one_of
 from newscrawl.store.schema import (
     article_authors,
     article_credits,
@@ -125,10 +127,10 @@ def load_candidates(connection: Connection, batch: list[Prepared]) -> Candidates
     bands = sorted({b for p in batch for b in p.version.bands})
     headlines = sorted({p.version.headline_key for p in batch if p.version.headline_key})
     ids: set[int] = set()
-    for chunk in _chunks(urls):
+    if urls:
         query = select(sightings.c.url, sightings.c.article_id, sightings.c.content_hash)
         for url, article_id, content_hash in connection.execute(
-            query.where(sightings.c.url.in_(chunk))
+            query.where(one_of(connection, sightings.c.url, urls))
         ):
             found.by_url[url] = article_id
             found.url_hash[url] = content_hash
@@ -138,15 +140,19 @@ def load_candidates(connection: Connection, batch: list[Prepared]) -> Candidates
         (articles.c.content_hash, hashes),
         (articles.c.headline_key, headlines),
     ):
-        for chunk in _chunks(values):
-            ids.update(connection.scalars(select(articles.c.id).where(column.in_(chunk))))
-    for chunk in _chunks(bands):
+        if values:
+            query = select(articles.c.id).where(one_of(connection, column, values))
+            ids.update(connection.scalars(query))
+    if bands:
         query = select(lsh_bands.c.band_key, lsh_bands.c.article_id)
-        for band, article_id in connection.execute(query.where(lsh_bands.c.band_key.in_(chunk))):
+        for band, article_id in connection.execute(
+            query.where(one_of(connection, lsh_bands.c.band_key, bands))
+        ):
             found.by_band[band].add(article_id)
             ids.add(article_id)
-    for chunk in _chunks(sorted(ids)):
-        for row in connection.execute(select(articles).where(articles.c.id.in_(chunk))):
+    if ids:
+        query = select(articles).where(one_of(connection, articles.c.id, sorted(ids)))
+        for row in connection.execute(query):
             version = version_from_row(row)
             found.rows[row.id] = StoredRow(
                 key=row.id,
