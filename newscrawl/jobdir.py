@@ -70,10 +70,17 @@ def lock_path(jobdir: Path) -> Path:
     return jobdir.with_name(jobdir.name + ".lock")
 
 
+#: One lock object per path in this process, so that ``scrapy crawl`` (which checks before
+#: loading the spiders) and the extension share it: ``FileLock`` counts nested acquisitions.
+_LOCKS: dict[str, FileLock] = {}
+
+
 def acquire(jobdir: Path) -> FileLock:
-    """The exclusive lock of ``jobdir``, without waiting; :class:`JobDirLocked` if held."""
+    """The exclusive lock of ``jobdir``, without waiting; :class:`JobDirLocked` if another
+    process holds it. Release it once per successful call."""
     jobdir.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(lock_path(jobdir))
+    path = lock_path(jobdir)
+    lock = _LOCKS.setdefault(str(path.resolve()), FileLock(path))
     try:
         lock.acquire(timeout=0)
     except Timeout:
