@@ -131,15 +131,15 @@ def _token_hash(token: str) -> int:
 SCHEME = "affine32"
 
 
-@lru_cache(maxsize=1)
-def _template() -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=int, scheme=SCHEME)
+@lru_cache(maxsize=4)
+def _template(num_perm: int = NUM_PERM) -> MinHash:
+    return MinHash(num_perm=num_perm, seed=_SEED, hashfunc=int, scheme=SCHEME)
 
 
-@lru_cache(maxsize=1)
-def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's (a, b) permutation parameters as columns, ready to broadcast."""
-    a, b = _template().permutations
+@lru_cache(maxsize=4)
+def _permutations(num_perm: int = NUM_PERM) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's (a, b) permutation parameters as rows, ready to broadcast."""
+    a, b = _template(num_perm).permutations
     return a.astype(np.uint32)[np.newaxis, :], b.astype(np.uint32)[np.newaxis, :]
 
 
@@ -152,7 +152,7 @@ def _premix(values: np.ndarray) -> np.ndarray:
     return values ^ (values >> np.uint32(16))
 
 
-def signature(hashes: np.ndarray) -> np.ndarray:
+def signature(hashes: np.ndarray, num_perm: int = NUM_PERM) -> np.ndarray:
     """The MinHash values (uint32, one per permutation) of a set of 32-bit shingle hashes.
 
     The same values datasketch's ``MinHash.update_batch`` computes, in one numpy
@@ -160,51 +160,57 @@ def signature(hashes: np.ndarray) -> np.ndarray:
     over the shingles first.
     """
     if not len(hashes):
-        return _template().hashvalues.copy()
-    a, b = _permutations()
+        return _template(num_perm).hashvalues.copy()
+    a, b = _permutations(num_perm)
     mixed = _premix(hashes.astype(np.uint32))[:, np.newaxis]
     return (mixed * a + b).min(axis=0)
 
 
 def minhash(hashes: np.ndarray) -> MinHash:
     """MinHash signature of a set of 32-bit shingle hashes (datasketch's permutations)."""
-    template = _template()
     return MinHash(
         num_perm=NUM_PERM,
         seed=_SEED,
         hashfunc=int,
         hashvalues=signature(hashes),
-        permutations=template.permutations,
+        permutations=_template().permutations,
         scheme=SCHEME,
     )
 
 
-_BAND_PREFIXES = tuple(struct.pack(">I", band) for band in range(BANDS))
-
-
-def band_keys(signature: MinHash | np.ndarray) -> tuple[int, ...]:
+def band_keys(signature: MinHash | np.ndarray, bands: int = BANDS) -> tuple[int, ...]:
     """One signed 63-bit key per LSH band (band number mixed in, so bands never collide)."""
     values = signature.hashvalues if isinstance(signature, MinHash) else signature
     packed = np.asarray(values).astype(">u4").tobytes()
-    width = 4 * ROWS
+    width = len(packed) // bands
     keys = []
-    for band, prefix in enumerate(_BAND_PREFIXES):
-        chunk = prefix + packed[band * width : (band + 1) * width]
+    for band in range(bands):
+        chunk = struct.pack(">I", band) + packed[band * width : (band + 1) * width]
         digest = hashlib.blake2b(chunk, digest_size=8).digest()
         keys.append(int.from_bytes(digest, "big", signed=True) >> 1)
     return tuple(keys)
 
 
+def body_bands(
+    tokens: Sequence[str], num_perm: int = NUM_PERM, bands: int = BANDS
+) -> tuple[int, ...]:
+    """The LSH band keys of a tokenized body; none for bodies under :data:`MIN_WORDS` words.
+
+    The banding is a parameter so that a migration can compute the keys of a given
+    release whatever the current defaults are.
+    """
+    if len(tokens) < MIN_WORDS:
+        return ()
+    return band_keys(signature(shingle_hashes(tokens), num_perm), bands)
+
+
 def fingerprint(headline: str | None, body: str | None) -> Fingerprint:
     """Exact hash, headline key and LSH band keys of an article's text."""
     tokens = words(body)
-    bands: tuple[int, ...] = ()
-    if len(tokens) >= MIN_WORDS:
-        bands = band_keys(signature(shingle_hashes(tokens)))
     return Fingerprint(
         content_hash=_tokens_hash(tokens),
         headline_key=headline_key(headline),
-        bands=bands,
+        bands=body_bands(tokens),
         words=len(tokens),
     )
 
