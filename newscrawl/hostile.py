@@ -36,9 +36,9 @@ MAGIC: tuple[tuple[bytes, str], ...] = (
 #: Compressed formats a crawler may legitimately receive as "text" (gzipped sitemaps).
 COMPRESSED = frozenset({"gzip", "bzip2", "xz", "zip"})
 
-_HEAD_RE = re.compile(rb"(?is)<head\b.*?</head\s*>")
+_HEAD_OPEN_RE = re.compile(rb"(?i)<head\b")
+_HEAD_CLOSE_RE = re.compile(rb"(?i)</head\s*>")
 _SKIP_RE = re.compile(rb"(?is)<(script|style|template|noscript)\b.*?</\1\s*>|<!--.*?-->")
-_TAG_RE = re.compile(rb"(?s)<[^>]*>")
 _SCRIPT_RE = re.compile(rb"(?i)<script\b")
 _TEXT_PROBE = 2 * 1024 * 1024  # enough to tell an empty shell from a page
 
@@ -82,11 +82,56 @@ def has_visible_text(body: bytes) -> bool:
     >>> has_visible_text(b"<script>render()</script>  <!-- app shell --> <div id=app></div>")
     False
     """
-    probe = body[:_TEXT_PROBE]
-    probe = _HEAD_RE.sub(b" ", probe)
-    probe = _SKIP_RE.sub(b" ", probe)
-    probe = _TAG_RE.sub(b" ", probe)
-    return bool(probe.strip())
+    probe = _strip_heads(body[:_TEXT_PROBE])
+    # Same answer as removing every skipped block, then every tag, and looking at what is
+    # left, but it walks the gaps between skipped blocks in order and stops at the first
+    # text, instead of rewriting the whole page twice.
+    in_tag = False  # a "<" seen and its ">" not yet: a tag may span a removed block
+    start = 0
+    for block in _SKIP_RE.finditer(probe):
+        found, in_tag = _text_outside_tags(probe, start, block.start(), in_tag)
+        if found:
+            return True
+        start = block.end()
+    found, in_tag = _text_outside_tags(probe, start, len(probe), in_tag)
+    return found or in_tag  # a "<" never closed is not a tag: it is text
+
+
+def _strip_heads(data: bytes) -> bytes:
+    """``re.sub(rb"(?is)<head\\b.*?</head\\s*>", b" ", data)``, two searches per head, not a lazy
+    ``.*?`` stepping one byte at a time through a head full of inline scripts and styles."""
+    out: list[bytes] = []
+    pos = 0
+    while (opening := _HEAD_OPEN_RE.search(data, pos)) is not None:
+        closing = _HEAD_CLOSE_RE.search(data, opening.end())
+        if closing is None:
+            break
+        out += (data[pos : opening.start()], b" ")
+        pos = closing.end()
+    if not out:
+        return data
+    out.append(data[pos:])
+    return b"".join(out)
+
+
+def _text_outside_tags(data: bytes, start: int, end: int, in_tag: bool) -> tuple[bool, bool]:
+    """(non-blank text outside ``<…>`` in ``data[start:end]``, still inside a tag at end)."""
+    i = start
+    while i < end:
+        if in_tag:
+            close = data.find(b">", i, end)
+            if close < 0:
+                return False, True
+            in_tag, i = False, close + 1
+        else:
+            opening = data.find(b"<", i, end)
+            stop = end if opening < 0 else opening
+            if data[i:stop].strip():
+                return True, False
+            if opening < 0:
+                return False, False
+            in_tag, i = True, opening + 1
+    return False, in_tag
 
 
 def drop_reason(body: bytes, *, max_size: int, rendered: bool = False) -> str | None:

@@ -101,19 +101,42 @@ def _text(el: HtmlElement) -> str:
     return " ".join(el.text_content().split())
 
 
-def _visible_text(tree: HtmlElement) -> str:
+#: Elements whose text a reader never sees.
+_INVISIBLE = frozenset({"script", "style", "noscript", "template"})
+
+
+def visible_text_exceeds(tree: HtmlElement, limit: int) -> bool:
+    """Whether the ``<body>``'s visible text, whitespace-collapsed, is longer than ``limit``.
+
+    Walks the tree and stops as soon as the limit is passed (a real page passes it within
+    its first few elements) instead of collecting the whole page's text. Order does not
+    matter for a length: each text node adds its words and one separator per word.
+
+    >>> visible_text_exceeds(parse_html("<body><p>ab  cd</p><script>x</script>e</body>"), 7)
+    False
+    >>> visible_text_exceeds(parse_html("<body><p>ab  cd</p><script>x</script>ef</body>"), 7)
+    True
+    """
     body = tree.find("body")
     if body is None:
-        return ""
-    parts = [
-        t
-        for t in body.xpath(
-            ".//text()[not(ancestor::script) and not(ancestor::style)"
-            " and not(ancestor::noscript) and not(ancestor::template)]"
-        )
-        if t.strip()
-    ]
-    return " ".join(" ".join(parts).split())
+        return False
+    length = -1  # n words joined by single spaces: their letters + (n - 1)
+    stack = [body]
+    while stack:
+        element = stack.pop()
+        texts = [element.text]
+        for child in element:
+            texts.append(child.tail)
+            tag = child.tag
+            if isinstance(tag, str) and tag not in _INVISIBLE:  # not comments, PIs, scripts
+                stack.append(child)
+        for text in texts:
+            if text:
+                words = text.split()
+                length += sum(map(len, words)) + len(words)
+        if length > limit:
+            return True
+    return False
 
 
 def _looks_structured_like_article(tree: HtmlElement) -> bool:
@@ -178,7 +201,7 @@ def is_app_shell(tree: HtmlElement) -> bool:
     """
     if not tree.xpath("//body//script"):
         return False
-    if len(_visible_text(tree)) > APP_SHELL_MAX_TEXT:
+    if visible_text_exceeds(tree, APP_SHELL_MAX_TEXT):
         return False
     ids = {value.lower() for value in tree.xpath("//body//*/@id")}
     return bool(ids & APP_ROOT_IDS) or not tree.xpath("//body//p")
