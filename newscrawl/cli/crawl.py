@@ -69,7 +69,10 @@ def run_sources(
         d = process.crawl(crawler, name=name, **(spider_args or {}))
 
         def done(result: Any) -> Any:
-            stats = crawler.stats.get_stats() if crawler.stats else {}
+            try:
+                stats = crawler.stats.get_stats()
+            except RuntimeError:  # Scrapy 2.13+: no stats when the crawl failed to start
+                stats = {}
             runs[name].stats = dict(stats)
             runs[name].failures = failure_reasons(stats, max_drop_share=max_drop)
             if isinstance(result, Failure):
