@@ -56,8 +56,12 @@ def clean_text(text: str | None) -> str:
 
 
 def _clean_once(text: str) -> str:
-    text = _CONTROL.sub(" ", _INVISIBLE.sub("", unescape(text)))
-    return unicodedata.normalize("NFC", _SPACES.sub(" ", text)).strip()
+    text = unescape(text)  # returns at once when there is no "&"
+    if text.isascii():  # O(1) in CPython: nothing invisible, nothing to compose
+        return " ".join(_CONTROL.sub(" ", text).split())
+    text = _CONTROL.sub(" ", _INVISIBLE.sub("", text))
+    # str.split's whitespace is exactly regex \s; NFC neither makes nor removes whitespace
+    return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
 def fold_key(text: str) -> str:
