@@ -56,3 +56,22 @@ def test_parked_requests_survive_a_jobdir_restart(tmp_path: Path) -> None:
         urls.add(request.url)
     assert urls == {f"http://slow.example/{n}" for n in range(3)}
     again.close("finished")
+
+
+def test_close_counts_saved_and_memory_only_requests(tmp_path: Path) -> None:
+    scheduler, crawler = _open(tmp_path)
+    scheduler.enqueue_request(Request("http://a.example/1"))
+    scheduler.enqueue_request(Request("http://slow.example/1"))
+    # a lambda callback cannot be pickled: the request lives in memory only, and a resumed
+    # JOBDIR would not have it (extensions.jobdir then refuses to resume)
+    scheduler.enqueue_request(Request("http://a.example/2", callback=lambda r: None))
+    scheduler.close("shutdown")
+    assert crawler.stats.get_value("newscrawl/jobdir/saved_requests") == 2
+    assert crawler.stats.get_value("newscrawl/jobdir/unsaved_requests") == 1
+
+
+def test_close_without_jobdir_counts_nothing() -> None:
+    scheduler, crawler = _open()
+    scheduler.enqueue_request(Request("http://a.example/1"))
+    scheduler.close("shutdown")
+    assert crawler.stats.get_value("newscrawl/jobdir/saved_requests") is None
