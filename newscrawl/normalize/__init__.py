@@ -105,13 +105,18 @@ def _authors(
     return byline.authors, [("byline", n) for n in (*byline.agencies, *extra.agencies)]
 
 
-def _metadata_credits(article: Article) -> list[tuple[str, str]]:
-    """Credits the extractor set, and those in JSON-LD organisations and copyright lines."""
-    hints = article.hints
-    found = [
+def _extracted_credits(article: Article) -> list[tuple[str, str]]:
+    """Credits already on the article (set by the extractor, or by an earlier normalization:
+    first, so that normalizing twice keeps their order)."""
+    return [
         ("extracted", a.name) for a in map(lookup, _strings(article.wire_credits)) if a is not None
     ]
-    found += [
+
+
+def _metadata_credits(article: Article) -> list[tuple[str, str]]:
+    """Credits in JSON-LD organisations and copyright lines."""
+    hints = article.hints
+    found = [
         ("organisation", n)
         for n in credits_from_organisations(_strings(hints.get("credit_organisations")))
     ]
@@ -165,7 +170,12 @@ def normalize_article(article: Article, *, on_outcome: OnOutcome | None = None) 
     found = find_body_credits(body)
     count("body", "credit_line_removed", len(found.removed))
 
-    credits = [*byline_credits, *found.credits, *_metadata_credits(article)]
+    credits = [
+        *_extracted_credits(article),
+        *byline_credits,
+        *found.credits,
+        *_metadata_credits(article),
+    ]
     wire_credits = _wire_credits(credits, _self_agencies(article, site_names), count)
     return replace(
         article,
