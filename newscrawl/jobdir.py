@@ -70,23 +70,31 @@ def lock_path(jobdir: Path) -> Path:
     return jobdir.with_name(jobdir.name + ".lock")
 
 
-#: One lock object per path in this process, so that ``scrapy crawl`` (which checks before
-#: loading the spiders) and the extension share it: ``FileLock`` counts nested acquisitions.
-_LOCKS: dict[str, FileLock] = {}
+#: A lock taken by ``scrapy crawl`` before the spiders are loaded, waiting for the extension
+#: of that crawl to take it over (any other crawl, even in this process, is refused).
+_HANDED_OVER: dict[str, FileLock] = {}
 
 
-def acquire(jobdir: Path) -> FileLock:
-    """The exclusive lock of ``jobdir``, without waiting; :class:`JobDirLocked` if another
-    process holds it. Release it once per successful call."""
+def acquire(jobdir: Path, *, hand_over: bool = False) -> FileLock:
+    """The exclusive lock of ``jobdir``, without waiting; :class:`JobDirLocked` if it is held.
+
+    ``hand_over``: keep the lock for the next :func:`acquire` of the same directory in this
+    process (the crawl command locks early, the crawl's extension then owns the lock).
+    """
     jobdir.parent.mkdir(parents=True, exist_ok=True)
     path = lock_path(jobdir)
-    lock = _LOCKS.setdefault(str(path.resolve()), FileLock(path))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise JobDirLocked(
-            f"JOBDIR {jobdir} is in use by another crawl (lock {lock.lock_file})"
-        ) from None
+    key = str(path.resolve())
+    lock = _HANDED_OVER.pop(key, None)
+    if lock is None or not lock.is_locked:
+        lock = FileLock(path)  # a lock of its own: a second crawl in this process conflicts too
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise JobDirLocked(
+                f"JOBDIR {jobdir} is in use by another crawl (lock {lock.lock_file})"
+            ) from None
+    if hand_over:
+        _HANDED_OVER[key] = lock
     return lock
 
 

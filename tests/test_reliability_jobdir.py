@@ -437,3 +437,16 @@ def test_guard_marks_running_then_stopped_with_the_scheduler_figures(tmp_path) -
     assert marker["state"] == "stopped" and marker["resumable"] and marker["reason"] == "shutdown"
     assert jd.inspect(job).kind == jd.RESUME
     FileLock(jd.lock_path(job)).acquire(timeout=0)  # released
+
+
+def test_two_crawls_in_one_process_cannot_share_a_jobdir(tmp_path) -> None:
+    job = tmp_path / "job"
+    early = jd.acquire(job, hand_over=True)  # what `scrapy crawl` does before loading spiders
+    first, _ = _guard(job)
+    assert first.lock is early and early.is_locked
+    with pytest.raises(jd.JobDirLocked):
+        _guard(job)
+    first.lock.release()
+    assert not early.is_locked
+    second, _ = _guard(job)  # free again
+    second.lock.release()

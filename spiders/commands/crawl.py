@@ -26,11 +26,11 @@ logger = logging.getLogger(__name__)
 def _hold_jobdir(value: str | None) -> FileLock | None:
     """Lock ``JOBDIR`` before the spiders are even imported: a second crawl on a busy
     ``JOBDIR`` exits 1 in about the time Python takes to start (``extensions.jobdir`` checks
-    again for crawls not started by this command, and reuses this lock)."""
+    again for crawls not started by this command, and takes this lock over)."""
     if not value:
         return None
     try:
-        return acquire(Path(value))
+        return acquire(Path(value), hand_over=True)
     except JobDirLocked as err:
         print(f"ERROR: {err}; not starting", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
