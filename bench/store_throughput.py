@@ -148,6 +148,8 @@ def run_backend(backend: str, sizes: list[int], args: argparse.Namespace) -> lis
                     "cpu_rate": args.measure / cpu,
                     "cpu_ms_per_article": 1000 * cpu / args.measure,
                     "fill_rate": (size - stored) / filled if size > stored else 0.0,
+                    "fill_s": filled,
+                    "load": os.getloadavg()[0],
                     "rounds": [round(args.measure / r[0]) for r in rounds],
                 }
             )
@@ -179,12 +181,14 @@ def main() -> int:
     for backend in args.backends.split(","):
         results += run_backend(backend, sizes, args)
     print("\n| backend | already stored | articles/s (wall) | ms/article | "
-          "articles per CPU-second (client) | CPU ms/article |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|")
+          "articles per CPU-second (client) | CPU ms/article | fill (s) | "
+          "load (1 min) |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in results:
         print(f"| {row['backend']} | {row['stored']:,} | {row['rate']:,.0f} | "
               f"{row['ms_per_article']:.2f} | {row['cpu_rate']:,.0f} | "
-              f"{row['cpu_ms_per_article']:.2f} |")  # fmt: skip
+              f"{row['cpu_ms_per_article']:.2f} | {row['fill_s']:.0f} | "
+              f"{row['load']:.1f} |")  # fmt: skip
     for backend in args.backends.split(","):
         mine = [r for r in results if r["backend"] == backend]
         wall = mine[-1]["ms_per_article"] / mine[0]["ms_per_article"]
