@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from newscrawl.normalize.text import clean_text, fold_key
 
@@ -70,8 +71,13 @@ def host_names(host: str | None) -> list[str]:
 
 def site_name_keys(names: Iterable[str | None]) -> list[str]:
     """Comparison keys for the names a page calls its site by (empty ones dropped)."""
-    keys = {fold_key(clean_text(n)) for n in names if n}
+    keys = {_name_key(n) for n in names if n}
     return sorted(k for k in keys if k)
+
+
+@lru_cache(maxsize=4096)  # a crawl sees the same few site names on every page
+def _name_key(name: str) -> str:
+    return fold_key(clean_text(name))
 
 
 def strip_site_name(headline: str, names: list[str]) -> str:
