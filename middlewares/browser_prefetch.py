@@ -9,8 +9,11 @@ only a response that passed is rescheduled for the browser, whose navigation is 
 answered from that body (``route.fulfill``) instead of the network. A hostile main
 document therefore never reaches chromium, and is counted like any other drop.
 
-Limits: subresources (scripts, XHR, CSS) are still fetched by the browser; they go
-through ``PLAYWRIGHT_ABORT_REQUEST`` (the SSRF policy) but not through the size limits.
+Subresources (scripts, XHR, CSS) are still fetched by the browser: they go through
+``PLAYWRIGHT_ABORT_REQUEST`` (the SSRF policy), and each response larger than
+``NEWSCRAWL_BROWSER_SUBRESOURCE_MAXSIZE`` (default ``DOWNLOAD_MAXSIZE``) is refused
+(:func:`newscrawl.discover.render.limit_subresources`) and counted under
+``newscrawl/browser/subresource_too_big``. With this middleware off there is no such limit.
 
 Turn it off with ``NEWSCRAWL_BROWSER_PREFETCH = False``. A spider that already holds a
 checked response can build the browser request itself with :func:`browser_request`.
@@ -23,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.utils.misc import load_object
+
+from newscrawl.discover import render
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -91,6 +96,7 @@ async def serve_prefetched(page: Any, request: Request) -> None:
         await route.fallback()
 
     await page.route("**", handler)
+    await render.limit_subresources(page)
     spider_callback = request.meta.get(_SPIDER_INIT)
     if spider_callback:
         await load_object(spider_callback)(page, request)
@@ -101,6 +107,14 @@ class BrowserPrefetchMiddleware:
         if not crawler.settings.getbool("NEWSCRAWL_BROWSER_PREFETCH", True):
             raise NotConfigured
         self.stats = crawler.stats
+        settings = crawler.settings
+        maxsize = settings.getint(
+            "NEWSCRAWL_BROWSER_SUBRESOURCE_MAXSIZE", settings.getint("DOWNLOAD_MAXSIZE")
+        )
+        render.install_subresource_limit(maxsize, self._subresource_too_big)
+
+    def _subresource_too_big(self, url: str, reason: str) -> None:
+        self.stats.inc_value("newscrawl/browser/subresource_too_big")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserPrefetchMiddleware:

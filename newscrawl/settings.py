@@ -80,6 +80,8 @@ NEWSCRAWL_HOST_ERROR_THRESHOLD = 5  # errors in a row before a host is paused
 NEWSCRAWL_HOST_ERROR_PAUSE = 30.0  # first pause, doubling up to the max
 NEWSCRAWL_HOST_ERROR_PAUSE_MAX = 600.0
 NEWSCRAWL_BROWSER_PREFETCH = True  # Scrapy downloads and checks pages before chromium renders
+# ... and with it on, a browser subresource (script, CSS, XHR) over this is refused (0: none)
+NEWSCRAWL_BROWSER_SUBRESOURCE_MAXSIZE = DOWNLOAD_MAXSIZE
 TWISTED_DNS_RESOLVER = "middlewares.ssrf.GuardedResolver"
 
 # --- Discovery and incremental crawling (spiders/) ---------------------------------------

@@ -21,7 +21,8 @@ Endpoints (main listeners)
 ``/links?to=URL&to=URL``   an HTML page linking to each ``to``
 ``/feed?to=URL``           an RSS feed with one item per ``to``
 ``/subresources?to=URL``   a page loading each ``to`` as img, script and iframe (or only
-                           the ``kind=`` given: img, script, iframe, fetch)
+                           the ``kind=`` given: img, script, iframe, fetch, style, and
+                           fetch-text: a fetch whose body the page reads)
 ``/redirect?to=URL``       302 (or ``code=``) to ``to``
 ``/redirect-loop/<n>``     endless redirect chain (n+1, n+2, …)
 ``/redirect-cycle``        redirects to itself
@@ -41,7 +42,8 @@ Endpoints (main listeners)
 ``/enc/<case>``            pages in tricky encodings, see :data:`ENCODING_CASES`
 ``/app/<n>``               an empty app shell whose script (``/app.js?n=<n>``, served after
                            ``s=`` seconds) writes the article: only a browser sees its h1
-``/app.js?n=N&s=S``        that script
+``/app.js?n=N&s=S``        that script (``via=chunked``: without Content-Length; ``via=gzip``:
+                           gzip-encoded); ``/app/<n>?via=…`` passes ``via`` on
 ``/app-index?n=N&s=S``     links to ``/app/1`` … ``/app/N`` (each with ``s=S``)
 ``/_log``, ``/_reset``     the request log / clear it (not recorded themselves)
 ``/_canary``               hits per canary listener
@@ -147,9 +149,11 @@ def article_html(title: str, body: str = "") -> bytes:
     ).encode()
 
 
-def app_shell_html(n: str, delay: str) -> bytes:
+def app_shell_html(n: str, delay: str, via: str = "") -> bytes:
     """An app shell: no content until ``/app.js`` has run."""
     src = f"/app.js?n={escape(n)}&amp;s={escape(delay)}"
+    if via:
+        src += f"&amp;via={escape(via)}"
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>App</title></head>"
         f"<body><div id='root'></div><script src='{src}'></script></body></html>"
@@ -307,9 +311,18 @@ class Handler(BaseHTTPRequestHandler):
                 "script": '<script src="{}"></script>',
                 "iframe": '<iframe src="{}"></iframe>',
                 "fetch": "<script>fetch('{}').catch(() => 0)</script>",
+                "style": '<link rel="stylesheet" href="{}">',
             }
+            read = (
+                "<script>fetch({}).then(r => r.text())"
+                ".then(t => {{ document.title = t.length }})</script>"
+            )
             wanted = q.get("kind", ["img", "script", "iframe"])
-            tags = "".join(kinds[k].format(escape(u)) for u in q.get("to", []) for k in wanted)
+            tags = "".join(
+                read.format(json.dumps(u)) if k == "fetch-text" else kinds[k].format(escape(u))
+                for u in q.get("to", [])
+                for k in wanted
+            )
             self._send(200, f"<html><body><h1>Sub</h1>{tags}</body></html>".encode())
         elif path == "/redirect":
             code = int(q.get("code", ["302"])[0])
@@ -373,10 +386,10 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/no-body":
             self._send(200, b"<!DOCTYPE html><html><head><title>No body</title></head></html>")
         elif path.startswith("/app/"):
-            self._send(200, app_shell_html(arg, q.get("s", ["0"])[0]))
+            self._send(200, app_shell_html(arg, q.get("s", ["0"])[0], q.get("via", [""])[0]))
         elif path == "/app.js":
             time.sleep(float(q.get("s", ["0"])[0]))
-            self._send(200, app_script(q.get("n", ["0"])[0]), "application/javascript")
+            self._app_script(app_script(q.get("n", ["0"])[0]), q.get("via", [""])[0])
         elif path == "/app-index":
             delay = escape(q.get("s", ["0"])[0])
             links = "".join(
@@ -388,6 +401,17 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, encoding_case_body(arg), ENCODING_CASES[arg][0])
         else:
             self._send(404, b"<html><body>not found</body></html>")
+
+    def _app_script(self, script: bytes, via: str) -> None:
+        ctype = "application/javascript"
+        if via == "chunked":
+            self._start_chunked(ctype)
+            self._chunk(script)
+            self.wfile.write(b"0\r\n\r\n")
+        elif via == "gzip":
+            self._send(200, gzip.compress(script), ctype, {"Content-Encoding": "gzip"})
+        else:
+            self._send(200, script, ctype)
 
     def _robots(self) -> None:
         listener = self.listener
