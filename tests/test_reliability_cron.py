@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tomllib
@@ -85,10 +86,12 @@ def crawl_command(
 
 
 def start(command: list[str]) -> subprocess.Popen[bytes]:
+    """Start a crawl; its output goes to a temporary file (a pipe nobody reads could fill)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    out = tempfile.TemporaryFile()  # noqa: SIM115  (closed in wait())
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc.output_file = out  # type: ignore[attr-defined]
+    return proc
 
 
 @dataclass
@@ -99,8 +102,12 @@ class Finished:
 
 
 def wait(proc: subprocess.Popen[bytes], started: float, timeout: float = 300) -> Finished:
-    out, _ = proc.communicate(timeout=timeout)
-    return Finished(proc.returncode, out.decode(errors="replace"), time.monotonic() - started)
+    proc.wait(timeout=timeout)
+    out = proc.output_file  # type: ignore[attr-defined]
+    out.seek(0)
+    text = out.read().decode(errors="replace")
+    out.close()
+    return Finished(proc.returncode, text, time.monotonic() - started)
 
 
 def run(command: list[str]) -> Finished:
