@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,13 +136,15 @@ def bare_command(site: Site, concurrency: int) -> list[str]:
     ]  # fmt: skip
 
 
-def news_command(site: Site, concurrency: int, database_url: str, articles: int) -> list[str]:
+def news_command(
+    site: Site, concurrency: int, database_url: str, articles: int, extra: Sequence[str] = ()
+) -> list[str]:
     return [
         PYTHON, "-m", "scrapy", "crawl", "news",
         "-a", f"start_urls={site.base}/sitemap.xml", "-a", f"max_articles={articles}",
         "-s", f"DATABASE_URL={database_url}",
         "-s", "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS=127.0.0.1,localhost",
-        *common_settings(concurrency),
+        *common_settings(concurrency), *(arg for kv in extra for arg in ("-s", kv)),
     ]  # fmt: skip
 
 
@@ -209,17 +211,19 @@ def measure(site: Site, kind: str, cmd: list[str], cwd: Path, workdir: Path) -> 
     )
 
 
-def run_kind(site: Site, kind: str, n: int, concurrency: int, workdir: Path) -> RunResult:
+def run_kind(
+    site: Site, kind: str, n: int, concurrency: int, workdir: Path, extra: Sequence[str] = ()
+) -> RunResult:
     """One crawl of the site, with its database created and counted where it has one."""
     if kind == "bare":
         return measure(site, kind, bare_command(site, concurrency), workdir, workdir)
     if kind == "news-sqlite":
         db = workdir / f"news-{n}.db"
         url = f"sqlite:///{db}"
-        result = measure(site, kind, news_command(site, concurrency, url, n), ROOT, workdir)
+        result = measure(site, kind, news_command(site, concurrency, url, n, extra), ROOT, workdir)
         return _with_stored(result, count_articles(url))
     with fresh_postgres(f"newscrawl_bench_{os.getpid()}_{n}") as url:
-        result = measure(site, kind, news_command(site, concurrency, url, n), ROOT, workdir)
+        result = measure(site, kind, news_command(site, concurrency, url, n, extra), ROOT, workdir)
         return _with_stored(result, count_articles(url))
 
 
@@ -297,11 +301,13 @@ def print_profile(raw: Path, title: str, top: int = 25) -> None:
             print(f"  {100 * count / total:5.1f}%  {frame}")
 
 
-def profile(site: Site, n: int, concurrency: int, workdir: Path, top: int = 25) -> None:
+def profile(
+    site: Site, n: int, concurrency: int, workdir: Path, extra: Sequence[str] = (), top: int = 25
+) -> None:
     """One news crawl into SQLite under py-spy; print the hottest functions."""
     pyspy = shutil.which("py-spy") or str(Path(PYTHON).parent / "py-spy")
     raw = workdir / "profile.txt"
-    cmd = news_command(site, concurrency, f"sqlite:///{workdir / 'profile.db'}", n)
+    cmd = news_command(site, concurrency, f"sqlite:///{workdir / 'profile.db'}", n, extra)
     run_child([pyspy, "record", "-r", "250", "-f", "raw", "-o", str(raw), "--", *cmd], ROOT,
               workdir / "profile.log")  # fmt: skip
     print_profile(raw, f"`scrapy crawl news` (N = {n:,})", top)
@@ -315,6 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--profile", type=Path, help="also profile a news crawl, output here")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE",
+        help="an extra -s setting for the news crawls, e.g. NEWSCRAWL_EXTRACT_WORKERS=1",
+    )  # fmt: skip
     parser.add_argument(
         "--workdir", type=Path, default=Path("/var/tmp"), help="parent of the work directory"
     )
@@ -331,12 +341,12 @@ def main(argv: list[str] | None = None) -> int:
                 print_header(n)
                 base = None
                 for kind in kinds:
-                    result = run_kind(site, kind, n, args.concurrency, workdir)
+                    result = run_kind(site, kind, n, args.concurrency, workdir, args.set)
                     base = result if kind == "bare" else base
                     print_row(result, base)
                 if args.profile:
                     args.profile.mkdir(parents=True, exist_ok=True)
-                    profile(site, n, args.concurrency, args.profile)
+                    profile(site, n, args.concurrency, args.profile, args.set)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -8,11 +8,14 @@ only turns those decisions into requests and items.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import multiprocessing
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +39,7 @@ from newscrawl.discover.pages import article_verdict, is_app_shell
 from newscrawl.discover.sitemaps import decompress, parse_sitemap, robots_sitemaps
 from newscrawl.extract.core import extract_document
 from newscrawl.extract.document import Document, UnparsablePage, parse_document
+from newscrawl.extract.worker import classify_page
 from newscrawl.incremental import SeenUrls
 from newscrawl.outcome import FAILED_KEY
 from newscrawl.sources import Source, load_sources, source_for_url
@@ -70,6 +74,7 @@ class CrawlSettings:
     sources_file: str | None
     maxsize: int
     sitemap_max_age_days: float
+    extract_workers: int
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlSettings:
@@ -86,6 +91,7 @@ class CrawlSettings:
             sources_file=s.get("NEWSCRAWL_SOURCES_FILE") or None,
             maxsize=s.getint("DOWNLOAD_MAXSIZE", 0),
             sitemap_max_age_days=s.getfloat("NEWSCRAWL_SITEMAP_MAX_AGE_DAYS", 0.0),
+            extract_workers=max(0, s.getint("NEWSCRAWL_EXTRACT_WORKERS", 0)),
         )
 
 
@@ -104,6 +110,7 @@ class DiscoverySpider(scrapy.Spider):
     source: Source | None = None
     max_articles: int | None = None
     lock_key: str = ""
+    _pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DiscoverySpider:
@@ -113,6 +120,10 @@ class DiscoverySpider(scrapy.Spider):
         if spider.source is not None and spider.source.politeness:
             crawler.settings.setdict(dict(spider.source.politeness), priority="spider")
         spider._lock = spider._acquire_lock()
+        if spider.conf.extract_workers:  # spawn: no fork of a process running threads
+            spider._pool = ProcessPoolExecutor(
+                spider.conf.extract_workers, mp_context=multiprocessing.get_context("spawn")
+            )
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
@@ -143,11 +154,18 @@ class DiscoverySpider(scrapy.Spider):
     def _closed(self) -> None:
         if getattr(self, "seen", None) is not None:
             self.seen.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)  # reaped: their CPU counts
         self._lock.release()
 
     # --- helpers --------------------------------------------------------------------------
     def _inc(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"newscrawl/discover/{key}", n)
+
+    @property
+    def page_callback(self) -> Callable[[Response], Any]:
+        """``parse_page``, or its worker-process twin when ``NEWSCRAWL_EXTRACT_WORKERS`` > 0."""
+        return self.parse_page if self._pool is None else self.parse_page_in_worker
 
     @property
     def needs_js(self) -> bool:
@@ -179,7 +197,7 @@ class DiscoverySpider(scrapy.Spider):
             meta.update(self.render_meta())
         return Request(
             url,
-            callback=self.parse_page,
+            callback=self.page_callback,
             errback=self.page_failed,
             priority=PRIORITY_ARTICLE,
             meta=meta,
@@ -272,27 +290,7 @@ class DiscoverySpider(scrapy.Spider):
         tree = doc.tree
         rendered = response.meta.get("nc_rendered", False)
         if not rendered and is_app_shell(tree):
-            self._inc("page/app_shell")
-            if self.conf.browser:
-                meta = {
-                    "nc_role": response.meta.get("nc_role", "page"),
-                    "nc_depth": response.meta.get("nc_depth", 0),
-                    "dont_cache": True,
-                    **self.render_meta(),
-                }
-                request = Request(
-                    response.url,
-                    callback=self.parse_page,
-                    errback=self.page_failed,
-                    priority=PRIORITY_ARTICLE,
-                    meta=meta,
-                    dont_filter=True,
-                )
-                # the browser is answered from this already-checked body: no second fetch
-                yield browser_request(request, response)
-            else:
-                logger.warning("app shell but JavaScript rendering is off: %s", response.url)
-                self._inc("render/unavailable")
+            yield from self._app_shell(response)
             return
         verdict = article_verdict(tree)
         if verdict.is_article:
@@ -300,6 +298,60 @@ class DiscoverySpider(scrapy.Spider):
         else:
             self._inc("page/listing")
             yield from self.parse_listing(response, doc)
+
+    async def parse_page_in_worker(self, response: Response) -> AsyncIterator[Request | Article]:
+        """:meth:`parse_page` with the parse, the decision and the extraction done in the
+        worker pool (:func:`newscrawl.extract.worker.classify_page`)."""
+        if not isinstance(response, TextResponse):
+            self._inc("page/not_text")
+            return
+        if self.max_articles is not None and self.articles_emitted >= self.max_articles:
+            raise CloseSpider("max_articles")
+        assert self._pool is not None
+        source = self.source_name(response.url)
+        rendered = response.meta.get("nc_rendered", False)
+        job = self._pool.submit(classify_page, response.text, response.url, source, rendered)
+        result = await asyncio.wrap_future(job)
+        if result.kind == "unparsable":
+            logger.info("not an HTML page: %s (%s)", response.url, result.error)
+            self._inc("page/unparsable")
+        elif result.kind == "app_shell":
+            for request in self._app_shell(response):
+                yield request
+        elif result.kind == "failed":
+            logger.warning("extraction failed for %s: %s", response.url, result.error)
+            self.crawler.stats.inc_value("newscrawl/extract/failed")
+        elif result.kind == "article" and result.article is not None:
+            for out in self._emit_article(response, result.article, source):
+                yield out
+        else:
+            self._inc("page/listing")
+            for request in self._listing_requests(response, result.hrefs):
+                yield request
+
+    def _app_shell(self, response: TextResponse) -> Iterator[Request]:
+        """An app shell: render it in the browser (from this body), or count that we cannot."""
+        self._inc("page/app_shell")
+        if self.conf.browser:
+            meta = {
+                "nc_role": response.meta.get("nc_role", "page"),
+                "nc_depth": response.meta.get("nc_depth", 0),
+                "dont_cache": True,
+                **self.render_meta(),
+            }
+            request = Request(
+                response.url,
+                callback=self.page_callback,
+                errback=self.page_failed,
+                priority=PRIORITY_ARTICLE,
+                meta=meta,
+                dont_filter=True,
+            )
+            # the browser is answered from this already-checked body: no second fetch
+            yield browser_request(request, response)
+        else:
+            logger.warning("app shell but JavaScript rendering is off: %s", response.url)
+            self._inc("render/unavailable")
 
     def parse_article(
         self, response: TextResponse, doc: Document | None = None
@@ -315,6 +367,11 @@ class DiscoverySpider(scrapy.Spider):
             logger.warning("extraction failed for %s: %r", response.url, err)
             self.crawler.stats.inc_value("newscrawl/extract/failed")
             return
+        yield from self._emit_article(response, article, source)
+
+    def _emit_article(
+        self, response: TextResponse, article: Article, source: str | None
+    ) -> Iterator[Request | Article]:
         if article.source is None:
             article.source = source or (urlsplit(response.url).hostname or "").removeprefix("www.")
         if article.fetched_at is None:
@@ -330,14 +387,17 @@ class DiscoverySpider(scrapy.Spider):
     def parse_listing(
         self, response: TextResponse, doc: Document | None = None
     ) -> Iterator[Request]:
-        depth = response.meta.get("nc_depth", 0)
-        if depth >= self.conf.listing_depth:
-            return
-        domains = list(self.allowed_domains or []) or [urlsplit(response.url).hostname or ""]
         if doc is not None:
             hrefs = [str(href) for href in doc.tree.xpath("//a/@href")]
         else:
             hrefs = response.xpath("//a/@href").getall()
+        yield from self._listing_requests(response, hrefs)
+
+    def _listing_requests(self, response: TextResponse, hrefs: list[str]) -> Iterator[Request]:
+        depth = response.meta.get("nc_depth", 0)
+        if depth >= self.conf.listing_depth:
+            return
+        domains = list(self.allowed_domains or []) or [urlsplit(response.url).hostname or ""]
         selection = select_links(response.url, hrefs, domains)
         yield from self.article_requests(selection.articles, depth=depth + 1)
         for url in selection.listings:
@@ -346,7 +406,7 @@ class DiscoverySpider(scrapy.Spider):
                 meta.update(self.render_meta())
             yield Request(
                 url,
-                callback=self.parse_page,
+                callback=self.page_callback,
                 errback=self.page_failed,
                 priority=PRIORITY_LISTING,
                 meta=meta,
