@@ -258,7 +258,8 @@ def print_row(r: RunResult, base: RunResult | None) -> None:
 STAGES: tuple[tuple[str, str], ...] = (
     ("start-up: imports", "_find_and_load ("),
     ("spider callbacks (parse_start/parse_page)", "DiscoverySpider.parse_"),
-    ("  extract_article", "extract_article ("),
+    ("  parse_document (the one lxml parse of the page)", "parse_document ("),
+    ("  extract_document", "extract_document ("),
     ("    trafilatura", "bare_extraction ("),
     ("  is_app_shell (visible text of the page)", "is_app_shell ("),
     ("response.selector (parsel parse of the page)", "Selector.__init__ (parsel"),
