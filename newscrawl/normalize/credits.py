@@ -126,8 +126,6 @@ def find_body_credits(body: str | None, self_agencies: Iterable[str] = ()) -> Bo
     skip = frozenset(self_agencies)
     paragraphs = [p for p in (clean_text(p) for p in body.split("\n\n")) if p]
     result = BodyCredits(body)
-    for paragraph in paragraphs[:_HEAD_PARAGRAPHS]:
-        result.credits.extend(("dateline", n) for n in _text_agencies(_dateline(paragraph), skip))
     # Removing a trailer line can bring another one into the window: repeat until none is left.
     while True:
         count = len(paragraphs)
@@ -142,6 +140,12 @@ def find_body_credits(body: str | None, self_agencies: Iterable[str] = ()) -> Bo
             result.removed.append(paragraphs[i])
             result.credits.extend((kind, name) for name in _text_agencies(agencies, skip))
         paragraphs = [p for i, p in enumerate(paragraphs) if i not in hits]
+    # Datelines of the body as returned (a removed line can bring one to the top), first.
+    result.credits[:0] = [
+        ("dateline", n)
+        for paragraph in paragraphs[:_HEAD_PARAGRAPHS]
+        for n in _text_agencies(_dateline(paragraph), skip)
+    ]
     result.body = "\n\n".join(paragraphs) or None
     return result
 
