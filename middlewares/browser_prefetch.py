@@ -21,8 +21,10 @@ checked response can build the browser request itself with :func:`browser_reques
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
+from playwright._impl._errors import TargetClosedError  # what scrapy-playwright retries
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.utils.misc import load_object
@@ -40,6 +42,7 @@ PREFETCH = "newscrawl_browser_prefetch"
 PREFETCHED = "newscrawl_prefetched"
 _INIT = "playwright_page_init_callback"
 _SPIDER_INIT = "newscrawl_spider_page_init_callback"
+ROUTE_TIMEOUT = 10.0  # seconds
 _DROP_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "content-type"}
 
 
@@ -95,7 +98,10 @@ async def serve_prefetched(page: Any, request: Request) -> None:
             return
         await route.fallback()
 
-    await page.route("**", handler)
+    try:  # a call to a browser that just died can stay unanswered: retry in a new one
+        await asyncio.wait_for(page.route("**", handler), ROUTE_TIMEOUT)
+    except TimeoutError:
+        raise TargetClosedError(f"no answer from the browser in {ROUTE_TIMEOUT} s") from None
     await render.limit_subresources(page)
     spider_callback = request.meta.get(_SPIDER_INIT)
     if spider_callback:

@@ -110,10 +110,11 @@ HTTPCACHE_DIR = "httpcache"
 # Only requests with meta {"playwright": True} use the browser: pages of `needs_js` sources
 # and pages that arrive as empty app shells. Bounded contexts/pages keep memory flat; pages
 # are closed by scrapy-playwright after each response.
+# (scrapy-playwright's handler, plus a fix for requests stuck when chromium dies)
 DOWNLOAD_HANDLERS.update(
     {
-        "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-        "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        "http": "middlewares.browser_restart.RestartingPlaywrightDownloadHandler",
+        "https": "middlewares.browser_restart.RestartingPlaywrightDownloadHandler",
     }
 )
 # Render pages in chromium when a source needs it or a page is an empty app shell (off, or

@@ -17,6 +17,7 @@ inflated all of it, so a gzip bomb loaded by a script still costs the browser it
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import logging
@@ -55,6 +56,7 @@ ExceedCallback = Callable[[str, str], None]
 #: documents are fetched and checked by Scrapy).
 SIZE_CHECKED_TYPES = ("Script", "Stylesheet", "XHR", "Fetch", "Other")
 _READ_CHUNK = 1 << 20
+SETUP_TIMEOUT = 10.0  # seconds
 _REFUSED = "BlockedByClient"
 _DROP_ON_FULFIL = {"content-length", "content-encoding", "transfer-encoding"}
 
@@ -134,9 +136,15 @@ async def _check_response(cdp: Any, event: dict[str, Any], maxsize: int) -> None
 
 async def limit_subresources(page: Any) -> None:
     """Refuse ``page``'s subresource responses larger than the installed limit."""
-    maxsize = _limit.maxsize
-    if maxsize <= 0:
+    if _limit.maxsize <= 0:
         return
+    try:  # a browser that died meanwhile can leave CDP calls unanswered
+        await asyncio.wait_for(_install(page, _limit.maxsize), SETUP_TIMEOUT)
+    except Exception as exc:
+        logger.warning("browser: no subresource size limit for %s: %r", page.url, exc)
+
+
+async def _install(page: Any, maxsize: int) -> None:
     cdp = await page.context.new_cdp_session(page)
 
     async def paused(event: dict[str, Any]) -> None:
