@@ -19,7 +19,7 @@ from newscrawl.dedupe.urls import choose_canonical_url
 from newscrawl.dedupe.validate import MAX_HEADLINE_CHARS, invalid_reason
 
 #: (URL, text hash) pairs remembered for in-crawl repeats before the set is reset.
-SEEN_LIMIT = 500_000
+SEEN_LIMIT = 100_000
 
 
 class InvalidArticle(DropItem):

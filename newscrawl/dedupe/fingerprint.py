@@ -29,6 +29,8 @@ SHINGLE = 3
 _SEED = 20240611
 _WORD_RE = re.compile(r"[^\W_]+")
 _MIX = 0x9E3779B1
+#: Words whose crc32 is memoized before the memo starts again (~100 bytes each: ~10 MB).
+TOKEN_MEMO_LIMIT = 100_000
 #: ASCII letters and digits lower-cased, everything else a space: what _WORD_RE keeps of ASCII.
 _ASCII_WORDS = bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256)).lower()
 
@@ -99,7 +101,7 @@ def shingle_hashes(tokens: Sequence[str], size: int = SHINGLE) -> np.ndarray:
     """
     if not tokens:
         return np.zeros(0, dtype=np.uint64)
-    if len(_TOKEN_HASHES) > 500_000:
+    if len(_TOKEN_HASHES) > TOKEN_MEMO_LIMIT:
         _TOKEN_HASHES.clear()
     # map() over the dict's own lookup: no Python frame per word, misses via __missing__
     hashes = np.fromiter(map(_TOKEN_HASHES.__getitem__, tokens), np.uint64, len(tokens))
