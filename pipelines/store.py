@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from twisted.internet.task import LoopingCall
@@ -60,7 +61,11 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(crawler, StoreSettings.from_settings(crawler.settings))
+        pipeline = cls(crawler, StoreSettings.from_settings(crawler.settings))
+        # The finish reason reaches only the spider_closed signal, sent after close_spider:
+        # the crawl_runs row is written there, then the store is closed.
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self) -> None:
         try:
@@ -109,10 +114,16 @@ class StorePipeline:
             return
         left = self.writer.close(self.settings.close_timeout)
         self.stats.set_value("newscrawl/store/spooled", left)
-        spider = self.crawler.spider.name if self.crawler.spider else "unknown"
-        run = crawl_run_from_stats(spider, self.stats.get_stats())
+
+    def spider_closed(self, spider: object, reason: str) -> None:
+        """Record the run in ``crawl_runs`` with Scrapy's finish reason, then close the store."""
+        if self.store is None:
+            return
+        name = getattr(spider, "name", None) or "unknown"
+        run = crawl_run_from_stats(name, self.stats.get_stats(), finish_reason=reason)
         try:
             self.store.record_crawl_run(run)
         except Exception as error:  # the database went away again: the run row is not data
             logger.error("could not record the crawl run: %s", error)
         self.store.close()
+        self.store = None

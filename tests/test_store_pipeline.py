@@ -84,6 +84,7 @@ def test_crawl_stores_dedupes_and_records_the_run(tmp_path: Path, database_url: 
         run = connection.execute(select(crawl_runs)).one()
     store.close()
     assert (run.spider, run.items_stored, run.duplicates) == ("items", 45, 15)
+    assert run.finish_reason == "finished"
     assert run.drops["InvalidArticle"] == 1
 
 
