@@ -94,3 +94,20 @@ def test_command_as_a_subprocess_reads_stdin_and_writes_utf8_json_lines():
     assert first["source"] == "inkl"
     assert "“rout”" in lines[0]  # ensure_ascii=False
     assert "error" in second
+
+
+def test_a_page_saved_as_plain_text_is_extracted_like_html(capsys):
+    """The seed is inkl's reader copy saved as text: blocks, no markup."""
+    seed = Path(__file__).parent / "fixtures" / "seed" / "000_149e5669f9ec42fb.txt"
+    url = "https://www.inkl.com/news/russia-admits-its-forces-have-fallen-back-near-bakhmut"
+    code, (record,) = run(capsys, str(seed), "--url", url)
+    assert code == 0
+    assert record["headline"] == (
+        "Russia admits its forces have fallen back near Bakhmut – as Ukraine gains ground"
+    )
+    assert record["wire_credits"] == ["Reuters", "Associated Press"]
+    body = record["body"]
+    assert body.startswith("Russia has acknowledged that some of its soldiers have fallen back")
+    assert body.count("\n\n") >= 10  # paragraphs kept, not one blob
+    assert "premium titles" not in body and "Start reading" not in body
+    assert "\ufffd" not in body

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from newscrawl.extract.core import extract_document
 from newscrawl.extract.document import Document, parse_document
 from newscrawl.extract.meta import canonical_link
+from newscrawl.extract.plaintext import is_plain_text, text_to_html
 from newscrawl.normalize import normalize_article
 
 
@@ -31,7 +32,7 @@ def add_parser(subparsers: Any) -> None:
         "paths",
         nargs="+",
         metavar="PATH",
-        help="HTML file (.gz read transparently), or - for stdin",
+        help="HTML or plain-text page (.gz read transparently), or - for stdin",
     )
     parser.add_argument(
         "--url",
@@ -56,10 +57,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def read_page(path: str) -> bytes:
-    """Bytes of a page file, stdin for ``-``; gzip is detected by its magic number."""
+    """Bytes of a page file, stdin for ``-``; gzip is detected by its magic number.
+
+    A page saved as plain text (a reader view's copy) is turned into minimal HTML
+    (:mod:`newscrawl.extract.plaintext`), so it is extracted like any other page.
+    """
     data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
+    if data.strip() and is_plain_text(data):
+        data = text_to_html(data.decode("utf-8", errors="replace")).encode("utf-8")
     return data
 
 
