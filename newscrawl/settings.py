@@ -82,6 +82,8 @@ NEWSCRAWL_HOST_ERROR_PAUSE_MAX = 600.0
 NEWSCRAWL_BROWSER_PREFETCH = True  # Scrapy downloads and checks pages before chromium renders
 # ... and with it on, a browser subresource (script, CSS, XHR) over this is refused (0: none)
 NEWSCRAWL_BROWSER_SUBRESOURCE_MAXSIZE = DOWNLOAD_MAXSIZE
+# No browser request may take longer (s): cancelled and retried (middlewares/browser_restart.py)
+NEWSCRAWL_BROWSER_REQUEST_DEADLINE = 60.0
 TWISTED_DNS_RESOLVER = "middlewares.ssrf.GuardedResolver"
 
 # --- Discovery and incremental crawling (spiders/) ---------------------------------------
