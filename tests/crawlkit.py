@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -291,3 +293,20 @@ def _wait_sampling_rss(proc: subprocess.Popen[bytes], timeout: float) -> float:
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     _child(sys.argv[1])
+
+
+@contextmanager
+def generated_site(articles: int, log: Path, *options: str) -> Iterator[str]:
+    """``bench/siteserver.py`` with ``articles`` generated pages, requests logged to ``log``;
+    yields its base URL and stops it afterwards."""
+    cmd = [sys.executable, str(ROOT / "bench" / "siteserver.py"), "--articles", str(articles),
+           *options, "--log", str(log)]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        ready = proc.stdout.readline().split()
+        assert ready[0] == "READY", ready
+        yield f"http://127.0.0.1:{ready[1]}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

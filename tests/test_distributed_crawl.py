@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from newscrawl.cli import main as newscrawl_main
 from newscrawl.store import upgrade
+from tests.crawlkit import generated_site
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
 
@@ -41,18 +42,8 @@ class Site:
 @pytest.fixture
 def site(tmp_path) -> Iterator[Site]:
     log = tmp_path / "requests.tsv"
-    cmd = [
-        sys.executable, str(ROOT / "bench" / "siteserver.py"), "--articles", str(ARTICLES),
-        "--delay-ms", "250", "--log", str(log),
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    try:
-        ready = proc.stdout.readline().split()
-        assert ready[0] == "READY", ready
-        yield Site(f"http://127.0.0.1:{ready[1]}", log)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with generated_site(ARTICLES, log, "--delay-ms", "250") as base:
+        yield Site(base, log)
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from scrapy.utils.test import get_crawler
 
 from extensions.jobdir import JobDirGuard
 from newscrawl import jobdir as jd
+from tests.crawlkit import generated_site
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = 500
@@ -65,16 +66,8 @@ class Site:
 @pytest.fixture
 def site(tmp_path) -> Iterator[Site]:
     log = tmp_path / "requests.tsv"
-    cmd = [sys.executable, str(ROOT / "bench" / "siteserver.py"), "--articles", str(ARTICLES),
-           "--log", str(log)]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    try:
-        ready = proc.stdout.readline().split()
-        assert ready[0] == "READY", ready
-        yield Site(f"http://127.0.0.1:{ready[1]}", log)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with generated_site(ARTICLES, log) as base:
+        yield Site(base, log)
 
 
 _STARTED: list[subprocess.Popen] = []
