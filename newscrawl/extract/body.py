@@ -8,11 +8,13 @@ a blank line.
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from collections.abc import Iterable, Sequence
 
 import trafilatura
+from lxml import etree
 from lxml.html import HtmlElement
 
 from newscrawl.extract.document import INVISIBLE_CHARS, Document
@@ -24,6 +26,18 @@ PRUNE_XPATHS: tuple[str, ...] = (
     "//*[contains(@class,'newsletter') and not(self::body) and not(self::html)]",
     "//*[@aria-hidden='true' and not(self::body)]",
 )
+
+#: Elements trafilatura deletes (with their content, keeping the tail text) in its own tree
+#: cleaning, whatever their attributes. Removing them before it runs costs one C-level pass
+#: and spares its regex-based XPath prunes (a Python call per element with a class or id)
+#: and its tree copies a large share of every page: navigation, footers, asides, scripts.
+#: Only tags whose removal trafilatura never undoes are listed (not ``figure``, which can
+#: hold a table, ``form`` or ``math``, which it inspects first).
+NOISE_TAGS: tuple[str, ...] = (
+    "head", "script", "style", "noscript", "template", "nav", "footer", "aside", "menu",
+    "svg", "iframe", "embed", "object", "canvas", "video", "audio", "button", "select",
+    "textarea", "input", "link",
+)  # fmt: skip
 
 #: Short paragraphs that are promos, calls to action or navigation, not article text.
 BOILERPLATE = re.compile(
@@ -92,17 +106,47 @@ def trafilatura_paragraphs(
     Links are kept in trafilatura's output only to measure link density: a short block that
     is mostly link text is a "related story" teaser, not article text.
     """
-    prune_xpath = [*PRUNE_XPATHS, *prune]
-    blocks = _trafilatura_blocks(doc, prune_xpath, fast=True)
+    tree = trafilatura_input(doc, prune)
+    blocks = _trafilatura_blocks(tree, doc.url, fast=True)
     if fast or sum(len(b) for b in blocks) >= THIN_BODY_CHARS:
         return blocks
-    return _trafilatura_blocks(doc, prune_xpath, fast=False)
+    return _trafilatura_blocks(tree, doc.url, fast=False)
 
 
-def _trafilatura_blocks(doc: Document, prune_xpath: list[str], *, fast: bool) -> list[str]:
+_PRUNE = tuple(etree.XPath(x) for x in PRUNE_XPATHS)
+
+
+def trafilatura_input(doc: Document, prune: Sequence[str] = ()) -> HtmlElement:
+    """A copy of the page for trafilatura: :data:`NOISE_TAGS` gone, our prune rules applied.
+
+    trafilatura copies its input before changing it, so one copy serves both passes.
+    """
+    tree = copy.deepcopy(doc.tree)
+    etree.strip_elements(tree, *NOISE_TAGS, with_tail=False)
+    for expression in (*_PRUNE, *map(etree.XPath, prune)):
+        for element in expression(tree):
+            _drop_keeping_tail(element)
+    return tree
+
+
+def _drop_keeping_tail(element: HtmlElement) -> None:
+    """Remove ``element`` and its content but not the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def _trafilatura_blocks(tree: HtmlElement, url: str, *, fast: bool) -> list[str]:
     result = trafilatura.bare_extraction(
-        doc.tree,
-        url=doc.url,
+        tree,
+        url=url,
         with_metadata=False,
         include_comments=False,
         include_tables=True,
@@ -111,7 +155,6 @@ def _trafilatura_blocks(doc: Document, prune_xpath: list[str], *, fast: bool) ->
         include_links=True,
         deduplicate=False,
         fast=fast,
-        prune_xpath=prune_xpath,
     )
     if result is None or getattr(result, "body", None) is None:
         return []
