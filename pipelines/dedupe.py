@@ -14,7 +14,7 @@ from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 
 from newscrawl.article import Article
-from newscrawl.dedupe.prepare import HINT_KEY, prepare
+from newscrawl.dedupe.prepare import HINT_KEY, prepared_of
 from newscrawl.dedupe.urls import choose_canonical_url
 from newscrawl.dedupe.validate import MAX_HEADLINE_CHARS, invalid_reason
 
@@ -54,7 +54,7 @@ class DedupePipeline:
         if reason:
             self.stats.inc_value(f"newscrawl/dedupe/invalid/{reason}")
             raise InvalidArticle(f"{reason}: {item.url}")
-        prepared = prepare(item)
+        prepared = prepared_of(item)  # done already when an extraction worker prepared it
         key = (item.url, prepared.version.content_hash)
         if key in self.seen:
             self.stats.inc_value("newscrawl/dedupe/duplicate")

@@ -1,6 +1,8 @@
 """Item pipeline: run :func:`newscrawl.normalize.normalize_article` over each Article.
 
-Scrapy glue only: the cleaning itself lives in ``newscrawl/normalize/``. Every outcome is a
+Scrapy glue only: the cleaning itself lives in ``newscrawl/normalize/``. An article
+normalized in an extraction worker (``NEWSCRAWL_EXTRACT_WORKERS``) carries its outcomes in
+its hints; they are counted here and the article is not normalized twice. Every outcome is a
 stats key ``newscrawl/normalize/<field>/<outcome>``; unusable articles are dropped with one
 :class:`~scrapy.exceptions.DropItem` subclass per reason, so Scrapy's own
 ``item_dropped_reasons_count/<Reason>`` stats say why.
@@ -17,6 +19,7 @@ from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 
 from newscrawl.article import Article
+from newscrawl.extract.worker import NORMALIZED_KEY
 from newscrawl.normalize import STAT_PREFIX, normalize_article
 
 logger = logging.getLogger(__name__)
@@ -65,12 +68,19 @@ class NormalizePipeline:
         if not isinstance(item, Article):
             self._count(f"{STAT_PREFIX}/item/not_an_article")
             return item
-        try:
-            article = normalize_article(item, on_outcome=self._count)
-        except Exception as exc:  # a bad page must not stop the crawl
-            self._count(f"{STAT_PREFIX}/error/{type(exc).__name__}")
-            logger.exception("normalization failed for %s", item.url)
-            return item
+        done = item.hints.pop(NORMALIZED_KEY, None)
+        if done is not None:  # normalized in an extraction worker: count what it did
+            for key, times in done.items():
+                if self.stats is not None:
+                    self.stats.inc_value(key, times)
+            article = item
+        else:
+            try:
+                article = normalize_article(item, on_outcome=self._count)
+            except Exception as exc:  # a bad page must not stop the crawl
+                self._count(f"{STAT_PREFIX}/error/{type(exc).__name__}")
+                logger.exception("normalization failed for %s", item.url)
+                return item
         if not article.headline and not article.body:
             self._drop(EmptyArticle, "empty_article", article)
         if self.settings.min_body_chars and len(article.body or "") < self.settings.min_body_chars:

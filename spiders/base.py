@@ -39,7 +39,8 @@ from newscrawl.discover.pages import article_verdict, is_app_shell
 from newscrawl.discover.sitemaps import decompress, parse_sitemap, robots_sitemaps
 from newscrawl.extract.core import extract_document
 from newscrawl.extract.document import Document, UnparsablePage, parse_document
-from newscrawl.extract.worker import classify_page
+from newscrawl.extract.worker import classify_page, fill_crawl_fields, start_worker
+from newscrawl.gctuning import gc_thresholds
 from newscrawl.incremental import SeenUrls
 from newscrawl.outcome import FAILED_KEY
 from newscrawl.sources import Source, load_sources, source_for_url
@@ -75,6 +76,7 @@ class CrawlSettings:
     maxsize: int
     sitemap_max_age_days: float
     extract_workers: int
+    gc_thresholds: tuple[int, int, int] | None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlSettings:
@@ -92,6 +94,9 @@ class CrawlSettings:
             maxsize=s.getint("DOWNLOAD_MAXSIZE", 0),
             sitemap_max_age_days=s.getfloat("NEWSCRAWL_SITEMAP_MAX_AGE_DAYS", 0.0),
             extract_workers=max(0, s.getint("NEWSCRAWL_EXTRACT_WORKERS", 0)),
+            gc_thresholds=gc_thresholds(s.getlist("NEWSCRAWL_GC_THRESHOLDS"))
+            if s.getbool("NEWSCRAWL_GC_TUNING", True)
+            else None,
         )
 
 
@@ -122,7 +127,10 @@ class DiscoverySpider(scrapy.Spider):
         spider._lock = spider._acquire_lock()
         if spider.conf.extract_workers:  # spawn: no fork of a process running threads
             spider._pool = ProcessPoolExecutor(
-                spider.conf.extract_workers, mp_context=multiprocessing.get_context("spawn")
+                spider.conf.extract_workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=start_worker,
+                initargs=(spider.conf.gc_thresholds,),
             )
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
@@ -300,8 +308,9 @@ class DiscoverySpider(scrapy.Spider):
             yield from self.parse_listing(response, doc)
 
     async def parse_page_in_worker(self, response: Response) -> AsyncIterator[Request | Article]:
-        """:meth:`parse_page` with the parse, the decision and the extraction done in the
-        worker pool (:func:`newscrawl.extract.worker.classify_page`)."""
+        """:meth:`parse_page` with the parse, the decision, the extraction, normalization and
+        the dedupe preparation done in the worker pool
+        (:func:`newscrawl.extract.worker.classify_page`)."""
         if not isinstance(response, TextResponse):
             self._inc("page/not_text")
             return
@@ -310,7 +319,9 @@ class DiscoverySpider(scrapy.Spider):
         assert self._pool is not None
         source = self.source_name(response.url)
         rendered = response.meta.get("nc_rendered", False)
-        job = self._pool.submit(classify_page, response.text, response.url, source, rendered)
+        job = self._pool.submit(
+            classify_page, response.text, response.url, source, rendered, datetime.now(UTC)
+        )
         result = await asyncio.wrap_future(job)
         if result.kind == "unparsable":
             logger.info("not an HTML page: %s (%s)", response.url, result.error)
@@ -372,10 +383,7 @@ class DiscoverySpider(scrapy.Spider):
     def _emit_article(
         self, response: TextResponse, article: Article, source: str | None
     ) -> Iterator[Request | Article]:
-        if article.source is None:
-            article.source = source or (urlsplit(response.url).hostname or "").removeprefix("www.")
-        if article.fetched_at is None:
-            article.fetched_at = datetime.now(UTC)
+        fill_crawl_fields(article, source, datetime.now(UTC))
         self.articles_emitted += 1
         self._inc("article/extracted")
         yield article

@@ -5,17 +5,26 @@ from __future__ import annotations
 
 import json
 import pickle
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from scrapy.utils.test import get_crawler
 
+from newscrawl.article import Article
+from newscrawl.dedupe.prepare import HINT_KEY, prepare
 from newscrawl.demo import newsroom as nr
+from newscrawl.extract import worker
 from newscrawl.extract.core import extract_document
 from newscrawl.extract.document import parse_document
-from newscrawl.extract.worker import classify_page
+from newscrawl.extract.worker import NORMALIZED_KEY, classify_page, fill_crawl_fields
+from newscrawl.normalize import normalize_article
+from pipelines.dedupe import DedupePipeline
+from pipelines.normalize import NormalizePipeline
 from tests.newsroomkit import Newsroom, newsroom_fixture, run_scrapy  # noqa: F401  (fixture)
 
 INKL = Path(__file__).parent / "fixtures" / "inkl"
@@ -24,13 +33,56 @@ URL = "https://www.inkl.com/news/example"
 
 
 def test_article_in_a_worker_equals_in_process() -> None:
+    """Extracted, normalized and prepared in a spawned worker: what the spider and the
+    normalize and dedupe pipelines produce in-process, and the outcomes to count."""
     html = PAGE.read_text(encoding="utf-8")
-    here = extract_document(parse_document(html, URL), source="inkl")
+    fetched = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    extracted = fill_crawl_fields(
+        extract_document(parse_document(html, URL), source="inkl"), "inkl", fetched
+    )
+    outcomes: Counter[str] = Counter()
+    here = normalize_article(extracted, on_outcome=lambda key: outcomes.update([key]))
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        result = pool.submit(classify_page, html, URL, "inkl", False).result(timeout=120)
+        result = pool.submit(classify_page, html, URL, "inkl", False, fetched).result(120)
+        raw = pool.submit(classify_page, html, URL, "inkl", False, fetched, finish=False)
+        raw = raw.result(timeout=120)
     assert result.kind == "article"
     assert result.article is not None
     assert result.article.to_dict() == here.to_dict()
+    assert result.article.hints[NORMALIZED_KEY] == dict(outcomes)
+    assert result.article.hints[HINT_KEY] == prepare(here)
+    assert raw.article is not None and raw.article.to_dict() == extracted.to_dict()
+    assert NORMALIZED_KEY not in raw.article.hints
+
+
+def test_pipelines_count_a_workers_normalization_and_reuse_its_preparation() -> None:
+    crawler = get_crawler(settings_dict={})
+    normalize, dedupe = (
+        NormalizePipeline.from_crawler(crawler),
+        DedupePipeline.from_crawler(crawler),
+    )
+    html = PAGE.read_text(encoding="utf-8")
+    result = classify_page(html, URL, "inkl", False, datetime(2026, 11, 29, tzinfo=UTC))
+    assert result.article is not None
+    outcomes = dict(result.article.hints[NORMALIZED_KEY])
+    prepared = result.article.hints[HINT_KEY]
+    item = dedupe.process_item(normalize.process_item(result.article))
+    assert item.hints[HINT_KEY] is prepared  # not prepared twice
+    assert NORMALIZED_KEY not in item.hints
+    stats = crawler.stats.get_stats()
+    assert all(stats[key] == times for key, times in outcomes.items())
+    assert stats["newscrawl/normalize/item/normalized"] == 1
+
+
+def test_a_failed_normalization_leaves_the_work_to_the_pipelines(monkeypatch) -> None:
+    def broken(article, **_):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(worker, "normalize_article", broken)
+    article = Article(url=URL, headline="A headline", body="Some text.")
+    finished = worker.finish_article(article)
+    assert finished is article
+    assert NORMALIZED_KEY not in finished.hints and HINT_KEY not in finished.hints
 
 
 def test_listing_app_shell_and_unparsable() -> None:
