@@ -7,8 +7,13 @@ pages, a sitemap index, section pages) in its own process and crawls the site wi
   b) ``scrapy crawl news`` into a fresh SQLite file,
   c) ``scrapy crawl news`` into a fresh Postgres database,
 
-all with the same concurrency settings, one after another. Each crawler is a child
-process reaped with ``os.wait4``, which gives its own CPU time and peak RSS. Pages per
+all with the same concurrency settings, one after another. Each crawler runs in a session
+of its own; its CPU time is that of its whole process tree (its own rusage from
+``os.wait4``, which covers the children it waited for, plus any descendants it left
+behind, such as the extraction workers' fork server: this process adopts and reaps them
+as a Linux child subreaper). "Peak RSS" is the crawler process's own; "peak PSS" is the
+largest sum, sampled every 0.5 s, of the proportional set size of every process in the
+session (shared pages counted once), the memory a multi-process crawl really uses. Pages per
 second are counted on the server side (article pages served during the run, divided by
 the time between the run's first and last request), so interpreter start-up and
 migrations are excluded from the rate but included in CPU seconds per page. The
@@ -29,11 +34,13 @@ functions by own time and by inclusive time (``pip install py-spy``).
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -65,6 +72,7 @@ class RunResult:
     wall_seconds: float
     cpu_seconds: float
     peak_rss_mb: float
+    peak_pss_mb: float
     server_cpu_seconds: float
     stored: int | None
     exit_code: int
@@ -148,17 +156,99 @@ def news_command(
     ]  # fmt: skip
 
 
-def run_child(cmd: list[str], cwd: Path, log_path: Path) -> tuple[int, float, float, float]:
-    """Run a crawler; return (exit code, wall s, CPU s, peak RSS MB) of that child alone."""
+def become_subreaper() -> bool:
+    """Adopt orphaned descendants (Linux ``PR_SET_CHILD_SUBREAPER``), so their CPU is counted.
+
+    Extraction workers are forked by a fork server that outlives the crawler by a moment;
+    without this, init would reap it and its workers' CPU time would be lost.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _children_of(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found.update(int(c) for c in task.read_text().split())
+    return found
+
+
+def _session_pss_mb(sid: int) -> float:
+    """Proportional set size of every live process in session ``sid`` (shared pages split)."""
+    total_kb = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) != sid:
+                continue
+            for line in (stat.parent / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kb += int(line.split()[1])
+                    break
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+    return total_kb / 1024
+
+
+@dataclass(slots=True)
+class ChildUsage:
+    """A crawler's exit code, wall time, CPU time of its whole process tree, main RSS and
+    peak summed PSS of the tree."""
+
+    exit_code: int
+    wall: float
+    cpu: float
+    rss_mb: float
+    pss_mb: float
+
+
+def run_child(
+    cmd: list[str], cwd: Path, log_path: Path, others: set[int] = frozenset()
+) -> ChildUsage:
+    """Run a crawler in a session of its own; account for every process it starts.
+
+    The crawler's own rusage covers the children it waited for; descendants it left behind
+    (a fork server and what it reaped) are adopted by this process (see
+    :func:`become_subreaper`) and waited for here. ``others`` are this process's own
+    children (the site server), which are never waited for.
+    """
     env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
     env["PYTHONPATH"] = str(ROOT)
+    peak = [0.0]
+    done = threading.Event()
     start = time.perf_counter()
     with log_path.open("w") as log:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+
+        def sample() -> None:
+            while not done.wait(0.5):
+                peak[0] = max(peak[0], _session_pss_mb(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
-    return proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # orphans exit once the crawler has gone
+        adopted = _children_of(os.getpid()) - set(others)
+        if not adopted:
+            break
+        for pid in adopted:
+            _pid, _status, orphan = os.wait4(pid, 0)
+            cpu += orphan.ru_utime + orphan.ru_stime
+    done.set()
+    sampler.join()
+    return ChildUsage(proc.returncode, wall, cpu, usage.ru_maxrss / 1024, peak[0])
 
 
 def served_since(site: Site, offset: int) -> tuple[int, int, float]:
@@ -203,12 +293,13 @@ def fresh_postgres(name: str) -> Iterator[str]:
 
 def measure(site: Site, kind: str, cmd: list[str], cwd: Path, workdir: Path) -> RunResult:
     offset, server_cpu = site.log_size(), site.cpu_seconds()
-    code, wall, cpu, rss = run_child(cmd, cwd, workdir / f"{kind}.log")
+    usage = run_child(cmd, cwd, workdir / f"{kind}.log", {site.process.pid})
     time.sleep(0.2)  # let the server's log catch up with the last response
     articles, pages, span = served_since(site, offset)
     return RunResult(
-        kind, articles, pages, span, wall, cpu, rss, site.cpu_seconds() - server_cpu, None, code
-    )
+        kind, articles, pages, span, usage.wall, usage.cpu, usage.rss_mb, usage.pss_mb,
+        site.cpu_seconds() - server_cpu, None, usage.exit_code,
+    )  # fmt: skip
 
 
 def run_kind(
@@ -236,9 +327,10 @@ def print_header(n: int) -> None:
     print(f"\n## N = {n:,} article pages\n")
     print(
         "| run | articles fetched | stored | pages/s | ratio to bare | CPU ms/page | "
-        "CPU ratio to bare | peak RSS MB | wall s | server CPU ms/page | load avg | exit |"
+        "CPU ratio to bare | peak RSS MB | peak PSS MB (all processes) | wall s | "
+        "server CPU ms/page | load avg | exit |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|", flush=True)
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|", flush=True)
 
 
 def print_row(r: RunResult, base: RunResult | None) -> None:
@@ -248,7 +340,8 @@ def print_row(r: RunResult, base: RunResult | None) -> None:
     print(
         f"| {r.kind} | {r.articles:,} | {r.stored if r.stored is not None else '—'} | "
         f"{r.pages_per_second:.1f} | {ratio} | {r.cpu_per_page_ms:.2f} | {cpu_ratio} | "
-        f"{r.peak_rss_mb:.0f} | {r.wall_seconds:.1f} | {r.server_cpu_per_page_ms:.2f} | "
+        f"{r.peak_rss_mb:.0f} | {r.peak_pss_mb:.0f} | {r.wall_seconds:.1f} | "
+        f"{r.server_cpu_per_page_ms:.2f} | "
         f"{os.getloadavg()[0]:.1f} | {r.exit_code} |",
         flush=True,
     )
@@ -310,7 +403,7 @@ def profile(
     raw = workdir / "profile.txt"
     cmd = news_command(site, concurrency, f"sqlite:///{workdir / 'profile.db'}", n, extra)
     run_child([pyspy, "record", "-r", "250", "-f", "raw", "-o", str(raw), "--", *cmd], ROOT,
-              workdir / "profile.log")  # fmt: skip
+              workdir / "profile.log", {site.process.pid})  # fmt: skip
     print_profile(raw, f"`scrapy crawl news` (N = {n:,})", top)
     print(f"\nraw profile: {raw}")
 
@@ -334,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown := set(kinds) - set(RUN_KINDS):
         parser.error(f"unknown runs: {sorted(unknown)}")
     args.workdir.mkdir(parents=True, exist_ok=True)
+    if not become_subreaper():
+        print("warning: not a subreaper; CPU of orphaned worker processes is not counted")
     workdir = Path(tempfile.mkdtemp(prefix="newscrawl-bench-", dir=args.workdir))
     print(f"work directory: {workdir} (crawler logs, request logs)")
     try:

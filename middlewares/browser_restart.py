@@ -14,6 +14,11 @@ holding the launch lock, and the whole crawl stalls (seen in CI after two kills)
 disconnect, the context semaphore is therefore replaced by a fresh one and the old one's
 waiters are woken, as are those of every page semaphore of the dead browser.
 
+Playwright itself (a Node.js driver process per handler, and scrapy-playwright makes one
+handler for http and one for https: ~95 MB of PSS and start-up CPU each) is started on the
+first request that needs the browser, not when the engine starts, so a crawl that renders
+nothing never starts it (unless ``PLAYWRIGHT_CONTEXTS`` asks for startup contexts).
+
 Even so, one double crash in a few dozen CI runs still left a request waiting. As a last
 line, no browser request may take longer than ``NEWSCRAWL_BROWSER_REQUEST_DEADLINE`` seconds
 (default: twice the navigation timeout): it is cancelled — which also frees any lock or slot
@@ -47,17 +52,40 @@ class RestartingPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self.request_deadline = crawler.settings.getfloat(
             "NEWSCRAWL_BROWSER_REQUEST_DEADLINE", 2 * navigation_s / 1000
         )
+        self.playwright_lock = asyncio.Lock()
+        self.launched = False  # set once Playwright has started, not when it begins to
+
+    def _engine_started(self) -> Any:  # Scrapy < 2.14 signal handler
+        if not self.config.startup_context_kwargs:
+            return None
+        self.launched = True  # the returned Deferred is awaited before the first request
+        return super()._engine_started()
+
+    async def _maybe_launch_in_thread(self) -> None:
+        if self.config.startup_context_kwargs:  # they must exist before the first request
+            await super()._maybe_launch_in_thread()
+            self.launched = True
+
+    async def _launch_once(self) -> None:
+        async with self.playwright_lock:
+            if not self.launched:
+                await self._launch()
+                self.launched = True
 
     async def _download_request(self, request: Request, spider: Any = None) -> Response:
         try:
-            return await asyncio.wait_for(
-                super()._download_request(request, spider), self.request_deadline
-            )
+            download = self._launched_download(request, spider)
+            return await asyncio.wait_for(download, self.request_deadline)
         except TimeoutError:
             self.stats.inc_value("newscrawl/browser/request_deadline")
             raise DownloadTimeoutError(
                 f"browser request over {self.request_deadline:.0f} s: {request.url}"
             ) from None
+
+    async def _launched_download(self, request: Request, spider: Any) -> Response:
+        if not self.launched:
+            await self._launch_once()
+        return await super()._download_request(request, spider)
 
     async def _browser_disconnected_callback(self) -> None:
         wrappers = list(self.context_wrappers.values())

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import multiprocessing
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
@@ -39,7 +38,8 @@ from newscrawl.discover.pages import article_verdict, is_app_shell
 from newscrawl.discover.sitemaps import decompress, parse_sitemap, robots_sitemaps
 from newscrawl.extract.core import extract_document
 from newscrawl.extract.document import Document, UnparsablePage, parse_document
-from newscrawl.extract.worker import classify_page, fill_crawl_fields, start_worker
+from newscrawl.extract.pool import acquire_pool, release_pool
+from newscrawl.extract.worker import classify_page, fill_crawl_fields
 from newscrawl.gctuning import gc_thresholds
 from newscrawl.incremental import SeenUrls
 from newscrawl.outcome import FAILED_KEY
@@ -125,13 +125,8 @@ class DiscoverySpider(scrapy.Spider):
         if spider.source is not None and spider.source.politeness:
             crawler.settings.setdict(dict(spider.source.politeness), priority="spider")
         spider._lock = spider._acquire_lock()
-        if spider.conf.extract_workers:  # spawn: no fork of a process running threads
-            spider._pool = ProcessPoolExecutor(
-                spider.conf.extract_workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=start_worker,
-                initargs=(spider.conf.gc_thresholds,),
-            )
+        if spider.conf.extract_workers:
+            spider._pool = acquire_pool(spider.conf.extract_workers, spider.conf.gc_thresholds)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
@@ -163,7 +158,7 @@ class DiscoverySpider(scrapy.Spider):
         if getattr(self, "seen", None) is not None:
             self.seen.close()
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)  # reaped: their CPU counts
+            release_pool(self._pool)
         self._lock.release()
 
     # --- helpers --------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from newscrawl.demo import newsroom as nr
 from newscrawl.extract import worker
 from newscrawl.extract.core import extract_document
 from newscrawl.extract.document import parse_document
+from newscrawl.extract.pool import acquire_pool, release_pool
 from newscrawl.extract.worker import NORMALIZED_KEY, classify_page, fill_crawl_fields
 from newscrawl.normalize import normalize_article
 from pipelines.dedupe import DedupePipeline
@@ -116,3 +117,24 @@ def test_crawl_with_a_worker_finds_what_the_in_process_crawl_finds(newsroom, tmp
         found[workers] = {urlsplit(r["url"]).path: (r["headline"], r["body"]) for r in rows}
     assert found["1"] == found["0"]
     assert nr.SEED_PATH in found["1"]
+
+
+def test_one_pool_per_process_shared_until_the_last_user_releases_it() -> None:
+    first = acquire_pool(1, None)
+    second = acquire_pool(1, None)
+    other = acquire_pool(2, None)
+    try:
+        assert first is second and other is not first
+        html = PAGE.read_text(encoding="utf-8")
+        result = first.submit(classify_page, html, URL, "inkl", False).result(timeout=120)
+        assert result.kind == "article" and result.article is not None
+        assert result.article.hints[NORMALIZED_KEY]  # normalized in the worker
+        release_pool(second)
+        assert first.submit(len, "still open").result(timeout=60) == 10
+    finally:
+        release_pool(first)
+        release_pool(other)
+    with pytest.raises(RuntimeError):  # the last user shut it down
+        first.submit(len, "closed")
+    assert acquire_pool(1, None) is not first
+    release_pool(acquire_pool(1, None))

@@ -238,3 +238,17 @@ def test_huge_subresources_are_refused_and_counted() -> None:
     assert {p: h1[p] for p in small.values()} == {p: f"App {p[5]}" for p in small.values()}
     assert result.stat("newscrawl/browser/subresource_too_big") == len(huge)
     assert result.tree_peak_rss_mb < baseline.tree_peak_rss_mb + 150
+
+
+def test_playwright_starts_only_when_a_page_needs_the_browser() -> None:
+    """A crawl that renders nothing never starts Playwright's driver (a Node.js process
+    per download handler, ~95 MB each); the first page that needs the browser does."""
+    with MockServer() as server:
+        plain = run_crawl([server.url("/article/1")], settings=settings_for(server))
+        rendered = run_crawl(
+            [server.url("/app/1?s=0.1")], playwright=True, settings=settings_for(server)
+        )
+    assert plain.items and "Starting download handler" not in plain.log
+    assert plain.stat("playwright/browser_count") == 0
+    assert rendered_titles(rendered) and "Starting download handler" in rendered.log
+    assert rendered.stat("playwright/browser_count") == 1
