@@ -42,6 +42,8 @@ class Agency:
 
 def _fold(text: str) -> str:
     """Case- and accent-insensitive key: 'Anadolu Ajansı' == 'anadolu ajansi'."""
+    if text.isascii():  # nothing to decompose; casefold is lower
+        return " ".join(text.lower().replace("-", " ").split())
     decomposed = unicodedata.normalize("NFKD", text.replace("ı", "i"))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.casefold().replace("-", " ").split())

@@ -18,6 +18,8 @@ _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2
 _SPACES = re.compile(r"\s+")
 # Everything that is not a letter or digit, combining accents included.
 _NOT_ALNUM = re.compile(r"[\W_]+")
+#: The ASCII bytes :data:`_NOT_ALNUM` removes: everything but letters and digits.
+_ASCII_NOT_ALNUM = bytes(c for c in range(128) if not chr(c).isalnum())
 # C0/C1 control characters other than whitespace.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -45,6 +47,8 @@ def clean_text(text: str | None) -> str:
     """
     if not text:
         return ""
+    if text.isascii() and "&" not in text:  # one pass is final: nothing to unescape or reveal
+        return _clean_ascii(text)
     # Removing a character can reveal an entity ("&am\u200bp;") and unescaping can
     # produce one ("&#8203;"): repeat until nothing changes, which keeps this idempotent.
     for _ in range(8):
@@ -55,10 +59,15 @@ def clean_text(text: str | None) -> str:
     return text
 
 
+def _clean_ascii(text: str) -> str:
+    """Control characters to spaces, whitespace folded (printable text has no controls)."""
+    return " ".join((text if text.isprintable() else _CONTROL.sub(" ", text)).split())
+
+
 def _clean_once(text: str) -> str:
     text = unescape(text)  # returns at once when there is no "&"
     if text.isascii():  # O(1) in CPython: nothing invisible, nothing to compose
-        return " ".join(_CONTROL.sub(" ", text).split())
+        return _clean_ascii(text)
     text = _CONTROL.sub(" ", _INVISIBLE.sub("", text))
     # str.split's whitespace is exactly regex \s; NFC neither makes nor removes whitespace
     return unicodedata.normalize("NFC", " ".join(text.split()))
@@ -70,4 +79,6 @@ def fold_key(text: str) -> str:
     >>> fold_key("The Independent UK")
     'theindependentuk'
     """
+    if text.isascii():  # no accents to strip: keep lower-cased letters and digits
+        return text.lower().encode("ascii").translate(None, _ASCII_NOT_ALNUM).decode("ascii")
     return _NOT_ALNUM.sub("", unicodedata.normalize("NFKD", text.casefold()))
