@@ -14,6 +14,7 @@ from newscrawl.dedupe.fingerprint import (
     NUM_PERM,
     SCHEME,
     band_keys,
+    body_bands,
     fingerprint,
     minhash,
     shingle_hashes,
@@ -22,21 +23,31 @@ from newscrawl.dedupe.fingerprint import (
 )
 from tests.storekit import text
 
-#: A body whose fingerprint was computed by the first release (datasketch update_batch,
-#: one crc32 call per word); stored lsh_bands rows hold these keys.
+#: A body whose fingerprint is pinned: stored lsh_bands rows hold these keys.
 PINNED_BODY = " ".join(f"word{i % 37} token{i % 11}" for i in range(60))
-PINNED_BANDS = (-3337861397915894616, -2114864802427206106, 1839437042335861565,
-                -925488517208625221)  # fmt: skip
+#: Keys of the current banding (10 bands of 3 rows, 30 permutations; migration 0002).
+PINNED_BANDS = (625754748857959838, 2778798815463595668, -3229587176583488071,
+                1433222599230164957)  # fmt: skip
+#: Keys of the first release's banding (16 x 4, 64 permutations; datasketch update_batch,
+#: one crc32 call per word), which migration 0002 replaces and its downgrade restores.
+FIRST_RELEASE_BANDS = (-3337861397915894616, -2114864802427206106, 1839437042335861565,
+                       -925488517208625221)  # fmt: skip
 PINNED_HASH = "62a78a1e9c48fceae8faeff9ad479caa78c5910e97e8434d3d105700f37f2160"
 
 
 def test_fingerprint_of_a_known_body_has_not_changed() -> None:
     prints = fingerprint("Storm hits the coast", PINNED_BODY)
     assert prints.bands[:4] == PINNED_BANDS
-    assert len(prints.bands) == BANDS
+    assert len(prints.bands) == BANDS == 10
     assert prints.content_hash == PINNED_HASH
     assert prints.headline_key == "5082b936290c7c2547fe"
     assert prints.words == 120
+
+
+def test_first_release_keys_can_still_be_computed() -> None:
+    keys = body_bands(words(PINNED_BODY), num_perm=64, bands=16)
+    assert keys[:4] == FIRST_RELEASE_BANDS
+    assert len(keys) == 16
 
 
 def test_signature_equals_datasketch_update_batch() -> None:

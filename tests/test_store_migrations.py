@@ -1,0 +1,109 @@
+"""Migrations that rewrite stored data: 0002 recomputes LSH band keys from stored bodies."""
+
+from __future__ import annotations
+
+import uuid
+
+from alembic import command
+from sqlalchemy import select
+
+from newscrawl.dedupe.fingerprint import BANDS, NUM_PERM, body_bands, content_hash, words
+from newscrawl.store import Store, upgrade
+from newscrawl.store.engine import WRITE_TRANSACTION, create_engine
+from newscrawl.store.migrate import alembic_config, current_revision, head_revision
+from newscrawl.store.schema import articles, lsh_bands
+from tests.storekit import T0, article, text
+
+FIRST_RELEASE = (64, 16)  # (permutations, bands) of revision 0001
+
+
+def _stored_bands(url: str) -> dict[int, set[int]]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(select(lsh_bands.c.article_id, lsh_bands.c.band_key)).all()
+    engine.dispose()
+    found: dict[int, set[int]] = {}
+    for article_id, key in rows:
+        found.setdefault(article_id, set()).add(key)
+    return found
+
+
+def _expected(bodies: dict[int, str], num_perm: int, bands: int) -> dict[int, set[int]]:
+    keys = {i: set(body_bands(words(b), num_perm, bands)) for i, b in bodies.items()}
+    return {i: k for i, k in keys.items() if k}
+
+
+def _seed_first_release(url: str, texts: list[str], story: uuid.UUID) -> dict[int, str]:
+    """Articles and band rows as release 0001 wrote them; returns the bodies by article id."""
+    assert upgrade(url, "0001") == (None, "0001")
+    engine = create_engine(url)
+    bodies = {}
+    with engine.begin() as connection:
+        for n, body in enumerate(texts):
+            article_id = connection.scalar(
+                articles.insert().returning(articles.c.id),
+                {
+                    "canonical_url": f"https://www.independent.co.uk/news/{n}",
+                    "publisher": "The Independent",
+                    "publisher_key": "independent",
+                    "body": body,
+                    "content_hash": content_hash(body),
+                    "story_id": story,
+                    "first_seen_at": T0,
+                    "last_seen_at": T0,
+                },
+            )
+            bodies[article_id] = body
+        old = _expected(bodies, *FIRST_RELEASE)
+        rows = [{"band_key": k, "article_id": i} for i, keys in old.items() for k in keys]
+        connection.execute(lsh_bands.insert(), rows)
+    engine.dispose()
+    return bodies
+
+
+def test_0002_recomputes_band_keys_from_stored_bodies(empty_database_url: str) -> None:
+    url = empty_database_url
+    story = uuid.uuid4()
+    bodies = _seed_first_release(url, [text(1), text(2, 700), "too short to matter", ""], story)
+    first, second = sorted(bodies)[:2]
+    assert _stored_bands(url) == _expected(bodies, *FIRST_RELEASE)
+
+    assert upgrade(url) == ("0001", head_revision())
+    after = _stored_bands(url)
+    assert after == _expected(bodies, NUM_PERM, BANDS)
+    assert sorted(after) == [first, second] and all(len(keys) == BANDS for keys in after.values())
+
+    # near-duplicate matching works on the migrated keys: a lightly edited copy of
+    # article 1 at another publisher is found through a shared band and joins its story
+    tokens = bodies[first].split()
+    tokens[10:15] = ["changed"] * 5
+    store = Store.open(url)
+    try:
+        copy = article(
+            1,
+            "https://www.theguardian.com/world/copy",
+            body=" ".join(tokens),
+            publisher="The Guardian",
+            headline="Another headline entirely",
+        )
+        (result,) = store.write([copy]).results
+        assert result.story_linked
+        with store.engine.connect() as connection:
+            stories = connection.scalars(select(articles.c.story_id).order_by(articles.c.id))
+            assert set(stories) == {story}
+    finally:
+        store.close()
+
+
+def test_0002_downgrade_restores_the_first_release_keys(empty_database_url: str) -> None:
+    url = empty_database_url
+    bodies = _seed_first_release(url, [text(3), text(4, 100)], uuid.uuid4())
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect().execution_options(**WRITE_TRANSACTION) as connection:
+        with connection.begin():
+            command.downgrade(alembic_config(connection), "0001")
+        with connection.begin():
+            assert current_revision(connection) == "0001"
+    engine.dispose()
+    assert _stored_bands(url) == _expected(bodies, *FIRST_RELEASE)
