@@ -103,9 +103,8 @@ def _replace_bands(connection: Connection, rows: list[StoredRow], ids: dict[int,
     old_ids = [r.key for r in targets if not r.is_new]
     if old_ids:
         connection.execute(delete(lsh_bands).where(lsh_bands.c.article_id.in_(old_ids)))
-    pairs = [
-        (band, ids.get(r.key, r.key)) for r in targets for band in dict.fromkeys(r.version.bands)
-    ]
+    # in key order: the inserts walk the index once instead of jumping about it
+    pairs = sorted({(band, ids.get(r.key, r.key)) for r in targets for band in r.version.bands})
     if pairs:
         insert_band_rows(connection, pairs)
 
@@ -113,7 +112,7 @@ def _replace_bands(connection: Connection, rows: list[StoredRow], ids: dict[int,
 def insert_band_rows(connection: Connection, pairs: list[tuple[int, int]]) -> None:
     """Insert (band key, article id) rows, skipping existing ones.
 
-    Sixteen rows per article make this the largest insert of a batch, and its values
+    Ten rows per article make this the largest insert of a batch, and its values
     are plain integers, so it skips SQLAlchemy's per-row parameter handling: two
     arrays unnested in one statement on Postgres, the driver's own executemany on
     SQLite (the SQL text is still compiled from the Core insert).
