@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from newscrawl.normalize.agencies import lookup
 from newscrawl.normalize.text import clean_text, fold_key
@@ -315,22 +316,36 @@ def parse_bylines(raws: Iterable[str | None], site_names: Iterable[str | None] =
 def _collect(raws: Iterable[str | None], site_keys: frozenset[str]) -> Byline:
     out = Byline()
     for raw in raws:
-        text = clean_text(raw)
-        if not text:
+        found = _collect_one(raw, site_keys) if raw else None
+        if found is None:
             continue
-        text = _GLUED_AFTER.sub(r"\1 ", _GLUED.sub(" ", text))
-        text = _STAMP.sub(",", text)
-        inners = _PAREN.findall(text)
-        if any(fold_key(_WWW.sub("", i)) in site_keys for i in inners):
-            out.rejected.append(text)  # "Deutsche Welle (www.dw.com)": the site signing itself
-            continue
-        for inner in inners:
-            agency = lookup(inner)
-            if agency is not None and agency.is_text:
-                out.add_agency(agency.name)
-        text = _NOISE.sub(" ", _PAREN.sub(" ", text))
-        for part in _SPLIT.split(" ".join(text.split())):
-            _parse_part(part, site_keys, out)
+        for name in found.authors:
+            out.add_author(name)
+        for agency in found.agencies:
+            out.add_agency(agency)
+        out.rejected.extend(found.rejected)
+    return out
+
+
+@lru_cache(maxsize=8192)  # a site's bylines repeat from page to page; callers never mutate it
+def _collect_one(raw: str, site_keys: frozenset[str]) -> Byline | None:
+    out = Byline()
+    text = clean_text(raw)
+    if not text:
+        return None
+    text = _GLUED_AFTER.sub(r"\1 ", _GLUED.sub(" ", text))
+    text = _STAMP.sub(",", text)
+    inners = _PAREN.findall(text)
+    if any(fold_key(_WWW.sub("", i)) in site_keys for i in inners):
+        out.rejected.append(text)  # "Deutsche Welle (www.dw.com)": the site signing itself
+        return out
+    for inner in inners:
+        agency = lookup(inner)
+        if agency is not None and agency.is_text:
+            out.add_agency(agency.name)
+    text = _NOISE.sub(" ", _PAREN.sub(" ", text))
+    for part in _SPLIT.split(" ".join(text.split())):
+        _parse_part(part, site_keys, out)
     return out
 
 
