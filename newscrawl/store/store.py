@@ -20,7 +20,14 @@ from sqlalchemy import Connection, Engine, exc, func, select
 from newscrawl.article import Article
 from newscrawl.dedupe.prepare import Prepared, prepared_of
 from newscrawl.dedupe.urls import canonicalize_url
-from newscrawl.store.engine import WRITE_TRANSACTION, create_engine, describe_url, is_sqlite
+from newscrawl.store.checkpoint import WalCheckpointer
+from newscrawl.store.engine import (
+    WRITE_TRANSACTION,
+    create_engine,
+    describe_url,
+    is_sqlite,
+    is_sqlite_file,
+)
 from newscrawl.store.lookup import load_candidates
 from newscrawl.store.migrate import ensure_schema
 from newscrawl.store.resolve import BatchResolver, ItemResult
@@ -73,6 +80,8 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        #: SQLite files: WAL checkpoints on a thread of their own, off the write path.
+        self.checkpointer = WalCheckpointer(engine) if is_sqlite_file(engine) else None
 
     @classmethod
     def open(cls, database_url: str | None = None, *, auto_upgrade: bool | None = None) -> Store:
@@ -88,6 +97,9 @@ class Store:
         return cls(engine)
 
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.close()
+            self.checkpointer = None
         self.engine.dispose()
 
     # --- writing ---------------------------------------------------------------------
@@ -103,6 +115,8 @@ class Store:
             candidates = load_candidates(connection, batch)
             resolution = BatchResolver(connection, candidates, now).resolve(batch)
             ids = write_resolution(connection, resolution)
+        if self.checkpointer is not None:
+            self.checkpointer.committed()
         for result in resolution.results:
             result.key = ids.get(result.key, result.key)
         return resolution.results
