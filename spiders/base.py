@@ -14,7 +14,7 @@ import logging
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,14 +38,17 @@ from newscrawl.discover.pages import article_verdict, is_app_shell
 from newscrawl.discover.sitemaps import decompress, parse_sitemap, robots_sitemaps
 from newscrawl.extract.core import extract_document
 from newscrawl.extract.document import Document, UnparsablePage, parse_document
-from newscrawl.extract.pool import acquire_pool, release_pool
-from newscrawl.extract.worker import classify_page, fill_crawl_fields
+from newscrawl.extract.pool import WorkerPool, acquire_pool, release_pool
+from newscrawl.extract.worker import PageResult, classify_page, fill_crawl_fields
 from newscrawl.gctuning import gc_thresholds
 from newscrawl.incremental import SeenUrls
 from newscrawl.outcome import FAILED_KEY
 from newscrawl.sources import Source, load_sources, source_for_url
 
 logger = logging.getLogger(__name__)
+
+#: Times a page is handed to the extraction workers when they keep dying on it.
+WORKER_ATTEMPTS = 3
 
 PRIORITY_ARTICLE = 20
 PRIORITY_DISCOVERY = 10
@@ -115,7 +118,7 @@ class DiscoverySpider(scrapy.Spider):
     source: Source | None = None
     max_articles: int | None = None
     lock_key: str = ""
-    _pool: ProcessPoolExecutor | None = None
+    _pool: WorkerPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DiscoverySpider:
@@ -311,13 +314,10 @@ class DiscoverySpider(scrapy.Spider):
             return
         if self.max_articles is not None and self.articles_emitted >= self.max_articles:
             raise CloseSpider("max_articles")
-        assert self._pool is not None
         source = self.source_name(response.url)
-        rendered = response.meta.get("nc_rendered", False)
-        job = self._pool.submit(
-            classify_page, response.text, response.url, source, rendered, datetime.now(UTC)
-        )
-        result = await asyncio.wrap_future(job)
+        result = await self._classify_in_worker(response, source)
+        if result is None:
+            return
         if result.kind == "unparsable":
             logger.info("not an HTML page: %s (%s)", response.url, result.error)
             self._inc("page/unparsable")
@@ -334,6 +334,36 @@ class DiscoverySpider(scrapy.Spider):
             self._inc("page/listing")
             for request in self._listing_requests(response, result.hrefs):
                 yield request
+
+    async def _classify_in_worker(
+        self, response: TextResponse, source: str | None
+    ) -> PageResult | None:
+        """The worker's answer for a page; None when workers died on it every time.
+
+        A dead worker (killed, out of memory, crashed in C code) breaks the whole pool and
+        fails every page in flight: the pool is replaced and those pages are tried again, up
+        to :data:`WORKER_ATTEMPTS` times, so only a page that kills its worker each time (or
+        shares each crash with one that does) is given up, counted and logged.
+        """
+        assert self._pool is not None
+        rendered = response.meta.get("nc_rendered", False)
+        fetched = datetime.now(UTC)
+        for _attempt in range(WORKER_ATTEMPTS):
+            executor = self._pool.executor
+            try:
+                job = executor.submit(
+                    classify_page, response.text, response.url, source, rendered, fetched
+                )
+                return await asyncio.wrap_future(job)
+            except BrokenProcessPool:
+                if self._pool.replace(executor):
+                    logger.warning("an extraction worker died; pool restarted (%s)", response.url)
+                    self.crawler.stats.inc_value("newscrawl/extract/worker_pool_restarted")
+        logger.error(
+            "extraction workers died %d times on %s; page given up", WORKER_ATTEMPTS, response.url
+        )
+        self.crawler.stats.inc_value("newscrawl/extract/worker_crashed")
+        return None
 
     def _app_shell(self, response: TextResponse) -> Iterator[Request]:
         """An app shell: render it in the browser (from this body), or count that we cannot."""

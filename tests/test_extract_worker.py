@@ -4,9 +4,13 @@ what the in-process path gives."""
 from __future__ import annotations
 
 import json
+import os
 import pickle
+import signal
+import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
@@ -120,9 +124,7 @@ def test_crawl_with_a_worker_finds_what_the_in_process_crawl_finds(newsroom, tmp
 
 
 def test_one_pool_per_process_shared_until_the_last_user_releases_it() -> None:
-    first = acquire_pool(1, None)
-    second = acquire_pool(1, None)
-    other = acquire_pool(2, None)
+    first, second, other = acquire_pool(1, None), acquire_pool(1, None), acquire_pool(2, None)
     try:
         assert first is second and other is not first
         html = PAGE.read_text(encoding="utf-8")
@@ -136,5 +138,23 @@ def test_one_pool_per_process_shared_until_the_last_user_releases_it() -> None:
         release_pool(other)
     with pytest.raises(RuntimeError):  # the last user shut it down
         first.submit(len, "closed")
-    assert acquire_pool(1, None) is not first
-    release_pool(acquire_pool(1, None))
+    again = acquire_pool(1, None)
+    assert again is not first
+    release_pool(again)
+
+
+def test_a_dead_worker_is_replaced_for_every_user() -> None:
+    pool = acquire_pool(1, None)
+    try:
+        broken = pool.executor
+        pid = broken.submit(os.getpid).result(timeout=60)
+        assert pid != os.getpid()
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            broken.submit(time.sleep, 5).result(timeout=60)
+        assert pool.replace(broken) is True
+        assert pool.replace(broken) is False  # a second user finds it replaced already
+        assert pool.submit(len, "works again").result(timeout=60) == 11
+        assert pool.replaced == 1
+    finally:
+        release_pool(pool)

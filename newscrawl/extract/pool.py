@@ -10,32 +10,26 @@ Where ``forkserver`` does not exist (Windows), workers are spawned.
 
 Several crawls in one process (``newscrawl crawl --all --concurrent``) with the same
 worker count share one pool instead of starting a pool each; it is shut down when the last
-of them lets go of it.
+of them lets go of it. A worker that dies (killed, out of memory, crashed in C code) breaks
+a :class:`~concurrent.futures.ProcessPoolExecutor` for good; :meth:`WorkerPool.replace`
+puts a new one in its place for every user.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
 from newscrawl.extract.worker import start_worker
 
 #: Imported once by the fork server, before it forks any worker.
 PRELOAD = ["newscrawl.extract.worker"]
 
-PoolKey = tuple[int, tuple[int, int, int] | None]
-
-
-@dataclass(slots=True)
-class _Shared:
-    executor: ProcessPoolExecutor
-    users: int
-
-
-_pools: dict[PoolKey, _Shared] = {}
-_lock = threading.Lock()
+GcThresholds = tuple[int, int, int] | None
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -46,32 +40,59 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def acquire_pool(workers: int, gc_thresholds: tuple[int, int, int] | None) -> ProcessPoolExecutor:
+class WorkerPool:
+    """Extraction workers shared by the crawls of this process (see :func:`acquire_pool`)."""
+
+    def __init__(self, workers: int, gc_thresholds: GcThresholds) -> None:
+        self.workers = workers
+        self.gc_thresholds = gc_thresholds
+        self.executor = self._new_executor()
+        self.users = 0
+        self.replaced = 0
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.workers,
+            mp_context=_context(),
+            initializer=start_worker,
+            initargs=(self.gc_thresholds, os.getpid()),
+        )
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self.executor.submit(fn, *args, **kwargs)
+
+    def replace(self, broken: ProcessPoolExecutor) -> bool:
+        """Put a new executor in place of ``broken``; False if another user already did."""
+        with _lock:
+            if self.executor is not broken:
+                return False
+            self.executor = self._new_executor()
+            self.replaced += 1
+        broken.shutdown(wait=False, cancel_futures=True)
+        return True
+
+
+_pools: dict[tuple[int, GcThresholds], WorkerPool] = {}
+_lock = threading.Lock()
+
+
+def acquire_pool(workers: int, gc_thresholds: GcThresholds) -> WorkerPool:
     """The process's pool of ``workers`` extraction workers (started on first use)."""
-    key = (workers, gc_thresholds)
     with _lock:
-        shared = _pools.get(key)
-        if shared is None:
-            executor = ProcessPoolExecutor(
-                workers,
-                mp_context=_context(),
-                initializer=start_worker,
-                initargs=(gc_thresholds,),
-            )
-            shared = _pools[key] = _Shared(executor, 0)
-        shared.users += 1
-        return shared.executor
+        pool = _pools.get((workers, gc_thresholds))
+        if pool is None:
+            pool = _pools[(workers, gc_thresholds)] = WorkerPool(workers, gc_thresholds)
+        pool.users += 1
+        return pool
 
 
-def release_pool(executor: ProcessPoolExecutor) -> None:
+def release_pool(pool: WorkerPool) -> None:
     """Let go of a pool from :func:`acquire_pool`; the last user shuts it down (waiting for
     its workers to exit, so their CPU time is accounted to this process tree)."""
     with _lock:
-        for key, shared in list(_pools.items()):
-            if shared.executor is executor:
-                shared.users -= 1
-                if shared.users > 0:
-                    return
-                del _pools[key]
-                break
-    executor.shutdown(wait=True, cancel_futures=True)
+        pool.users -= 1
+        if pool.users > 0:
+            return
+        if _pools.get((pool.workers, pool.gc_thresholds)) is pool:
+            del _pools[(pool.workers, pool.gc_thresholds)]
+    pool.executor.shutdown(wait=True, cancel_futures=True)

@@ -18,6 +18,10 @@ again, and the dedupe pipeline takes the preparation under
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,10 +50,35 @@ class PageResult:
     error: str = ""
 
 
-def start_worker(gc_thresholds: tuple[int, int, int] | None) -> None:
-    """Pool initializer: with everything imported, tune the collector as the crawler does."""
+#: Seconds between a worker's checks that the crawler that started it is still alive.
+WATCH_INTERVAL = 1.0
+
+
+def start_worker(gc_thresholds: tuple[int, int, int] | None, crawler_pid: int) -> None:
+    """Pool initializer: leave Ctrl-C to the crawler (which stops cleanly and shuts the pool
+    down; a worker interrupted mid-page would break the pool), exit when the crawler is gone
+    and, with everything imported, tune the collector as the crawler does."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(crawler_pid,), daemon=True).start()
     if gc_thresholds is not None:
         tune_gc(gc_thresholds)
+
+
+def _exit_with(crawler_pid: int) -> None:
+    """End this worker once ``crawler_pid`` has died.
+
+    A crawler killed with SIGKILL cannot shut its pool down, and nothing else would: the
+    workers wait on a queue whose other end they hold themselves, and they keep the fork
+    server alive. Without this they would sit in memory for good after every killed crawl.
+    """
+    while True:
+        time.sleep(WATCH_INTERVAL)
+        try:
+            os.kill(crawler_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # alive, under another user (a recycled pid at worst)
+            pass
 
 
 def fill_crawl_fields(article: Article, source: str | None, fetched_at: datetime) -> Article:

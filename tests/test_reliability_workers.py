@@ -1,0 +1,130 @@
+"""Extraction workers (``NEWSCRAWL_EXTRACT_WORKERS``) dying, and the crawler dying under them.
+
+* a worker SIGKILLed mid-crawl breaks the process pool: it is replaced, the pages that were
+  in flight are handed to the new workers, and every article is stored once;
+* a crawler SIGKILLed mid-crawl leaves no worker, fork server or resource tracker behind
+  (they would otherwise wait on their queue for good, ~60 MB each).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.crawlkit import ROOT, _descendants, generated_site
+
+pytestmark = pytest.mark.slow
+
+ARTICLES = 300
+
+
+def worker_pids(crawler: int) -> list[int]:
+    """The crawl's extraction workers: children of its fork server (a child of the crawler)."""
+    found = []
+    for pid in _descendants(crawler) - {crawler}:
+        try:
+            ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if b"multiprocessing.forkserver" in cmdline and ppid != crawler:
+            found.append(pid)
+    return found
+
+
+def crawl(base: str, tmp_path: Path, database: Path) -> subprocess.Popen:
+    settings = {
+        "DATABASE_URL": f"sqlite:///{database}",
+        "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": "127.0.0.1",
+        "NEWSCRAWL_LOCK_DIR": tmp_path / "locks",
+        "NEWSCRAWL_EXTRACT_WORKERS": 2,
+        "NEWSCRAWL_RENDER_JS": False,
+        "HTTPCACHE_ENABLED": False,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS": 4,
+        "LOG_LEVEL": "INFO",
+    }
+    args = [a for k, v in settings.items() for a in ("-s", f"{k}={v}")]
+    return subprocess.Popen(
+        [sys.executable, "-m", "scrapy", "crawl", "news", "-a",
+         f"start_urls={base}/sitemap.xml", *args],
+        cwd=ROOT, stdout=(tmp_path / "crawl.log").open("w"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def site(tmp_path) -> Iterator[tuple[str, Path]]:
+    log = tmp_path / "requests.tsv"
+    with generated_site(ARTICLES, log, "--delay-ms", "5") as base:
+        yield base, log
+
+
+def served(log: Path) -> int:
+    if not log.exists():
+        return 0
+    return sum(1 for line in log.read_text().splitlines() if "\t/news/" in line)
+
+
+def wait_until(condition, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert proc.poll() is None, "the crawl ended early"
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_worker_killed_mid_crawl_every_article_stored(site, tmp_path) -> None:
+    base, requests = site
+    database = tmp_path / "news.db"
+    proc = crawl(base, tmp_path, database)
+    try:
+        wait_until(lambda: served(requests) >= 60 and len(worker_pids(proc.pid)) == 2, proc)
+        victim = worker_pids(proc.pid)[0]
+        subprocess.run(["kill", "-9", str(victim)], check=True)
+        at_kill = served(requests)
+        assert proc.wait(timeout=240) == 0, (tmp_path / "crawl.log").read_text()[-3000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    log = (tmp_path / "crawl.log").read_text()
+    engine = sa.create_engine(f"sqlite:///{database}")
+    with engine.connect() as conn:
+        stored, distinct = conn.execute(
+            sa.text("SELECT count(*), count(DISTINCT canonical_url) FROM articles")
+        ).one()
+    engine.dispose()
+    print(f"\nworker {victim} killed after {at_kill} of {ARTICLES} pages; stored {stored}")
+    assert at_kill < ARTICLES
+    assert "'newscrawl/extract/worker_pool_restarted': 1" in log
+    assert "worker_crashed" not in log
+    assert stored == distinct == ARTICLES
+
+
+def test_crawler_killed_leaves_no_process_behind(site, tmp_path) -> None:
+    base, requests = site
+    proc = crawl(base, tmp_path, tmp_path / "news.db")
+    try:
+        wait_until(lambda: served(requests) >= 30 and len(worker_pids(proc.pid)) == 2, proc)
+        helpers = _descendants(proc.pid) - {proc.pid}
+        assert len(helpers) >= 3  # fork server, two workers (and the resource tracker)
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(running(p) for p in helpers):
+        time.sleep(0.2)
+    assert [p for p in helpers if running(p)] == []
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie has exited; only its parent has not looked yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
