@@ -61,20 +61,23 @@ class WalCheckpointer:
         self._wake = threading.Event()
         self._stopping = False
         self._failing = False
-        self._thread = threading.Thread(
-            target=self._run, name="newscrawl-wal-checkpoint", daemon=True
-        )
-        self._thread.start()
+        self._thread: threading.Thread | None = None  # started by the first commit
 
     def committed(self) -> None:
         """A write transaction committed: its pages are in the WAL."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name="newscrawl-wal-checkpoint", daemon=True
+            )
+            self._thread.start()
         self._wake.set()
 
     def close(self, timeout: float = 30.0) -> None:
         """Checkpoint what is waiting, then stop the thread."""
         self._stopping = True
         self._wake.set()
-        self._thread.join(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def _run(self) -> None:
         raw = None
