@@ -158,6 +158,12 @@ STORE_CLOSE_TIMEOUT = 60.0
 STORE_AUTO_UPGRADE: bool | None = None
 DEDUPE_MAX_HEADLINE_CHARS = 2000
 
+# --- Extraction workers (newscrawl/extract/pool.py) ---------------------------------------
+# Pages are parsed, extracted, normalized and fingerprinted in this many worker processes
+# while the crawler keeps downloading: "auto" = one per CPU (none on a single CPU), 0 = all
+# in the crawler's own thread. Several crawler processes on one machine: set it explicitly.
+NEWSCRAWL_EXTRACT_WORKERS: int | str = "auto"
+
 # --- Normalization ----------------------------------------------------------------------
 # Articles with neither headline nor body are always dropped (EmptyArticle); also drop
 # those whose body is shorter than this many characters (0 keeps any body).

@@ -38,7 +38,7 @@ from newscrawl.discover.pages import article_verdict, is_app_shell
 from newscrawl.discover.sitemaps import decompress, parse_sitemap, robots_sitemaps
 from newscrawl.extract.core import extract_document
 from newscrawl.extract.document import Document, UnparsablePage, parse_document
-from newscrawl.extract.pool import WorkerPool, acquire_pool, release_pool
+from newscrawl.extract.pool import WorkerPool, acquire_pool, release_pool, worker_count
 from newscrawl.extract.worker import PageResult, classify_page, fill_crawl_fields
 from newscrawl.gctuning import gc_thresholds
 from newscrawl.incremental import SeenUrls
@@ -96,7 +96,7 @@ class CrawlSettings:
             sources_file=s.get("NEWSCRAWL_SOURCES_FILE") or None,
             maxsize=s.getint("DOWNLOAD_MAXSIZE", 0),
             sitemap_max_age_days=s.getfloat("NEWSCRAWL_SITEMAP_MAX_AGE_DAYS", 0.0),
-            extract_workers=max(0, s.getint("NEWSCRAWL_EXTRACT_WORKERS", 0)),
+            extract_workers=worker_count(s.get("NEWSCRAWL_EXTRACT_WORKERS", 0)),
             gc_thresholds=gc_thresholds(s.getlist("NEWSCRAWL_GC_THRESHOLDS"))
             if s.getbool("NEWSCRAWL_GC_TUNING", True)
             else None,
@@ -328,6 +328,8 @@ class DiscoverySpider(scrapy.Spider):
             logger.warning("extraction failed for %s: %s", response.url, result.error)
             self.crawler.stats.inc_value("newscrawl/extract/failed")
         elif result.kind == "article" and result.article is not None:
+            if self.max_articles is not None and self.articles_emitted >= self.max_articles:
+                raise CloseSpider("max_articles")  # others in flight reached it meanwhile
             for out in self._emit_article(response, result.article, source):
                 yield out
         else:

@@ -72,6 +72,39 @@ class WorkerPool:
         return True
 
 
+#: ``NEWSCRAWL_EXTRACT_WORKERS = "auto"`` uses at most this many workers.
+MAX_AUTO_WORKERS = 8
+
+
+def worker_count(value: object, cpus: int | None = None) -> int:
+    """How many extraction workers a ``NEWSCRAWL_EXTRACT_WORKERS`` value asks for.
+
+    ``"auto"`` is one per CPU this process may run on (up to :data:`MAX_AUTO_WORKERS`), and
+    none on a single CPU, where workers would only add the cost of handing pages over.
+
+    >>> worker_count("auto", cpus=2), worker_count("auto", cpus=1), worker_count("auto", cpus=64)
+    (2, 0, 8)
+    >>> worker_count("3"), worker_count(0), worker_count(None)
+    (3, 0, 0)
+    """
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        cpus = cpus if cpus is not None else usable_cpus()
+        return min(cpus, MAX_AUTO_WORKERS) if cpus > 1 else 0
+    try:
+        return max(0, int(value or 0))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"NEWSCRAWL_EXTRACT_WORKERS must be a number or 'auto': {value!r}"
+        ) from None
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 _pools: dict[tuple[int, GcThresholds], WorkerPool] = {}
 _lock = threading.Lock()
 
