@@ -15,9 +15,12 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
+
+if TYPE_CHECKING:  # imported where a MinHash object is made: ``import datasketch`` pulls in
+    from datasketch import MinHash  # scipy (0.4 s and ~30 MB in every crawler and worker)
 
 #: MinHash size and banding: 10 bands of 3 rows. A pair of bodies shares a band with
 #: probability 1 - (1 - J**3)**10: 0.91 at the 0.6 Jaccard that makes the same text, 0.48 at
@@ -138,16 +141,30 @@ def _token_hash(token: str) -> int:
 SCHEME = "affine32"
 
 
+#: The largest 32-bit value: a permutation's minimum before any input (affine32's "empty").
+_EMPTY = np.uint32(0xFFFFFFFF)
+
+
 @lru_cache(maxsize=4)
 def _template(num_perm: int = NUM_PERM) -> MinHash:
+    from datasketch import MinHash
+
     return MinHash(num_perm=num_perm, seed=_SEED, hashfunc=int, scheme=SCHEME)
 
 
 @lru_cache(maxsize=4)
 def _permutations(num_perm: int = NUM_PERM) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's (a, b) permutation parameters as rows, ready to broadcast."""
-    a, b = _template(num_perm).permutations
-    return a.astype(np.uint32)[np.newaxis, :], b.astype(np.uint32)[np.newaxis, :]
+    """datasketch's affine32 (a, b) permutation parameters as rows, ready to broadcast.
+
+    Drawn as datasketch draws them (numpy's legacy ``RandomState``, whose streams never
+    change): odd multipliers ``a`` below 2**32, offsets ``b``. Drawing them here spares the
+    hot path the datasketch import; ``tests/test_dedupe_fingerprint.py`` checks them against
+    ``MinHash(...).permutations``.
+    """
+    generator = np.random.RandomState(_SEED)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a[np.newaxis, :], b[np.newaxis, :]
 
 
 def _premix(values: np.ndarray) -> np.ndarray:
@@ -167,7 +184,7 @@ def signature(hashes: np.ndarray, num_perm: int = NUM_PERM) -> np.ndarray:
     over the shingles first.
     """
     if not len(hashes):
-        return _template(num_perm).hashvalues.copy()
+        return np.full(num_perm, _EMPTY, dtype=np.uint32)
     a, b = _permutations(num_perm)
     mixed = _premix(hashes.astype(np.uint32))[:, np.newaxis]
     return (mixed * a + b).min(axis=0)
@@ -175,6 +192,8 @@ def signature(hashes: np.ndarray, num_perm: int = NUM_PERM) -> np.ndarray:
 
 def minhash(hashes: np.ndarray) -> MinHash:
     """MinHash signature of a set of 32-bit shingle hashes (datasketch's permutations)."""
+    from datasketch import MinHash
+
     return MinHash(
         num_perm=NUM_PERM,
         seed=_SEED,
@@ -187,7 +206,7 @@ def minhash(hashes: np.ndarray) -> MinHash:
 
 def band_keys(signature: MinHash | np.ndarray, bands: int = BANDS) -> tuple[int, ...]:
     """One signed 63-bit key per LSH band (band number mixed in, so bands never collide)."""
-    values = signature.hashvalues if isinstance(signature, MinHash) else signature
+    values = getattr(signature, "hashvalues", signature)  # a datasketch MinHash, or its values
     packed = np.asarray(values).astype(">u4").tobytes()
     width = len(packed) // bands
     keys = []
