@@ -12,10 +12,12 @@ import copy
 import html
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.settings import Extractor
 
 from newscrawl.extract.document import INVISIBLE_CHARS, Document
 
@@ -143,19 +145,27 @@ def _drop_keeping_tail(element: HtmlElement) -> None:
     parent.remove(element)
 
 
-def _trafilatura_blocks(tree: HtmlElement, url: str, *, fast: bool) -> list[str]:
-    result = trafilatura.bare_extraction(
-        tree,
-        url=url,
+@lru_cache(maxsize=2)
+def _extractor(fast: bool) -> Extractor:
+    """trafilatura's options, built once: building them reads its configuration file's values
+    (a ConfigParser lookup each) on every call otherwise."""
+    return Extractor(
+        output_format="python",
         with_metadata=False,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_formatting=False,
-        include_links=True,
-        deduplicate=False,
+        comments=False,
+        tables=True,
+        images=False,
+        formatting=False,
+        links=True,
+        dedup=False,
         fast=fast,
     )
+
+
+def _trafilatura_blocks(tree: HtmlElement, url: str, *, fast: bool) -> list[str]:
+    options = copy.copy(_extractor(fast))  # trafilatura may change its options per page
+    options.url = options.source = url
+    result = trafilatura.bare_extraction(tree, options=options)
     if result is None or getattr(result, "body", None) is None:
         return []
     return [
