@@ -8,13 +8,11 @@ only turns those decisions into requests and items.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,8 +36,19 @@ from newscrawl.discover.pages import article_verdict, is_app_shell
 from newscrawl.discover.sitemaps import decompress, parse_sitemap, robots_sitemaps
 from newscrawl.extract.core import extract_document
 from newscrawl.extract.document import Document, UnparsablePage, parse_document
-from newscrawl.extract.pool import WorkerPool, acquire_pool, release_pool, worker_count
-from newscrawl.extract.worker import PageResult, classify_page, fill_crawl_fields
+from newscrawl.extract.pool import (
+    WorkerDied,
+    WorkerPool,
+    acquire_pool,
+    release_pool,
+    worker_count,
+)
+from newscrawl.extract.worker import (
+    PageResult,
+    classify_page,
+    fill_crawl_fields,
+    page_payload,
+)
 from newscrawl.gctuning import gc_thresholds
 from newscrawl.incremental import SeenUrls
 from newscrawl.outcome import FAILED_KEY
@@ -157,12 +166,14 @@ class DiscoverySpider(scrapy.Spider):
             raise CrawlLocked(self.lock_key) from None
         return lock
 
-    def _closed(self) -> None:
+    async def _closed(self) -> None:
         if getattr(self, "seen", None) is not None:
             self.seen.close()
-        if self._pool is not None:
-            release_pool(self._pool)
-        self._lock.release()
+        try:
+            if self._pool is not None:
+                await release_pool(self._pool)
+        finally:
+            self._lock.release()
 
     # --- helpers --------------------------------------------------------------------------
     def _inc(self, key: str, n: int = 1) -> None:
@@ -342,25 +353,23 @@ class DiscoverySpider(scrapy.Spider):
     ) -> PageResult | None:
         """The worker's answer for a page; None when workers died on it every time.
 
-        A dead worker (killed, out of memory, crashed in C code) breaks the whole pool and
-        fails every page in flight: the pool is replaced and those pages are tried again, up
-        to :data:`WORKER_ATTEMPTS` times, so only a page that kills its worker each time (or
-        shares each crash with one that does) is given up, counted and logged.
+        A worker that dies (killed, out of memory, crashed in C code) fails the pages it
+        held; the pool replaces it and those pages are tried again, up to
+        :data:`WORKER_ATTEMPTS` times, so only a page that kills its worker each time is given
+        up, counted and logged.
         """
         assert self._pool is not None
         rendered = response.meta.get("nc_rendered", False)
         fetched = datetime.now(UTC)
+        page = page_payload(response.text, response.body, response.encoding)
         for _attempt in range(WORKER_ATTEMPTS):
-            executor = self._pool.executor
             try:
-                job = executor.submit(
-                    classify_page, response.text, response.url, source, rendered, fetched
+                return await self._pool.run(
+                    classify_page, page, response.url, source, rendered, fetched
                 )
-                return await asyncio.wrap_future(job)
-            except BrokenProcessPool:
-                if self._pool.replace(executor):
-                    logger.warning("an extraction worker died; pool restarted (%s)", response.url)
-                    self.crawler.stats.inc_value("newscrawl/extract/worker_pool_restarted")
+            except WorkerDied:
+                logger.warning("an extraction worker died on %s; retrying", response.url)
+                self.crawler.stats.inc_value("newscrawl/extract/worker_died")
         logger.error(
             "extraction workers died %d times on %s; page given up", WORKER_ATTEMPTS, response.url
         )

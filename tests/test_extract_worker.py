@@ -3,6 +3,7 @@ what the in-process path gives."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import pickle
@@ -10,7 +11,6 @@ import signal
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
@@ -25,7 +25,13 @@ from newscrawl.demo import newsroom as nr
 from newscrawl.extract import worker
 from newscrawl.extract.core import extract_document
 from newscrawl.extract.document import parse_document
-from newscrawl.extract.pool import acquire_pool, release_pool
+from newscrawl.extract.pool import (
+    WINDOW,
+    WorkerDied,
+    WorkerError,
+    acquire_pool,
+    release_pool,
+)
 from newscrawl.extract.worker import NORMALIZED_KEY, classify_page, fill_crawl_fields
 from newscrawl.normalize import normalize_article
 from pipelines.dedupe import DedupePipeline
@@ -124,37 +130,50 @@ def test_crawl_with_a_worker_finds_what_the_in_process_crawl_finds(newsroom, tmp
 
 
 def test_one_pool_per_process_shared_until_the_last_user_releases_it() -> None:
-    first, second, other = acquire_pool(1, None), acquire_pool(1, None), acquire_pool(2, None)
-    try:
+    async def scenario() -> None:
+        first, second, other = acquire_pool(1, None), acquire_pool(1, None), acquire_pool(2, None)
         assert first is second and other is not first
         html = PAGE.read_text(encoding="utf-8")
-        result = first.submit(classify_page, html, URL, "inkl", False).result(timeout=120)
+        fetched = datetime(2026, 11, 29, tzinfo=UTC)
+        result = await first.run(classify_page, html, URL, "inkl", False, fetched)
         assert result.kind == "article" and result.article is not None
         assert result.article.hints[NORMALIZED_KEY]  # normalized in the worker
-        release_pool(second)
-        assert first.submit(len, "still open").result(timeout=60) == 10
-    finally:
-        release_pool(first)
-        release_pool(other)
-    with pytest.raises(RuntimeError):  # the last user shut it down
-        first.submit(len, "closed")
-    again = acquire_pool(1, None)
-    assert again is not first
-    release_pool(again)
+        as_bytes = await first.run(classify_page, html.encode(), URL, "inkl", False, fetched)
+        assert as_bytes.article.to_dict() == result.article.to_dict()
+        await release_pool(second)
+        assert await first.run(len, "still open") == 10
+        with pytest.raises(WorkerError, match="ZeroDivisionError"):
+            await first.run(divmod, 1, 0)
+        assert await first.run(len, "a failed job is not a dead worker") == 33
+        await release_pool(first)
+        await release_pool(other)
+        with pytest.raises(RuntimeError, match="shut down"):  # the last user shut it down
+            await first.run(len, "closed")
+        again = acquire_pool(1, None)
+        assert again is not first
+        await release_pool(again)
+
+    asyncio.run(scenario())
 
 
-def test_a_dead_worker_is_replaced_for_every_user() -> None:
-    pool = acquire_pool(1, None)
-    try:
-        broken = pool.executor
-        pid = broken.submit(os.getpid).result(timeout=60)
-        assert pid != os.getpid()
-        os.kill(pid, signal.SIGKILL)
-        with pytest.raises(BrokenProcessPool):
-            broken.submit(time.sleep, 5).result(timeout=60)
-        assert pool.replace(broken) is True
-        assert pool.replace(broken) is False  # a second user finds it replaced already
-        assert pool.submit(len, "works again").result(timeout=60) == 11
-        assert pool.replaced == 1
-    finally:
-        release_pool(pool)
+def test_a_dead_worker_fails_only_its_jobs_and_is_replaced() -> None:
+    async def scenario() -> None:
+        pool = acquire_pool(2, None)
+        try:
+            pids = set(await asyncio.gather(*(pool.run(os.getpid) for _ in range(20))))
+            assert len(pids) == 2 and os.getpid() not in pids
+            victim = min(pids)
+            sleeping = [asyncio.ensure_future(pool.run(time.sleep, 2)) for _ in range(4)]
+            await asyncio.sleep(0.5)
+            os.kill(victim, signal.SIGKILL)
+            outcomes = await asyncio.gather(*sleeping, return_exceptions=True)
+            died = [o for o in outcomes if isinstance(o, WorkerDied)]
+            assert 1 <= len(died) <= WINDOW  # what the dead worker held, no more
+            assert all(o is None for o in outcomes if not isinstance(o, WorkerDied))
+            after = set(await asyncio.gather(*(pool.run(os.getpid) for _ in range(20))))
+            assert len(after) == 2 and victim not in after
+            assert pool.replaced == 1
+        finally:
+            await release_pool(pool)
+
+    asyncio.run(scenario())

@@ -18,10 +18,7 @@ again, and the dedupe pipeline takes the preparation under
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
-import time
+import codecs
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,35 +47,11 @@ class PageResult:
     error: str = ""
 
 
-#: Seconds between a worker's checks that the crawler that started it is still alive.
-WATCH_INTERVAL = 1.0
-
-
-def start_worker(gc_thresholds: tuple[int, int, int] | None, crawler_pid: int) -> None:
-    """Pool initializer: leave Ctrl-C to the crawler (which stops cleanly and shuts the pool
-    down; a worker interrupted mid-page would break the pool), exit when the crawler is gone
-    and, with everything imported, tune the collector as the crawler does."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with, args=(crawler_pid,), daemon=True).start()
+def start_worker(gc_thresholds: tuple[int, int, int] | None) -> None:
+    """Set a worker process up: with everything imported, tune the collector as the
+    crawler does."""
     if gc_thresholds is not None:
         tune_gc(gc_thresholds)
-
-
-def _exit_with(crawler_pid: int) -> None:
-    """End this worker once ``crawler_pid`` has died.
-
-    A crawler killed with SIGKILL cannot shut its pool down, and nothing else would: the
-    workers wait on a queue whose other end they hold themselves, and they keep the fork
-    server alive. Without this they would sit in memory for good after every killed crawl.
-    """
-    while True:
-        time.sleep(WATCH_INTERVAL)
-        try:
-            os.kill(crawler_pid, 0)
-        except ProcessLookupError:
-            os._exit(0)
-        except PermissionError:  # alive, under another user (a recycled pid at worst)
-            pass
 
 
 def fill_crawl_fields(article: Article, source: str | None, fetched_at: datetime) -> Article:
@@ -115,8 +88,25 @@ def finish_article(article: Article) -> Article:
     return normalized
 
 
+def page_payload(text: str, body: bytes, encoding: str) -> str | bytes:
+    """What to send a worker for a page: its raw bytes when they are plain UTF-8 (the worker
+    decodes them to exactly ``text``), else the decoded text.
+
+    Pickling a fresh ``str`` re-encodes it to UTF-8 (~0.1 ms for 100 KB of non-ASCII text);
+    bytes are copied as they are.
+
+    >>> page_payload("Größe", "Größe".encode(), "utf-8")
+    b'Gr\\xc3\\xb6\\xc3\\x9fe'
+    >>> page_payload("Größe", "Größe".encode("latin-1"), "cp1252")
+    'Größe'
+    """
+    if encoding == "utf-8" and not body.startswith(codecs.BOM_UTF8):
+        return body
+    return text
+
+
 def classify_page(
-    text: str,
+    text: str | bytes,
     url: str,
     source: str | None,
     rendered: bool,
@@ -125,7 +115,10 @@ def classify_page(
     finish: bool = True,
 ) -> PageResult:
     """Parse ``text`` once and decide, extract (and, with ``finish``, normalize and
-    prepare) as ``DiscoverySpider.parse_page`` and the item pipelines do."""
+    prepare) as ``DiscoverySpider.parse_page`` and the item pipelines do. Bytes are UTF-8
+    (see :func:`page_payload`)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
     try:
         doc = parse_document(text, url)
     except UnparsablePage as err:
