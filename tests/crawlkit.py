@@ -259,6 +259,19 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def descendants_running(root: int, command_part: bytes) -> list[int]:
+    """The processes below ``root`` whose command line contains ``command_part``."""
+    found = []
+    for pid in _descendants(root) - {root}:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if command_part in cmdline:
+            found.append(pid)
+    return found
+
+
 def _descendants(root: int) -> set[int]:
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):

@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from tests.crawlkit import _descendants, _rss_kb, run_crawl
+from tests.crawlkit import _rss_kb, descendants_running, run_crawl
 from tests.mockserver import MockServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -39,15 +39,7 @@ if not Path(os.environ.get("NEWSCRAWL_CHROMIUM", "/usr/bin/chromium")).exists():
 
 def chromium_pids() -> list[int]:
     """The chromium processes started by this test's crawls (children of pytest)."""
-    pids = []
-    for pid in _descendants(os.getpid()) - {os.getpid()}:
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"chromium" in cmdline:
-            pids.append(pid)
-    return pids
+    return descendants_running(os.getpid(), b"chromium")
 
 
 def chromium_pss_mb() -> float:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.crawlkit import ROOT, _descendants, generated_site
+from tests.crawlkit import ROOT, _descendants, descendants_running, generated_site
 
 pytestmark = pytest.mark.slow
 
@@ -26,15 +26,7 @@ ARTICLES = 300
 
 def worker_pids(crawler: int) -> list[int]:
     """The crawl's extraction workers (``python -m newscrawl.extract.pool``)."""
-    found = []
-    for pid in _descendants(crawler) - {crawler}:
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"newscrawl.extract.pool" in cmdline:
-            found.append(pid)
-    return found
+    return descendants_running(crawler, b"newscrawl.extract.pool")
 
 
 def crawl(base: str, tmp_path: Path, database: Path) -> subprocess.Popen:
