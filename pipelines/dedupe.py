@@ -14,7 +14,7 @@ from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 
 from newscrawl.article import Article
-from newscrawl.dedupe.prepare import HINT_KEY, prepared_of
+from newscrawl.dedupe.prepare import HINT_KEY, Prepared, prepared_of
 from newscrawl.dedupe.urls import choose_canonical_url
 from newscrawl.dedupe.validate import MAX_HEADLINE_CHARS, invalid_reason
 
@@ -54,6 +54,7 @@ class DedupePipeline:
         if reason:
             self.stats.inc_value(f"newscrawl/dedupe/invalid/{reason}")
             raise InvalidArticle(f"{reason}: {item.url}")
+        from_worker = isinstance(item.hints.get(HINT_KEY), Prepared)
         prepared = prepared_of(item)  # done already when an extraction worker prepared it
         key = (item.url, prepared.version.content_hash)
         if key in self.seen:
@@ -62,7 +63,8 @@ class DedupePipeline:
         if len(self.seen) >= SEEN_LIMIT:  # bounded memory on endless crawls
             self.seen.clear()
         self.seen.add(key)
-        item.canonical_url = choose_canonical_url(item.url, item.canonical_url)
+        if not from_worker:  # a worker chose it already (newscrawl.extract.worker)
+            item.canonical_url = choose_canonical_url(item.url, item.canonical_url)
         item.hints[HINT_KEY] = prepared
         self.stats.inc_value("newscrawl/dedupe/prepared")
         return item

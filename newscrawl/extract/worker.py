@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from newscrawl.article import Article
 from newscrawl.dedupe.prepare import HINT_KEY, prepare
+from newscrawl.dedupe.urls import choose_canonical_url
 from newscrawl.discover.pages import article_verdict, is_app_shell
 from newscrawl.extract.core import extract_document
 from newscrawl.extract.document import UnparsablePage, parse_document
@@ -64,7 +65,8 @@ def fill_crawl_fields(article: Article, source: str | None, fetched_at: datetime
 
 
 def finish_article(article: Article) -> Article:
-    """Normalize and prepare ``article`` as the normalize and dedupe pipelines would.
+    """Normalize and prepare ``article`` and choose its canonical URL, as the normalize and
+    dedupe pipelines would.
 
     Outcomes go to the hints (:data:`NORMALIZED_KEY`). Any failure leaves the article as it
     came, so the pipelines do the work themselves and count the error where they always do.
@@ -78,13 +80,14 @@ def finish_article(article: Article) -> Article:
         normalized = normalize_article(article, on_outcome=record)
     except Exception:
         return article
+    normalized.hints[NORMALIZED_KEY] = dict(outcomes)
     try:
         prepared = prepare(normalized)
-    except Exception:
-        prepared = None
-    normalized.hints[NORMALIZED_KEY] = dict(outcomes)
-    if prepared is not None:
-        normalized.hints[HINT_KEY] = prepared
+        canonical = choose_canonical_url(normalized.url, normalized.canonical_url)
+    except Exception:  # the dedupe pipeline prepares it, and counts the failure
+        return normalized
+    normalized.hints[HINT_KEY] = prepared
+    normalized.canonical_url = canonical  # what the dedupe pipeline sets, after preparing
     return normalized
 
 
