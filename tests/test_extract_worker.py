@@ -166,8 +166,9 @@ def test_a_dead_worker_fails_only_its_jobs_and_is_replaced() -> None:
             pids = set(await asyncio.gather(*(pool.run(os.getpid) for _ in range(20))))
             assert len(pids) == 2 and os.getpid() not in pids
             victim = min(pids)
-            sleeping = [asyncio.ensure_future(pool.run(time.sleep, 2)) for _ in range(4)]
-            await asyncio.sleep(0.5)
+            # enough for both workers to hold a full window, whichever one is killed
+            sleeping = [asyncio.ensure_future(pool.run(time.sleep, 0.3)) for _ in range(2 * WINDOW)]
+            await asyncio.sleep(0.1)
             os.kill(victim, signal.SIGKILL)
             outcomes = await asyncio.gather(*sleeping, return_exceptions=True)
             died = [o for o in outcomes if isinstance(o, WorkerDied)]
