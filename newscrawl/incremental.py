@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import event, inspect, select
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,15 @@ def window_start(hours: float, now: datetime | None = None) -> datetime | None:
     if hours <= 0:
         return None
     return (now or datetime.now(UTC)) - timedelta(hours=hours)
+
+
+#: Page cache of the look-up connection (1 MiB): it reads a few index pages per feed or
+#: sitemap, and the store's 16 MiB default would only grow the crawler's memory as the table does.
+LOOKUP_CACHE_PRAGMA = "PRAGMA cache_size=-1024"
+
+
+def _small_sqlite_cache(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute(LOOKUP_CACHE_PRAGMA)
 
 
 class SeenUrls:
@@ -62,6 +71,8 @@ class SeenUrls:
             from newscrawl.store.schema import sightings
 
             engine = create_engine(database_url)
+            if engine.dialect.name == "sqlite":  # a few index lookups: no need for a big cache
+                event.listen(engine, "connect", _small_sqlite_cache)
             with engine.connect() as conn:
                 if not inspect(conn).has_table(sightings.name):
                     engine.dispose()

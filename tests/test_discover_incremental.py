@@ -9,6 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy.pool import NullPool
 
 from newscrawl.incremental import SeenUrls
+from newscrawl.store import upgrade
 from newscrawl.store.engine import create_engine
 from newscrawl.store.schema import articles, sightings
 
@@ -69,3 +70,21 @@ def test_new_database_lets_everything_through(tmp_path) -> None:
     seen = SeenUrls.open(f"sqlite:///{tmp_path / 'new.db'}", window_hours=24)
     assert seen.unseen(["https://n.example/a"]) == ["https://n.example/a"]
     seen.close()
+
+
+def test_sqlite_lookups_keep_a_small_page_cache(tmp_path) -> None:
+    """The look-up connection reads a few index pages per sitemap: its cache must not grow the
+    crawler's memory with the table (the store's connections keep 16 MiB)."""
+    url = f"sqlite:///{tmp_path / 'news.db'}"
+    upgrade(url)
+    seen = SeenUrls.open(url, window_hours=24)
+    try:
+        assert seen._engine is not None
+        with seen._engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -1024
+    finally:
+        seen.close()
+    store_engine = create_engine(url)
+    with store_engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -16384
+    store_engine.dispose()
