@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/store_throughput.py [--backends B,B] [--sizes N,N,N]
 
-For each backend: one fresh database, filled through the normal write path up to each
-size in turn; at each size, ``--rounds`` rounds of ``--measure`` articles are timed
-(fingerprinting included, as the dedupe pipeline does it) and the best round is kept.
+For each backend and size: a fresh database filled through the normal write path; then
+``--rounds`` rounds of ``--measure`` articles are timed at each size, the sizes taking
+turns round by round (fingerprinting included, as the dedupe pipeline does it), and the
+best round per size is kept.
 The measured mix is what a crawl produces: 80 % new articles, 10 % tracking-parameter
 variants of stored ones, 10 % aggregator copies pointing at a stored original. The
 per-article cost ratio largest/smallest size should stay near 1 (target <= 1.3).
@@ -126,51 +127,71 @@ def drop_database(handle: object) -> None:
         conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def run_backend(backend: str, sizes: list[int], args: argparse.Namespace) -> list[dict]:
+def filled_store(backend: str, size: int, batch: int) -> tuple[Store, object, float]:
+    """A fresh database holding ``size`` articles; (store, handle to drop it, fill seconds)."""
     url, handle = new_database(backend)
-    rows = []
     try:
         upgrade(url)
         store = Store.open(url)
-        stored = 0
-        fresh = 10_000_000  # measured articles never collide with the fill's numbers
-        for size in sizes:
-            began = time.perf_counter()
-            fill(store, stored, size, args.batch)
-            filled = time.perf_counter() - began
-            rounds = []
-            for _ in range(args.rounds):
-                rounds.append(measure(store, fresh, args.measure, size, args.batch))
-                fresh += args.measure
-            best = min(r[0] for r in rounds)
-            cpu = min(r[1] for r in rounds)
-            writer = min(r[2] for r in rounds)
-            rows.append(
-                {
-                    "backend": backend,
-                    "stored": size,
-                    "rate": args.measure / best,
-                    "ms_per_article": 1000 * best / args.measure,
-                    "cpu_rate": args.measure / cpu,
-                    "cpu_ms_per_article": 1000 * cpu / args.measure,
-                    "writer_ms_per_article": 1000 * writer / args.measure,
-                    "fill_rate": (size - stored) / filled if size > stored else 0.0,
-                    "fill_s": filled,
-                    "load": os.getloadavg()[0],
-                    "rounds": [round(args.measure / r[0]) for r in rounds],
-                }
-            )
-            print(
-                f"{backend:8} stored={size:>7}  {args.measure / best:8.0f} articles/s wall, "
-                f"{args.measure / cpu:8.0f} per CPU-second "
-                f"(rounds {rows[-1]['rounds']}, fill {rows[-1]['fill_rate']:.0f}/s)",
-                file=sys.stderr,
-                flush=True,
-            )
-            stored = size
-        store.close()
-    finally:
+        began = time.perf_counter()
+        fill(store, 0, size, batch)
+        return store, handle, time.perf_counter() - began
+    except BaseException:
         drop_database(handle)
+        raise
+
+
+def run_backend(backend: str, sizes: list[int], args: argparse.Namespace) -> list[dict]:
+    """One database per size; the timed rounds then alternate between them.
+
+    Interleaving matters on a shared machine: the speed of this machine drifts by tens of
+    per cent over minutes, and measuring one size after the other put that drift straight
+    into the ratio.
+    """
+    stores: dict[int, tuple[Store, object, float]] = {}
+    timings: dict[int, list[tuple[float, float, float]]] = {size: [] for size in sizes}
+    try:
+        for size in sizes:
+            stores[size] = filled_store(backend, size, args.batch)
+            print(f"{backend:8} filled {size:>7} in {stores[size][2]:.0f} s", file=sys.stderr)
+        fresh = 10_000_000  # measured articles never collide with the fill's numbers
+        for _ in range(args.rounds):
+            for size in sizes:
+                store = stores[size][0]
+                timings[size].append(measure(store, fresh, args.measure, size, args.batch))
+                fresh += args.measure
+    finally:
+        for store, handle, _ in stores.values():
+            store.close()
+            drop_database(handle)
+    rows = []
+    for size in sizes:
+        rounds = timings[size]
+        best = min(r[0] for r in rounds)
+        cpu = min(r[1] for r in rounds)
+        writer = min(r[2] for r in rounds)
+        rows.append(
+            {
+                "backend": backend,
+                "stored": size,
+                "rate": args.measure / best,
+                "ms_per_article": 1000 * best / args.measure,
+                "cpu_rate": args.measure / cpu,
+                "cpu_ms_per_article": 1000 * cpu / args.measure,
+                "writer_ms_per_article": 1000 * writer / args.measure,
+                "fill_rate": size / stores[size][2],
+                "fill_s": stores[size][2],
+                "load": os.getloadavg()[0],
+                "rounds": [round(args.measure / r[0]) for r in rounds],
+            }
+        )
+        print(
+            f"{backend:8} stored={size:>7}  {args.measure / best:8.0f} articles/s wall, "
+            f"{args.measure / cpu:8.0f} per CPU-second "
+            f"(rounds {rows[-1]['rounds']}, fill {rows[-1]['fill_rate']:.0f}/s)",
+            file=sys.stderr,
+            flush=True,
+        )
     return rows
 
 
@@ -179,7 +200,7 @@ def main() -> int:
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--measure", type=int, default=1000, help="articles per timed round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--batch", type=int, default=200, help="STORE_BATCH_SIZE")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]

@@ -10,8 +10,16 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, select, text
 
 from newscrawl.store import Store
+from newscrawl.store.bands import LEVELS
 from newscrawl.store.inlist import one_of
-from newscrawl.store.schema import articles, lsh_bands, metadata, sightings
+from newscrawl.store.schema import (
+    articles,
+    lsh_bands,
+    lsh_bands_mid,
+    lsh_bands_new,
+    metadata,
+    sightings,
+)
 from tests.storekit import T0
 
 LOOKUPS = {
@@ -21,6 +29,8 @@ LOOKUPS = {
     "articles by headline key": (articles.c.headline_key, articles.c.id, ["k1", "k2"]),
     "articles by id": (articles.c.id, articles.c.body, [1, 2]),
     "LSH bands by key": (lsh_bands.c.band_key, lsh_bands.c.article_id, [1, 2]),
+    "new LSH bands by key": (lsh_bands_new.c.band_key, lsh_bands_new.c.article_id, [1, 2]),
+    "mid LSH bands by key": (lsh_bands_mid.c.band_key, lsh_bands_mid.c.article_id, [1, 2]),
 }
 
 
@@ -69,3 +79,11 @@ def test_one_of_selects_what_in_selects(store: Store, values: list[str]) -> None
                 connection.scalars(select(wanted).where(one_of(connection, key, probe)))
             ) == (expected)
         connection.rollback()
+
+
+@pytest.mark.parametrize("level", LEVELS[:-1], ids=lambda t: t.name)
+def test_a_slice_of_keys_is_read_by_index_range(store: Store, level) -> None:
+    with store.engine.connect() as connection:
+        plan = _plan(connection, select(level.c.article_id).where(level.c.band_key.between(-5, 5)))
+    assert "Seq Scan" not in plan and "SCAN " not in plan.replace("SCAN USING", ""), plan
+    assert "INDEX" in plan.upper() or "PRIMARY KEY" in plan, plan

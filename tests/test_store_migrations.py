@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from alembic import command
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from newscrawl.dedupe.fingerprint import BANDS, NUM_PERM, body_bands, content_hash, words
 from newscrawl.store import Store, upgrade
@@ -35,7 +35,14 @@ def _expected(bodies: dict[int, str], num_perm: int, bands: int) -> dict[int, se
 
 def _seed_first_release(url: str, texts: list[str], story: uuid.UUID) -> dict[int, str]:
     """Articles and band rows as release 0001 wrote them; returns the bodies by article id."""
-    assert upgrade(url, "0001") == (None, "0001")
+    return _seed(url, "0001", texts, story, FIRST_RELEASE)
+
+
+def _seed(
+    url: str, revision: str, texts: list[str], story: uuid.UUID, banding: tuple[int, int]
+) -> dict[int, str]:
+    """Articles and their band rows written at ``revision`` (all in ``lsh_bands``)."""
+    assert upgrade(url, revision) == (None, revision)
     engine = create_engine(url)
     bodies = {}
     with engine.begin() as connection:
@@ -54,7 +61,7 @@ def _seed_first_release(url: str, texts: list[str], story: uuid.UUID) -> dict[in
                 },
             )
             bodies[article_id] = body
-        old = _expected(bodies, *FIRST_RELEASE)
+        old = _expected(bodies, *banding)
         rows = [{"band_key": k, "article_id": i} for i, keys in old.items() for k in keys]
         connection.execute(lsh_bands.insert(), rows)
     engine.dispose()
@@ -107,3 +114,42 @@ def test_0002_downgrade_restores_the_first_release_keys(empty_database_url: str)
             assert current_revision(connection) == "0001"
     engine.dispose()
     assert _stored_bands(url) == _expected(bodies, *FIRST_RELEASE)
+
+
+def _band_table_shape(url: str) -> tuple[set[str], bool]:
+    """(tables named lsh_bands*, whether lsh_bands has its article_id foreign key and index)."""
+    engine = create_engine(url)
+    inspector = inspect(engine)
+    tables = {t for t in inspector.get_table_names() if t.startswith("lsh_bands")}
+    linked = bool(inspector.get_foreign_keys("lsh_bands")) and any(
+        i["column_names"] == ["article_id"] for i in inspector.get_indexes("lsh_bands")
+    )
+    engine.dispose()
+    return tables, linked
+
+
+def test_0003_keeps_the_keys_and_downgrade_merges_the_levels_back(empty_database_url: str) -> None:
+    url = empty_database_url
+    bodies = _seed(url, "0002", [text(7), text(8)], uuid.uuid4(), (NUM_PERM, BANDS))
+    assert _band_table_shape(url) == ({"lsh_bands"}, True)
+
+    assert upgrade(url) == ("0002", head_revision())
+    assert _band_table_shape(url) == ({"lsh_bands", "lsh_bands_new", "lsh_bands_mid"}, False)
+    assert _stored_bands(url) == _expected(bodies, NUM_PERM, BANDS)
+    store = Store.open(url)
+    try:
+        (new,) = store.write([article(9, "https://www.independent.co.uk/news/nine")]).results
+    finally:
+        store.close()
+    bodies[new.key] = text(9)
+
+    engine = create_engine(url)
+    with engine.connect().execution_options(**WRITE_TRANSACTION) as connection:
+        with connection.begin():
+            # a row of an article deleted meanwhile: dropped, or the foreign key would refuse
+            connection.execute(lsh_bands.insert(), {"band_key": 1, "article_id": 999})
+        with connection.begin():
+            command.downgrade(alembic_config(connection), "0002")
+    engine.dispose()
+    assert _band_table_shape(url) == ({"lsh_bands"}, True)
+    assert _stored_bands(url) == _expected(bodies, NUM_PERM, BANDS)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, Table, event
 from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 
 DEFAULT_DATABASE_URL = "sqlite:///news.db"
@@ -105,3 +106,9 @@ def is_sqlite_file(engine: Engine) -> bool:
     database = engine.url.database or ""
     in_memory = database in ("", ":memory:") or engine.url.query.get("mode") == "memory"
     return is_sqlite(engine) and not in_memory
+
+
+def dialect_insert(connection: Connection, table: Table) -> Any:
+    """An INSERT that knows ``on_conflict_do_*`` for the connection's dialect."""
+    module = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return module.insert(table)

@@ -20,13 +20,13 @@ from newscrawl.article import Image
 from newscrawl.dedupe.fingerprint import MIN_WORDS, words
 from newscrawl.dedupe.merge import Version
 from newscrawl.dedupe.prepare import Prepared
+from newscrawl.store.bands import find_bands
 from newscrawl.store.inlist import one_of
 from newscrawl.store.schema import (
     article_authors,
     article_credits,
     articles,
     images,
-    lsh_bands,
     sightings,
 )
 
@@ -80,6 +80,16 @@ def scalars_of(version: Version) -> dict[str, Any]:
     values["url_rank"] = version.rank
     values["tags"] = list(version.tags) or None
     return values
+
+
+def loaded_body(row: StoredRow) -> str | None:
+    """The body the row had when it was read from the database (None for new rows)."""
+    if row.loaded_scalars is None:
+        return None
+    return row.loaded_scalars[_BODY]  # type: ignore[return-value]
+
+
+_BODY = SCALAR_COLUMNS.index("body")
 
 
 def _chunks(values: list, size: int = 900) -> Iterable[list]:
@@ -143,13 +153,9 @@ def load_candidates(connection: Connection, batch: list[Prepared]) -> Candidates
         if values:
             query = select(articles.c.id).where(one_of(connection, column, values))
             ids.update(connection.scalars(query))
-    if bands:
-        query = select(lsh_bands.c.band_key, lsh_bands.c.article_id)
-        for band, article_id in connection.execute(
-            query.where(one_of(connection, lsh_bands.c.band_key, bands))
-        ):
-            found.by_band[band].add(article_id)
-            ids.add(article_id)
+    for band, article_id in find_bands(connection, bands):
+        found.by_band[band].add(article_id)
+        ids.add(article_id)
     if ids:
         query = select(articles).where(one_of(connection, articles.c.id, sorted(ids)))
         for row in connection.execute(query):

@@ -160,19 +160,28 @@ article_revisions = Table(
     Column("modified_at", UTCDateTime),
 )
 
-lsh_bands = Table(
-    "lsh_bands",
-    metadata,
-    Column("band_key", BigInteger, primary_key=True, autoincrement=False),
-    Column(
-        "article_id",
-        BigId,
-        ForeignKey("articles.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
-    sqlite_with_rowid=False,  # the key is the table: one B-tree fewer per insert
-)
+
+def _band_level(name: str) -> Table:
+    """One level of the LSH band index (newscrawl.store.bands): the key is the table.
+
+    No foreign key and no ``article_id`` index: rows move between levels in key order,
+    and either would add a write at a scattered page for every row moved. Lookups check
+    each candidate against its ``articles`` row, so a row of a deleted article is ignored.
+    """
+    return Table(
+        name,
+        metadata,
+        Column("band_key", BigInteger, primary_key=True, autoincrement=False),
+        Column("article_id", BigId, primary_key=True, autoincrement=False),
+        sqlite_with_rowid=False,  # one B-tree per level, not a table plus an index
+    )
+
+
+#: The near-duplicate index in three levels: new keys land in the small first table and
+#: move on in slices of the key space (see newscrawl/store/bands.py).
+lsh_bands_new = _band_level("lsh_bands_new")
+lsh_bands_mid = _band_level("lsh_bands_mid")
+lsh_bands = _band_level("lsh_bands")
 
 crawl_runs = Table(
     "crawl_runs",

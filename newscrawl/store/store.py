@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, exc, func, select
 from newscrawl.article import Article
 from newscrawl.dedupe.prepare import Prepared, prepared_of
 from newscrawl.dedupe.urls import canonicalize_url
+from newscrawl.store.bands import BandCursors
 from newscrawl.store.checkpoint import WalCheckpointer
 from newscrawl.store.engine import (
     WRITE_TRANSACTION,
@@ -82,6 +83,8 @@ class Store:
         self.engine = engine
         #: SQLite files: WAL checkpoints on a thread of their own, off the write path.
         self.checkpointer = WalCheckpointer(engine) if is_sqlite_file(engine) else None
+        #: Where this store's next moves through the band index's levels start.
+        self.band_cursors = BandCursors()
 
     @classmethod
     def open(cls, database_url: str | None = None, *, auto_upgrade: bool | None = None) -> Store:
@@ -114,7 +117,7 @@ class Store:
             self._lock(connection)
             candidates = load_candidates(connection, batch)
             resolution = BatchResolver(connection, candidates, now).resolve(batch)
-            ids = write_resolution(connection, resolution)
+            ids = write_resolution(connection, resolution, self.band_cursors)
         if self.checkpointer is not None:
             self.checkpointer.committed()
         for result in resolution.results:

@@ -10,13 +10,14 @@ same transaction, so readers never see an article without its authors and images
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Table, bindparam, cast, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, delete, update
 
+from newscrawl.dedupe.fingerprint import body_bands, words
 from newscrawl.dedupe.merge import Version
-from newscrawl.store.lookup import SCALAR_COLUMNS, StoredRow, scalars_of
+from newscrawl.store.bands import BandCursors, add_bands, remove_bands
+from newscrawl.store.engine import dialect_insert
+from newscrawl.store.lookup import SCALAR_COLUMNS, StoredRow, loaded_body, scalars_of
 from newscrawl.store.resolve import Resolution
 from newscrawl.store.schema import (
     article_authors,
@@ -24,15 +25,8 @@ from newscrawl.store.schema import (
     article_revisions,
     articles,
     images,
-    lsh_bands,
     sightings,
 )
-
-
-def dialect_insert(connection: Connection, table: Table) -> Any:
-    """An INSERT that knows ``on_conflict_do_*`` for the connection's dialect."""
-    module = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return module.insert(table)
 
 
 def _children(version: Version) -> tuple[list, list, list]:
@@ -97,44 +91,22 @@ def _replace_children(connection: Connection, rows: list[StoredRow], ids: dict[i
             connection.execute(dialect_insert(connection, table).on_conflict_do_nothing(), params)
 
 
-def _replace_bands(connection: Connection, rows: list[StoredRow], ids: dict[int, int]) -> None:
-    """Band keys follow the body: written for new rows, rewritten when the body changed."""
+def _replace_bands(
+    connection: Connection, rows: list[StoredRow], ids: dict[int, int], cursors: BandCursors
+) -> None:
+    """Band keys follow the body: written for new rows, rewritten when the body changed.
+
+    The old keys are those of the body as loaded (the index has no ``article_id`` column
+    to search by; see newscrawl.store.bands).
+    """
     targets = [r for r in rows if r.is_new or r.version.content_hash != r.loaded_hash]
-    old_ids = [r.key for r in targets if not r.is_new]
-    if old_ids:
-        connection.execute(delete(lsh_bands).where(lsh_bands.c.article_id.in_(old_ids)))
+    stale = {
+        (band, r.key) for r in targets if not r.is_new for band in body_bands(words(loaded_body(r)))
+    }
+    remove_bands(connection, sorted(stale))
     # in key order: the inserts walk the index once instead of jumping about it
     pairs = sorted({(band, ids.get(r.key, r.key)) for r in targets for band in r.version.bands})
-    if pairs:
-        insert_band_rows(connection, pairs)
-
-
-def insert_band_rows(connection: Connection, pairs: list[tuple[int, int]]) -> None:
-    """Insert (band key, article id) rows, skipping existing ones.
-
-    Ten rows per article make this the largest insert of a batch, and its values
-    are plain integers, so it skips SQLAlchemy's per-row parameter handling: two
-    arrays unnested in one statement on Postgres, the driver's own executemany on
-    SQLite (the SQL text is still compiled from the Core insert).
-    """
-    stmt = dialect_insert(connection, lsh_bands).on_conflict_do_nothing()
-    if connection.dialect.name == "postgresql":
-        keys = cast(bindparam("keys", [k for k, _ in pairs], type_=_BIGINTS), _BIGINTS)
-        owners = cast(bindparam("owners", [a for _, a in pairs], type_=_BIGINTS), _BIGINTS)
-        rows = func.unnest(keys, owners).table_valued("band_key", "article_id").render_derived()
-        connection.execute(
-            stmt.from_select(["band_key", "article_id"], select(rows.c.band_key, rows.c.article_id))
-        )
-        return
-    connection.exec_driver_sql(_sqlite_sql(stmt, connection), pairs)
-
-
-_BIGINTS = postgresql.ARRAY(BigInteger)
-
-
-def _sqlite_sql(stmt: Any, connection: Connection) -> str:
-    """The SQL text of a Core statement for the driver (positional ``?`` parameters)."""
-    return str(stmt.compile(dialect=connection.dialect))
+    add_bands(connection, pairs, cursors)
 
 
 def _upsert_sightings(connection: Connection, resolution: Resolution, ids: dict[int, int]) -> None:
@@ -171,14 +143,16 @@ def _insert_revisions(
         connection.execute(article_revisions.insert(), params)
 
 
-def write_resolution(connection: Connection, resolution: Resolution) -> dict[int, int]:
+def write_resolution(
+    connection: Connection, resolution: Resolution, cursors: BandCursors
+) -> dict[int, int]:
     """Write everything the batch decided; returns the ids of rows it created (by temp key)."""
     rows = list(resolution.rows.values())
     new_rows = [r for r in rows if r.is_new]
     ids = _insert_new(connection, new_rows)
     _update_existing(connection, [r for r in rows if not r.is_new])
     _replace_children(connection, rows, ids)
-    _replace_bands(connection, rows, ids)
+    _replace_bands(connection, rows, ids, cursors)
     _upsert_sightings(connection, resolution, ids)
     _insert_revisions(connection, resolution.revisions, ids)
     return ids
