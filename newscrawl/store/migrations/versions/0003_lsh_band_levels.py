@@ -20,6 +20,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from newscrawl.store.engine import dialect_insert
+
 revision: str = "0003"
 down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
@@ -50,11 +52,23 @@ def _create_level(name: str, *, linked: bool = False, key_name: str | None = Non
     )
 
 
+def _band_table(name: str) -> sa.TableClause:
+    return sa.table(
+        name, sa.column("band_key", sa.BigInteger), sa.column("article_id", _ARTICLE_ID)
+    )
+
+
 def _copy_sorted(source: str, target: str) -> None:
-    op.execute(
-        f"INSERT INTO {target} (band_key, article_id) "
-        f"SELECT band_key, article_id FROM {source} WHERE true "
-        "ORDER BY band_key, article_id ON CONFLICT DO NOTHING"
+    """Copy every row of one band table into another, in key order, skipping rows it has."""
+    rows = _band_table(source)
+    ordered = sa.select(rows.c.band_key, rows.c.article_id).where(sa.true())
+    connection = op.get_bind()
+    connection.execute(
+        dialect_insert(connection, _band_table(target))
+        .from_select(
+            ["band_key", "article_id"], ordered.order_by(rows.c.band_key, rows.c.article_id)
+        )
+        .on_conflict_do_nothing()
     )
 
 
@@ -81,7 +95,8 @@ def downgrade() -> None:
         _copy_sorted(level, "lsh_bands")
         op.drop_table(level)
     # rows of articles deleted meanwhile would break the restored foreign key
-    op.execute("DELETE FROM lsh_bands WHERE article_id NOT IN (SELECT id FROM articles)")
+    bands, articles = _band_table("lsh_bands"), sa.table("articles", sa.column("id"))
+    op.execute(sa.delete(bands).where(bands.c.article_id.not_in(sa.select(articles.c.id))))
     if op.get_bind().dialect.name == "sqlite":
         _rebuild_sqlite_bands(linked=True)
     else:
