@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, exc, func, select
 from newscrawl.article import Article
 from newscrawl.dedupe.prepare import Prepared, prepared_of
 from newscrawl.dedupe.urls import canonicalize_url
-from newscrawl.store.bands import BandCursors
+from newscrawl.store.bands import cursors_for
 from newscrawl.store.checkpoint import WalCheckpointer
 from newscrawl.store.engine import (
     WRITE_TRANSACTION,
@@ -84,7 +84,7 @@ class Store:
         #: SQLite files: WAL checkpoints on a thread of their own, off the write path.
         self.checkpointer = WalCheckpointer(engine) if is_sqlite_file(engine) else None
         #: Where this store's next moves through the band index's levels start.
-        self.band_cursors = BandCursors()
+        self.band_cursors = cursors_for(engine.dialect.name)
 
     @classmethod
     def open(cls, database_url: str | None = None, *, auto_upgrade: bool | None = None) -> Store:
