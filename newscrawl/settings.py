@@ -164,6 +164,14 @@ DEDUPE_MAX_HEADLINE_CHARS = 2000
 # in the crawler's own thread. Several crawler processes on one machine: set it explicitly.
 NEWSCRAWL_EXTRACT_WORKERS: int | str = "auto"
 
+# --- Frontier (newscrawl/discover/frontier.py) -------------------------------------------
+# Article pages found in feeds, sitemaps and listings wait in the spider, and only this many
+# are requested and unanswered at a time (hosts taking turns, at most 8 x
+# CONCURRENT_REQUESTS_PER_DOMAIN per host): a 100,000-URL sitemap costs a few MB instead of a
+# kilobyte per queued request. 0 requests everything at once (as with a JOBDIR, whose saved
+# queue must hold every page, and in distributed crawls).
+NEWSCRAWL_FRONTIER_SIZE = 512
+
 # --- Normalization ----------------------------------------------------------------------
 # Articles with neither headline nor body are always dropped (EmptyArticle); also drop
 # those whose body is shorter than this many characters (0 keeps any body).

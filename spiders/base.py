@@ -23,13 +23,14 @@ import scrapy
 from filelock import FileLock, Timeout
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from middlewares.browser_prefetch import browser_request
 from newscrawl.article import Article
 from newscrawl.discover.feeds import parse_feed
+from newscrawl.discover.frontier import Frontier, host_of
 from newscrawl.discover.kinds import PageKind, sniff_kind
 from newscrawl.discover.links import select_links
 from newscrawl.discover.pages import article_verdict, is_app_shell
@@ -58,6 +59,9 @@ logger = logging.getLogger(__name__)
 
 #: Times a page is handed to the extraction workers when they keep dying on it.
 WORKER_ATTEMPTS = 3
+
+#: Prefix of the discovery stats.
+DISCOVER = "newscrawl/discover/"
 
 PRIORITY_ARTICLE = 20
 PRIORITY_DISCOVERY = 10
@@ -89,6 +93,8 @@ class CrawlSettings:
     sitemap_max_age_days: float
     extract_workers: int
     gc_thresholds: tuple[int, int, int] | None
+    frontier_size: int
+    frontier_host_size: int
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlSettings:
@@ -109,6 +115,10 @@ class CrawlSettings:
             gc_thresholds=gc_thresholds(s.getlist("NEWSCRAWL_GC_THRESHOLDS"))
             if s.getbool("NEWSCRAWL_GC_TUNING", True)
             else None,
+            # a JOBDIR saves Scrapy's queue for a resumed crawl; pages held back would be lost
+            frontier_size=0 if s.get("JOBDIR") else s.getint("NEWSCRAWL_FRONTIER_SIZE", 512),
+            # Scrapy fetches CONCURRENT_REQUESTS_PER_DOMAIN pages of a host at a time
+            frontier_host_size=8 * s.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 8),
         )
 
 
@@ -128,6 +138,10 @@ class DiscoverySpider(scrapy.Spider):
     max_articles: int | None = None
     lock_key: str = ""
     _pool: WorkerPool | None = None
+    #: Hold found article pages back in a :class:`Frontier` (off where every request must
+    #: reach a shared queue at once, as in a distributed crawl).
+    uses_frontier: bool = True
+    frontier: Frontier | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DiscoverySpider:
@@ -139,6 +153,10 @@ class DiscoverySpider(scrapy.Spider):
         spider._lock = spider._acquire_lock()
         if spider.conf.extract_workers:
             spider._pool = acquire_pool(spider.conf.extract_workers, spider.conf.gc_thresholds)
+        if spider.uses_frontier and spider.conf.frontier_size > 0:
+            spider.frontier = Frontier(spider.conf.frontier_size, spider.conf.frontier_host_size)
+            crawler.signals.connect(spider._release_when_idle, signal=signals.spider_idle)
+            crawler.signals.connect(spider._request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
@@ -167,6 +185,7 @@ class DiscoverySpider(scrapy.Spider):
         return lock
 
     async def _closed(self) -> None:
+        self._forget_found()
         if getattr(self, "seen", None) is not None:
             self.seen.close()
         try:
@@ -177,7 +196,7 @@ class DiscoverySpider(scrapy.Spider):
 
     # --- helpers --------------------------------------------------------------------------
     def _inc(self, key: str, n: int = 1) -> None:
-        self.crawler.stats.inc_value(f"newscrawl/discover/{key}", n)
+        self.crawler.stats.inc_value(f"{DISCOVER}{key}", n)
 
     @property
     def page_callback(self) -> Callable[[Response], Any]:
@@ -198,16 +217,70 @@ class DiscoverySpider(scrapy.Spider):
     def article_requests(
         self, urls: Sequence[str], *, depth: int = 0, offsite: bool = False
     ) -> Iterator[Request]:
-        """Requests for pages that probably are articles, except those seen recently."""
+        """Requests for pages that probably are articles, except those seen recently.
+
+        With a frontier the pages wait there, and only enough are requested to keep
+        ``NEWSCRAWL_FRONTIER_SIZE`` of them in flight.
+        """
         fresh = self.seen.unseen(urls)
         self._inc("article/skipped_seen", len(urls) - len(fresh))
+        if self.frontier is not None:
+            self.frontier.add(fresh, depth, offsite=offsite)
+            self.crawler.stats.max_value(f"{DISCOVER}frontier/held_peak", len(self.frontier))
+            yield from self._release_found()
+            return
         for url in fresh:
-            if self.max_articles is not None and self.articles_emitted >= self.max_articles:
+            if self._enough_articles():
                 return
             yield self._page_request(url, depth=depth, offsite=offsite)
 
-    def _page_request(self, url: str, *, depth: int, offsite: bool) -> Request:
+    def _enough_articles(self) -> bool:
+        return self.max_articles is not None and self.articles_emitted >= self.max_articles
+
+    def _release_found(self) -> Iterator[Request]:
+        """Requests for the frontier's pages that fit in flight now."""
+        if self.frontier is None:
+            return
+        if self._enough_articles():
+            self._forget_found()
+            return
+        for page in self.frontier.release():
+            yield self._page_request(page.url, depth=page.depth, offsite=page.offsite, found=True)
+
+    def _forget_found(self) -> None:
+        """The crawl is stopping: count the found pages it will not request."""
+        if self.frontier is not None and len(self.frontier):
+            self._inc("frontier/left", self.frontier.clear())
+
+    def _page_answered(self, meta: dict[str, Any]) -> Iterator[Request]:
+        """A page came back or failed: one fewer in flight, so request the next ones."""
+        if self.frontier is None:
+            return
+        if meta.get("nc_found"):
+            self.frontier.answered(meta["nc_found"])
+        yield from self._release_found()
+
+    def _request_dropped(self, request: Request) -> None:
+        # no new requests from here: Scrapy is inside its scheduler; the next answer or
+        # the idle signal releases them
+        if self.frontier is not None and request.meta.get("nc_found"):
+            self.frontier.answered(request.meta["nc_found"])
+
+    def _release_when_idle(self) -> None:
+        """Scrapy has nothing left in flight: request more found pages, or let it close."""
+        if self.frontier is None or not len(self.frontier):
+            return
+        self.frontier.settled()
+        requests = list(self._release_found())
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests:
+            raise DontCloseSpider
+
+    def _page_request(self, url: str, *, depth: int, offsite: bool, found: bool = False) -> Request:
         meta: dict[str, Any] = {"nc_role": "page", "nc_depth": depth, "dont_cache": True}
+        if found:  # the host it was released for, to report the answer against
+            meta["nc_found"] = host_of(url)
         if offsite:
             meta["allow_offsite"] = True
         if self.needs_js and self.conf.browser:
@@ -295,6 +368,7 @@ class DiscoverySpider(scrapy.Spider):
 
     def parse_page(self, response: Response) -> Iterator[Request | Article]:
         """An HTML page: an article to extract, an app shell to render, or a listing."""
+        yield from self._page_answered(response.meta)
         if not isinstance(response, TextResponse):
             self._inc("page/not_text")
             return
@@ -320,10 +394,12 @@ class DiscoverySpider(scrapy.Spider):
         """:meth:`parse_page` with the parse, the decision, the extraction, normalization and
         the dedupe preparation done in the worker pool
         (:func:`newscrawl.extract.worker.classify_page`)."""
+        for request in self._page_answered(response.meta):
+            yield request
         if not isinstance(response, TextResponse):
             self._inc("page/not_text")
             return
-        if self.max_articles is not None and self.articles_emitted >= self.max_articles:
+        if self._enough_articles():
             raise CloseSpider("max_articles")
         source = self.source_name(response.url)
         result = await self._classify_in_worker(response, source)
@@ -339,7 +415,7 @@ class DiscoverySpider(scrapy.Spider):
             logger.warning("extraction failed for %s: %s", response.url, result.error)
             self.crawler.stats.inc_value("newscrawl/extract/failed")
         elif result.kind == "article" and result.article is not None:
-            if self.max_articles is not None and self.articles_emitted >= self.max_articles:
+            if self._enough_articles():
                 raise CloseSpider("max_articles")  # others in flight reached it meanwhile
             for out in self._emit_article(response, result.article, source):
                 yield out
@@ -403,7 +479,7 @@ class DiscoverySpider(scrapy.Spider):
     def parse_article(
         self, response: TextResponse, doc: Document | None = None
     ) -> Iterator[Request | Article]:
-        if self.max_articles is not None and self.articles_emitted >= self.max_articles:
+        if self._enough_articles():
             raise CloseSpider("max_articles")
         source = self.source_name(response.url)
         try:
@@ -464,9 +540,10 @@ class DiscoverySpider(scrapy.Spider):
         if self.start_failures == len(self.start_urls):
             self.crawler.stats.set_value(FAILED_KEY, "every start URL failed")
 
-    def page_failed(self, failure: Failure) -> None:
+    def page_failed(self, failure: Failure) -> Iterator[Request]:
         self._inc("page/failed")
         logger.warning("page failed: %s: %s", failure.request.url, failure.getErrorMessage())
+        yield from self._page_answered(failure.request.meta)
 
 
 def split_urls(value: str | Iterable[str] | None) -> list[str]:

@@ -26,6 +26,9 @@ from spiders.base import PRIORITY_DISCOVERY, DiscoverySpider, optional_int, spli
 
 class NewsDistributedSpider(RedisSeedMixin, DiscoverySpider):
     name = "news_distributed"
+    #: Every request goes to the shared Redis queue at once, so any worker can take it
+    #: and a killed worker loses none.
+    uses_frontier = False
 
     def __init__(
         self,
