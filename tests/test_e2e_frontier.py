@@ -4,14 +4,13 @@ Scrapy's scheduler, and every one of them is still fetched once and stored."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from tests.crawlkit import ROOT, generated_site
+from tests.crawlkit import ROOT, generated_site, generated_site_crawl
 
 pytestmark = pytest.mark.slow
 
@@ -25,23 +24,9 @@ def site(tmp_path) -> Iterator[tuple[str, Path]]:
         yield base, log
 
 
-def crawl(base: str, tmp_path: Path, **extra: object) -> str:
-    settings = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'news.db'}",
-        "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": "127.0.0.1",
-        "NEWSCRAWL_LOCK_DIR": tmp_path / "locks",
-        "NEWSCRAWL_RENDER_JS": False,
-        "HTTPCACHE_ENABLED": False,
-        "AUTOTHROTTLE_ENABLED": False,
-        "LOG_LEVEL": "INFO",
-        **extra,
-    }
-    args = [a for k, v in settings.items() for a in ("-s", f"{k}={v}")]
-    done = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "news", "-a",
-         f"start_urls={base}/sitemap.xml", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+def crawl(base: str, tmp_path: Path, **settings: object) -> str:
+    command = generated_site_crawl(base, tmp_path, tmp_path / "news.db", **settings)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stderr
 

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.crawlkit import ROOT, _descendants, descendants_running, generated_site
+from tests.crawlkit import (
+    ROOT,
+    _descendants,
+    descendants_running,
+    generated_site,
+    generated_site_crawl,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -30,23 +35,11 @@ def worker_pids(crawler: int) -> list[int]:
 
 
 def crawl(base: str, tmp_path: Path, database: Path) -> subprocess.Popen:
-    settings = {
-        "DATABASE_URL": f"sqlite:///{database}",
-        "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": "127.0.0.1",
-        "NEWSCRAWL_LOCK_DIR": tmp_path / "locks",
-        "NEWSCRAWL_EXTRACT_WORKERS": 2,
-        "NEWSCRAWL_RENDER_JS": False,
-        "HTTPCACHE_ENABLED": False,
-        "AUTOTHROTTLE_ENABLED": False,
-        "CONCURRENT_REQUESTS": 4,
-        "LOG_LEVEL": "INFO",
-    }
-    args = [a for k, v in settings.items() for a in ("-s", f"{k}={v}")]
-    return subprocess.Popen(
-        [sys.executable, "-m", "scrapy", "crawl", "news", "-a",
-         f"start_urls={base}/sitemap.xml", *args],
-        cwd=ROOT, stdout=(tmp_path / "crawl.log").open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    command = generated_site_crawl(
+        base, tmp_path, database, NEWSCRAWL_EXTRACT_WORKERS=2, CONCURRENT_REQUESTS=4
+    )
+    log = (tmp_path / "crawl.log").open("w")
+    return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
 
 @pytest.fixture
