@@ -17,6 +17,7 @@ from scrapy.settings import BaseSettings
 from twisted.internet.task import LoopingCall
 
 from newscrawl.article import Article
+from newscrawl.signals import items_durable
 from newscrawl.store import BatchReport, SchemaOutdatedError, Store
 from newscrawl.store.buffer import BufferedWriter, BufferPolicy
 from newscrawl.store.engine import database_url_from_env, describe_url
@@ -77,7 +78,11 @@ class StorePipeline:
             raise
         logger.info("storing into %s", describe_url(self.settings.database_url))
         self.writer = BufferedWriter(
-            self.store, self.settings.policy, self._count, self._unavailable
+            self.store,
+            self.settings.policy,
+            self._count,
+            self._unavailable,
+            on_durable=self._durable,
         )
         self.loop = LoopingCall(self._tick)
         self.loop.start(max(0.5, self.settings.policy.flush_interval / 2), now=False)
@@ -97,6 +102,9 @@ class StorePipeline:
                 self.stats.inc_value("newscrawl/dedupe/story_linked")
         for _item, reason in report.rejected:
             self.stats.inc_value(f"newscrawl/store/rejected/{reason}")
+
+    def _durable(self, items: list[Article]) -> None:
+        self.crawler.signals.send_catch_log(items_durable, items=items)
 
     def _unavailable(self, error: Exception) -> None:
         self.stats.inc_value("newscrawl/store/unavailable")

@@ -43,11 +43,16 @@ class BufferedWriter:
         on_report: Callable[[BatchReport], None] = lambda report: None,
         on_unavailable: Callable[[Exception], None] = lambda error: None,
         clock: Callable[[], float] = time.monotonic,
+        on_durable: Callable[[list[Article]], None] = lambda articles: None,
     ) -> None:
         self.store = store
         self.policy = policy
         self.on_report = on_report
         self.on_unavailable = on_unavailable
+        #: Told which items are safe from a crash of this process: committed (stored or
+        #: rejected for good) or fsync'ed to the spool. Distributed workers acknowledge
+        #: their leases from it.
+        self.on_durable = on_durable
         self.clock = clock
         self.pending: list[Article] = []
         self.spool = Spool(Path(policy.spool_dir))
@@ -78,7 +83,8 @@ class BufferedWriter:
         logger.warning("database unavailable: spooling %d items to %s", len(self.pending),
                        self.spool.path)  # fmt: skip
         self.spool.append(self.pending)
-        self.pending = []
+        spilled, self.pending = self.pending, []
+        self.on_durable(spilled)
 
     def _write(self, articles: list[Article]) -> None:
         size = self.policy.batch_size
@@ -105,6 +111,7 @@ class BufferedWriter:
                 chunk = self.pending[: self.policy.batch_size]
                 self.on_report(self.store.write(chunk))
                 del self.pending[: len(chunk)]
+                self.on_durable(chunk)
         except StoreUnavailableError as error:
             self.unavailable_count += 1
             self.retry_at = self.clock() + self.backoff
