@@ -96,6 +96,7 @@ def test_what_close_cannot_write_is_replayed_by_the_next_writer(outage, tmp_path
     for i in range(20):
         writer.add(item(i))
     assert writer.close(timeout=0.3) == 20
+    writer.release()
     up()
     successor = BufferedWriter(store, policy(tmp_path))
     assert successor.waiting == 20
