@@ -153,6 +153,7 @@ STORE_BATCH_SIZE = 200
 STORE_FLUSH_INTERVAL = 5.0
 STORE_MAX_BUFFERED = 10_000
 STORE_SPOOL_DIR: str | None = None  # None: $XDG_STATE_HOME/newscrawl/spool (~/.local/state/…)
+STORE_SPOOL_RESERVE_MB = 8.0  # set aside on the spool's disk, given back when the disk is full
 STORE_RETRY_MAX = 30.0
 STORE_CLOSE_TIMEOUT = 60.0
 STORE_AUTO_UPGRADE: bool | None = None

@@ -3,6 +3,7 @@
 Settings (read once): ``DATABASE_URL``, ``STORE_BATCH_SIZE``, ``STORE_FLUSH_INTERVAL``
 (seconds), ``STORE_MAX_BUFFERED`` (items kept in memory while the database is away,
 then spooled to ``STORE_SPOOL_DIR``, default ``$XDG_STATE_HOME/newscrawl/spool``),
+``STORE_SPOOL_RESERVE_MB`` (disk set aside for the spool, given back when the disk is full),
 ``STORE_CLOSE_TIMEOUT`` (seconds spent retrying at close) and ``STORE_AUTO_UPGRADE``
 (default: on for SQLite, off for Postgres).
 
@@ -56,6 +57,10 @@ class StoreSettings:
                 max_buffered=settings.getint("STORE_MAX_BUFFERED", defaults.max_buffered),
                 retry_max=settings.getfloat("STORE_RETRY_MAX", defaults.retry_max),
                 spool_dir=os.path.abspath(os.path.expanduser(spool_dir)) if spool_dir else None,
+                spool_reserve=int(
+                    settings.getfloat("STORE_SPOOL_RESERVE_MB", defaults.spool_reserve / 2**20)
+                    * 2**20
+                ),
             ),
             close_timeout=settings.getfloat("STORE_CLOSE_TIMEOUT", 60.0),
             auto_upgrade=None if auto is None else settings.getbool("STORE_AUTO_UPGRADE"),
@@ -176,8 +181,7 @@ class StorePipeline:
             logger.error("could not record the crawl run: %s", error)
             where = "nowhere"
         tally = self.writer.tally
-        full = self.writer.full or self.writer.spool_error
-        line = tally.line(f"{full}" if full else "") + f"; crawl run record: {where}"
+        line = tally.line(self.writer.trouble()) + f"; crawl run record: {where}"
         kept = not (tally.spooled or tally.lost) and where == "database"
         logger.log(logging.INFO if kept else logging.ERROR, "%s", line)
         self.writer.release()

@@ -43,6 +43,9 @@ class BufferPolicy:
     retry_max: float = 30.0
     #: ``None``: :func:`newscrawl.store.spool.default_spool_dir`.
     spool_dir: str | None = None
+    #: Bytes of the spool's disk set aside while writing, given back when the disk is full
+    #: so that what waits in memory can still be spooled (0: none).
+    spool_reserve: int = 8 * 2**20
 
 
 @dataclass
@@ -117,6 +120,7 @@ class BufferedWriter:
         self.spool_error: OSError | None = None
         self.spool = Spool(policy.spool_dir, database_identity(store.engine.url))
         self._claim()
+        self.spool.reserve(policy.spool_reserve)
         self.last_flush = clock()
         self.retry_at = 0.0
         self.backoff = policy.retry_initial
@@ -148,6 +152,10 @@ class BufferedWriter:
     def add(self, article: Article) -> None:
         self.tally.received += 1
         self.pending.append(article)
+        if self.full is not None:  # the crawl is stopping: keep what comes in the spool
+            if len(self.pending) >= self.policy.batch_size and self.spool_error is None:
+                self._spill()
+            return
         if len(self.pending) > self.policy.max_buffered and self.spool_error is None:
             self._spill()
         if len(self.pending) >= self.policy.batch_size:
@@ -160,8 +168,7 @@ class BufferedWriter:
 
     def _spill(self) -> None:
         """Move what waits in memory to the spool, as much of it as the disk takes."""
-        logger.warning("database unavailable: spooling %d items to %s", len(self.pending),
-                       self.spool.path)  # fmt: skip
+        logger.warning("spool: writing %d items to %s", len(self.pending), self.spool.path)
         try:
             written = self.spool.append(self.pending)
         except OSError as error:
@@ -182,11 +189,20 @@ class BufferedWriter:
             self._storage_full(error)
 
     def _storage_full(self, error: Exception) -> None:
-        if self.full is None:
-            self.full = error
-            logger.error("storage full (%s): stopping the crawl; %d items wait", error,
-                         self.waiting)  # fmt: skip
-            self.on_full(error)
+        """From now on nothing more goes to the database in this run: the spool (given its
+        reserve back) takes what waits in memory and what still comes."""
+        if self.full is not None:
+            return
+        self.full = error
+        freed = self.spool.release_reserve()
+        logger.error("storage full (%s): stopping the crawl; %d items wait in memory, spooling "
+                     "them to %s (%d bytes set aside for it)", error, len(self.pending),
+                     self.spool.directory, freed)  # fmt: skip
+        self.on_full(error)
+        if freed:
+            self.spool_error = None  # it may take something now
+        if self.pending and self.spool_error is None:
+            self._spill()
 
     def _write(self, articles: Sequence[Article], own: bool) -> None:
         size = self.policy.batch_size
@@ -242,6 +258,10 @@ class BufferedWriter:
         """Try to store everything waiting; False when the database is still unavailable."""
         now = self.clock()
         self.last_flush = now
+        if self.full is not None:
+            if self.pending and self.spool_error is None:
+                self._spill()
+            return False
         if now < self.retry_at:
             return False
         try:
@@ -276,7 +296,7 @@ class BufferedWriter:
         """
         deadline = self.clock() + timeout
         self.retry_at = 0.0
-        while self.waiting and not self.flush():
+        while self.waiting and self.full is None and not self.flush():
             if self.full is not None or self.clock() >= deadline:
                 break
             time.sleep(max(0.0, min(self.retry_at, deadline) - self.clock()))
@@ -305,6 +325,15 @@ class BufferedWriter:
             return "nowhere"
         self.tally.spool_paths = [f.path for f in self.spool.files if f.own and f.entries]
         return "spool"
+
+    def trouble(self) -> str:
+        """Why items could not be stored or spooled, in a few words ("" when they could)."""
+        parts = []
+        if self.full is not None and self.full is not self.spool_error:
+            parts.append(f"storage full: {self.full}")
+        if self.spool_error is not None:
+            parts.append(f"spool: {self.spool_error}")
+        return "; ".join(parts)
 
     def release(self) -> None:
         """Unlock the spool files: the next writer of this database replays what is left."""

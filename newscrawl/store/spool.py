@@ -183,6 +183,7 @@ class Spool:
         self.own: SpoolFile | None = None
         #: Lines that could not be read (cut off, not JSON, not an article), kept aside.
         self.damaged = 0
+        self._reserve: tuple[Path, int] | None = None
 
     # --- state --------------------------------------------------------------------------
 
@@ -292,6 +293,8 @@ class Spool:
                         found.entries += claimed.entries
                 elif path.name.startswith(f".spool-{self.digest}-") and path.name.endswith(".tmp"):
                     self._remove_if_abandoned(path)  # a creation killed before its rename
+                elif path.name.startswith(".reserve-"):
+                    self._remove_if_abandoned(path)  # the reserve of a writer that died
         for directory in legacy_dirs:
             if directory.is_dir() and directory.resolve() != self.directory.resolve():
                 found.legacy.extend(p for p in directory.iterdir() if _LEGACY_RE.match(p.name))
@@ -322,7 +325,7 @@ class Spool:
             return
         try:
             if _lock(fd) and _same_file(fd, path):
-                path.unlink()  # never renamed: its items were never reported durable
+                path.unlink()  # nobody holds it: an unfinished creation or a dead reserve
         except OSError:
             pass
         finally:
@@ -383,8 +386,45 @@ class Spool:
         if spool_file is self.own:
             self.own = None
 
+    # --- room for a full disk ------------------------------------------------------------
+
+    def reserve(self, size: int) -> bool:
+        """Set ``size`` bytes of the spool's disk aside (a locked, allocated file), to be
+        given back by :meth:`release_reserve` when the disk is full, so that what waits in
+        memory can still be spooled. False when there is no room for it."""
+        if size <= 0 or self._reserve is not None:
+            return self._reserve is not None
+        path = self.directory / f".reserve-{self.digest}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        fd = -1
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            _lock(fd)
+            os.posix_fallocate(fd, 0, size)
+        except OSError as error:
+            if fd >= 0:
+                os.close(fd)
+                path.unlink(missing_ok=True)
+            logger.warning("spool: no room for a reserve of %d bytes in %s: %s", size,
+                           self.directory, error)  # fmt: skip
+            return False
+        self._reserve = (path, fd)
+        return True
+
+    def release_reserve(self) -> int:
+        """Give the reserve back to the disk; returns how many bytes."""
+        if self._reserve is None:
+            return 0
+        path, fd = self._reserve
+        self._reserve = None
+        size = os.fstat(fd).st_size
+        path.unlink(missing_ok=True)
+        os.close(fd)
+        return size
+
     def close(self) -> None:
         """Release every lock; files with entries stay for the next writer."""
+        self.release_reserve()
         for spool_file in self.files:
             spool_file.close()
         self.files.clear()

@@ -68,9 +68,12 @@ def is_storage_full(error: BaseException) -> bool:
 
 
 def unavailable(error: Exception) -> StoreUnavailableError:
-    """The error to raise for a database that cannot be written now."""
+    """The error to raise for a database that cannot be written now, in one line (the
+    driver's message, without SQLAlchemy's SQL and help link)."""
     kind = StorageFullError if is_storage_full(error) else StoreUnavailableError
-    return kind(f"{type(error).__name__}: {error}")
+    original = getattr(error, "orig", None) or error
+    message = " ".join(str(original).split())
+    return kind(f"{type(original).__name__}: {message}")
 
 
 @dataclass
