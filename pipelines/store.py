@@ -156,21 +156,25 @@ class StorePipeline:
         return item
 
     def close_spider(self) -> None:
+        """Store or spool what waits, and say in one line where every item of the run went
+        (here, not at ``spider_closed``: errors logged after that do not fail the run)."""
         if self.loop and self.loop.running:
             self.loop.stop()
         if self.writer is None or self.store is None:
             return
-        self.writer.close(self.settings.close_timeout)
+        self.writer.close(self.settings.close_timeout, release=False)
         tally = self.writer.tally
         self.stats.set_value("newscrawl/store/spooled", tally.spooled)
         if tally.lost:
             self.stats.set_value("newscrawl/store/lost", tally.lost)
         if tally.damaged:
             self.stats.set_value("newscrawl/store/spool_damaged", tally.damaged)
+        kept = not (tally.spooled or tally.lost)
+        logger.log(logging.INFO if kept else logging.ERROR, "%s", tally.line(self.writer.trouble()))
 
     def spider_closed(self, spider: object, reason: str) -> None:
         """Record the run in ``crawl_runs`` with Scrapy's finish reason (spooled behind its
-        items when the database is away), say where the items went, close the store."""
+        items when the database is away), then release the spool and close the store."""
         if self.store is None or self.writer is None:
             return
         name = getattr(spider, "name", None) or "unknown"
@@ -180,10 +184,9 @@ class StorePipeline:
         except Exception as error:  # a row this database refuses: the run row is not data
             logger.error("could not record the crawl run: %s", error)
             where = "nowhere"
-        tally = self.writer.tally
-        line = tally.line(self.writer.trouble()) + f"; crawl run record: {where}"
-        kept = not (tally.spooled or tally.lost) and where == "database"
-        logger.log(logging.INFO if kept else logging.ERROR, "%s", line)
+        if where == "spool":
+            logger.warning("store: the crawl_runs row waits in %s until the database is back",
+                           self.writer.spool.path)  # fmt: skip
         self.writer.release()
         self.store.close()
         self.store = None

@@ -287,12 +287,12 @@ class BufferedWriter:
         self.retry_at = 0.0
         return True
 
-    def close(self, timeout: float) -> int:
-        """Store what is waiting, retrying up to ``timeout`` seconds (once when the storage is
+    def close(self, timeout: float, *, release: bool = True) -> int:
+        """Store what is waiting, retrying up to ``timeout`` seconds (not when the storage is
         full); spool what still cannot be written. Returns the items left in the spool.
 
-        The spool's files stay locked until :meth:`release`, so that a run record can still
-        be spooled behind the items.
+        ``release=False`` keeps the spool's files locked until :meth:`release`, so that a run
+        record can still be spooled behind the items (:meth:`record_run`).
         """
         deadline = self.clock() + timeout
         self.retry_at = 0.0
@@ -308,7 +308,10 @@ class BufferedWriter:
         self.tally.left_for_later = self.spool.count - self.tally.spooled
         self.tally.damaged = self.spool.damaged
         self.tally.spool_paths = [f.path for f in self.spool.files if f.own and f.entries]
-        return self.spool.count
+        left = self.spool.count
+        if release:
+            self.release()
+        return left
 
     def record_run(self, run: CrawlRun) -> str:
         """Write the run's ``crawl_runs`` row, or spool it behind this run's items when the
@@ -323,7 +326,6 @@ class BufferedWriter:
         except OSError as error:
             logger.error("could not record or spool the crawl run: %s", error)
             return "nowhere"
-        self.tally.spool_paths = [f.path for f in self.spool.files if f.own and f.entries]
         return "spool"
 
     def trouble(self) -> str:
