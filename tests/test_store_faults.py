@@ -6,27 +6,35 @@
   ``items_stored`` counts its own articles only;
 - a full disk (a real tmpfs holding the SQLite file and the spool): the crawl stops with
   ``storage_full`` and a non-zero exit, one line says how many items were stored, spooled
-  (where) and lost, and what was spooled is replayed once there is room.
+  (where) and lost, and what was spooled is replayed once there is room;
+- Postgres out of disk ("could not extend file", a tablespace on a tmpfs, on a server of the
+  test's own): storage full as well, not a passing outage.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
 from newscrawl.store import Store, upgrade
 from newscrawl.store.buffer import BufferedWriter, BufferPolicy
+from newscrawl.store.store import StorageFullError
 from tests.crawlkit import ROOT, generated_site, generated_site_crawl
-from tests.storekit import counts, small_disk, sqlite_write_lock
+from tests.storekit import article, counts, small_disk, sqlite_write_lock, text
 
 pytestmark = pytest.mark.slow
 
@@ -215,3 +223,82 @@ def test_a_full_disk_stops_the_crawl_and_one_line_says_where_every_item_went(tmp
         assert stored_articles(database) == articles
         reasons = [run["finish_reason"] for run in runs(database)]
         assert reasons == ["storage_full", "finished"]
+
+
+# --- Postgres: "could not extend file" ------------------------------------------------------
+
+
+@pytest.fixture
+def postgres_on_small_disk(tmp_path):
+    """A Postgres server of this test's own whose database lives in a tablespace on a 6 MB
+    tmpfs; yields (database URL, remount). Root only (skipped otherwise, failed in CI)."""
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    initdb = shutil.which("initdb") or (candidates[-1] if candidates else None)
+    if os.geteuid() != 0 or initdb is None:
+        if os.environ.get("CI"):
+            pytest.fail("a private Postgres server needs root and initdb")
+        pytest.skip("a private Postgres server needs root and initdb")
+    bindir = Path(initdb).resolve().parent
+    base = Path(tempfile.mkdtemp(prefix="newscrawl-pgfull-"))
+    base.chmod(0o755)
+    shutil.chown(base, "postgres")
+    as_postgres = ["runuser", "-u", "postgres", "--"]
+    data, port = base / "data", _free_port()
+    subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
+                    "--auth=trust", "-E", "UTF8"], check=True, capture_output=True)  # fmt: skip
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
+    pg_ctl = [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data)]
+    subprocess.run([*pg_ctl, "-o", options, "-l", str(base / "log"), "-w", "start"],
+                   check=True, capture_output=True)  # fmt: skip
+    try:
+        with small_disk(base / "disk", "6m") as remount:
+            shutil.chown(base / "disk", "postgres")
+            admin = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f"CREATE TABLESPACE small LOCATION '{base / 'disk'}'")
+                conn.execute("CREATE DATABASE news TABLESPACE small")
+            yield f"postgresql://postgres@127.0.0.1:{port}/news", remount
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute("DROP DATABASE news WITH (FORCE)")
+                conn.execute("DROP TABLESPACE small")
+    finally:
+        subprocess.run([*pg_ctl, "-m", "immediate", "-w", "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_postgres_disk_full_is_storage_full_not_a_passing_outage(
+    postgres_on_small_disk, tmp_path
+) -> None:
+    url, remount = postgres_on_small_disk
+    store = Store.open(url, auto_upgrade=True)
+    policy = BufferPolicy(batch_size=20, spool_dir=str(tmp_path / "spool"), spool_reserve=0)
+    full: list[Exception] = []
+    writer = BufferedWriter(store, policy, on_full=full.append)
+    try:
+        sent = 0
+        while not full and sent < 5000:
+            writer.add(article(sent, f"https://x.example/{sent}", body=text(sent, 1500)))
+            sent += 1
+        assert full and isinstance(full[0], StorageFullError), full
+        assert "could not extend file" in str(full[0]) or "DiskFull" in str(full[0])
+        for i in range(sent, sent + 10):  # items still arriving while the crawl stops
+            writer.add(article(i, f"https://x.example/{i}", body=text(i, 1500)))
+        writer.close(timeout=5)
+        tally = writer.tally
+        assert tally.received == sent + 10
+        assert tally.stored + tally.rejected + tally.spooled + tally.lost == tally.received
+        assert tally.lost == 0 and tally.spooled >= 10, tally
+        remount("64m")
+        later = BufferedWriter(store, policy)
+        assert later.flush()
+        later.close(timeout=1)
+        assert later.tally.replayed == tally.spooled
+        assert counts(store)["articles"] == tally.received
+    finally:
+        store.close()
