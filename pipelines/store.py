@@ -104,7 +104,10 @@ class StorePipeline:
         )
         # earlier runs' spooled articles go in before the spider asks what was seen recently
         # (newscrawl.incremental), so that their pages are not fetched again
-        self.writer.flush()
+        try:
+            self.writer.flush()
+        except Exception:  # they stay in the spool, for the next flush or the next run
+            logger.exception("replaying the spool failed")
         self.loop = LoopingCall(self._tick)
         self.loop.start(max(0.5, self.settings.policy.flush_interval / 2), now=False)
 

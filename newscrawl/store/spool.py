@@ -189,7 +189,7 @@ class Spool:
 
     @property
     def count(self) -> int:
-        """Entries waiting in the files this writer holds."""
+        """Articles waiting in the files this writer holds."""
         return sum(f.entries for f in self.files)
 
     @property
