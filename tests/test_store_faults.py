@@ -196,7 +196,7 @@ def test_a_full_disk_stops_the_crawl_and_one_line_says_where_every_item_went(tmp
     disk = tmp_path / "disk"
     database = disk / "news.db"
     site_log = tmp_path / "requests.tsv"
-    articles = 600
+    articles = 800
     settings = {"STORE_SPOOL_DIR": disk / "spool", "STORE_BATCH_SIZE": 50}
     with small_disk(disk, "8m") as remount, generated_site(articles, site_log) as base:
         full = crawl(base, tmp_path, database, **settings)
