@@ -51,8 +51,8 @@ class StorageFullError(StoreUnavailableError):
     passing outage, the crawl should stop fetching."""
 
 
-#: SQLite's extended result codes are ``SQLITE_FULL`` (13) in their low byte; Postgres'
-#: SQLSTATE 53100 is ``disk_full`` ("could not extend file"), 53* insufficient resources.
+#: SQLite's extended result codes have ``SQLITE_FULL`` (13) in their low byte; Postgres'
+#: SQLSTATE 53100 is ``disk_full`` ("could not extend file").
 _SQLITE_FULL, _PG_DISK_FULL = 13, "53100"
 _FULL_MESSAGES = ("database or disk is full", "no space left on device", "could not extend file")
 
