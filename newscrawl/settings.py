@@ -48,6 +48,8 @@ DOWNLOAD_HANDLERS: dict[str, str | None] = {"file": None, "data": None, "ftp": N
 # The SSRF guard runs first, before robots.txt and redirects are handled, and the
 # connect-time resolver re-checks the address actually used (DNS rebinding).
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
+    # requests to a host given up as unreachable (refused, no such name) are dropped first
+    "middlewares.unreachable.UnreachableHostMiddleware": 30,
     "middlewares.ssrf.SSRFGuardMiddleware": 40,
     # browser requests: main document fetched (and checked) by Scrapy first, then rendered
     "middlewares.browser_prefetch.BrowserPrefetchMiddleware": 45,
@@ -77,6 +79,10 @@ EXTENSIONS: dict[str, int | None] = {
 NEWSCRAWL_SSRF_DNS_TTL = 300.0  # seconds the SSRF guard caches a host's addresses
 NEWSCRAWL_ROBOTS_RETRY_DELAY = 60.0  # robots.txt 5xx/timeout: retry after, doubling
 NEWSCRAWL_ROBOTS_MAX_ATTEMPTS = 5  # ... then the host's requests are dropped
+# Connection refused, no such host name, no route: not a robots 5xx but no server at all.
+# Retried with backoff for this many seconds from the first failure, then the host is given
+# up and its requests dropped (newscrawl/host/unreachable; see newscrawl/reachability.py).
+NEWSCRAWL_HOST_UNREACHABLE_TIMEOUT = 60.0
 NEWSCRAWL_ROBOTS_CRAWL_DELAY_MAX = 10.0  # Crawl-delay is honoured up to this
 NEWSCRAWL_RETRY_AFTER_CODES = [429, 503]
 NEWSCRAWL_RETRY_AFTER_MAX = 600.0  # longest Retry-After pause honoured
