@@ -72,6 +72,8 @@ SCHEDULER = "middlewares.scheduler.PausingScheduler"
 # With -s JOBDIR=DIR: one crawl per JOBDIR (DIR.lock), resume only after a clean stop, move an
 # unclean or corrupt DIR aside and start afresh (see newscrawl/jobdir.py).
 EXTENSIONS: dict[str, int | None] = {
+    # alembic's INFO chatter (7 lines per crawl) only at LOG_LEVEL DEBUG
+    "extensions.quiet_logs.QuietLibraryLogs": 0,
     "extensions.jobdir.JobDirGuard": 100,
     # start-up objects frozen, collector thresholds raised: 13 % of a crawl's CPU was GC
     "extensions.gc_tuning.GcTuning": 200,
