@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from newscrawl import paths
+
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -108,8 +110,9 @@ NEWSCRAWL_LISTING_DEPTH = 2
 # Skip sitemap entries (and child sitemaps) whose lastmod / news:publication_date is older
 # than this many days; 0 follows them all (e.g. `-s NEWSCRAWL_SITEMAP_MAX_AGE_DAYS=2` in cron).
 NEWSCRAWL_SITEMAP_MAX_AGE_DAYS = 0
-# Where the per-source run locks live (default: the system temp dir).
-NEWSCRAWL_LOCK_DIR = os.environ.get("NEWSCRAWL_LOCK_DIR", "")
+# Where the per-source run locks live: $NEWSCRAWL_LOCK_DIR, else the per-user state directory
+# ($XDG_STATE_HOME/newscrawl/locks, by default ~/.local/state/newscrawl/locks; newscrawl/paths.py).
+NEWSCRAWL_LOCK_DIR = str(paths.default_lock_dir())
 # `scrapy crawl` exits non-zero when errors were logged or more than this share of items
 # was dropped (see newscrawl.outcome); the project's `crawl` command implements it.
 NEWSCRAWL_MAX_DROP_SHARE = 0.5
@@ -118,7 +121,10 @@ COMMANDS_MODULE = "spiders.commands"
 # cache with the RFC 2616 policy; article and listing requests set `dont_cache`.
 HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
-HTTPCACHE_DIR = "httpcache"
+# An absolute directory, per user ($XDG_CACHE_HOME/newscrawl/httpcache, by default
+# ~/.cache/newscrawl/httpcache): a relative one makes Scrapy look for scrapy.cfg and, run from
+# any other directory, switch the cache off.
+HTTPCACHE_DIR = str(paths.default_httpcache_dir())
 
 # --- JavaScript rendering (scrapy-playwright, Debian's chromium) -----------------------------
 # Only requests with meta {"playwright": True} use the browser: pages of `needs_js` sources

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -56,6 +55,7 @@ from newscrawl.extract.worker import (
 from newscrawl.gctuning import gc_thresholds
 from newscrawl.incremental import SeenUrls
 from newscrawl.outcome import FAILED_KEY
+from newscrawl.paths import default_lock_dir
 from newscrawl.sources import Source, load_sources, source_for_url
 
 logger = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ class CrawlSettings:
             follow_originals=s.getbool("FOLLOW_ORIGINALS", True),
             recrawl_hours=s.getfloat("NEWSCRAWL_RECRAWL_WINDOW_HOURS", 24.0),
             listing_depth=s.getint("NEWSCRAWL_LISTING_DEPTH", 2),
-            lock_dir=Path(s.get("NEWSCRAWL_LOCK_DIR") or tempfile.gettempdir()),
+            lock_dir=Path(s.get("NEWSCRAWL_LOCK_DIR") or default_lock_dir()),
             browser=s.getbool("NEWSCRAWL_RENDER_JS", True)
             and bool(chromium and (Path(chromium).exists() or shutil.which(chromium))),
             sources_file=s.get("NEWSCRAWL_SOURCES_FILE") or None,

@@ -108,7 +108,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help="source names")
     parser.add_argument("--all", action="store_true", help="every enabled source")
     parser.add_argument("--concurrent", action="store_true", help="run the sources at once")
-    parser.add_argument("--sources", help="sources file (default: sources.toml)")
+    parser.add_argument(
+        "--sources",
+        help="sources file (default: $NEWSCRAWL_SOURCES_FILE, else newscrawl/data/sources.toml "
+        "inside the package)",
+    )
     parser.add_argument("--database-url", help="SQLAlchemy URL (default: DATABASE_URL)")
     parser.add_argument("--max-articles", type=int, help="stop each source after N articles")
     parser.add_argument(
