@@ -90,18 +90,27 @@ class PolitenessMiddleware:
             self.streaks.success(host_key(request.url))
         return response
 
-    def process_exception(self, request: Request, exception: Exception) -> None:
+    def process_exception(self, request: Request, exception: Exception) -> Request | None:
         from scrapy.exceptions import IgnoreRequest
 
         if isinstance(exception, IgnoreRequest):
-            return
+            return None
         reason = unreachable_reason(exception)
         if reason is None:
             self._failure(request)
-        elif not request.meta.get("newscrawl_robots"):  # robots.txt: middlewares/robots.py
-            delay = note_unreachable(self.crawler, host_key(request.url), reason)
-            if delay is not None:
-                self._pause(request, delay, "unreachable")
+            return None
+        if request.meta.get("newscrawl_robots"):  # robots.txt: middlewares/robots.py
+            return None
+        delay = note_unreachable(self.crawler, host_key(request.url), reason)
+        if delay is not None:
+            self._pause(request, delay, "unreachable")
+        if not self.pauses.scheduler_attached:
+            return None  # nowhere to wait: RetryMiddleware's attempts, as for other errors
+        # The host's schedule decides, not RetryMiddleware's count: back to the scheduler,
+        # where the request waits out the pause, or is dropped once the host is given up
+        # (one WARNING for the host, not an error per request).
+        self.stats.inc_value("newscrawl/politeness/requeued_unreachable")
+        return request.replace(dont_filter=True)
 
     def _failure(self, request: Request) -> None:
         pause = self.streaks.failure(host_key(request.url))

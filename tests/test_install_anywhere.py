@@ -86,7 +86,9 @@ def test_crawl_from_elsewhere(install, wheel_venv, newsroom: Newsroom, tmp_path)
     newscrawl = str(bin_dir / "newscrawl")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = _user_env(tmp_path / "home")
+    # another Scrapy project's files and settings around: newscrawl uses its own
+    (elsewhere / "scrapy.cfg").write_text("[settings]\ndefault = otherproject.settings\n")
+    env = {**_user_env(tmp_path / "home"), "SCRAPY_SETTINGS_MODULE": "otherproject.settings"}
 
     # the bundled sources.toml is found (an unknown name is the only complaint)
     listed = subprocess.run([newscrawl, "crawl", "nosuch"], cwd=elsewhere, env=env,
@@ -111,7 +113,7 @@ def test_crawl_from_elsewhere(install, wheel_venv, newsroom: Newsroom, tmp_path)
         assert "Traceback" not in text
         assert "Disabled HttpCacheMiddleware" not in text, "HTTP cache switched off"
         logs.append(newsroom.requests_since(mark))
-    assert sorted(p.name for p in elsewhere.iterdir()) == []  # nothing written to the cwd
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["scrapy.cfg"]  # nothing written
 
     starts = {"/", "/hub/ap-top-news.atom", "/news-sitemap.xml"}
     second = {r["path"]: r for r in logs[1] if r["host"].startswith("127.0.0.3")}

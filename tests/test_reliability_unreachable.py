@@ -71,22 +71,29 @@ def test_an_answer_resets_the_count() -> None:
 
 
 @pytest.mark.slow
-def test_dead_hosts_are_given_up_and_the_live_one_is_crawled(newsroom: Newsroom, tmp_path) -> None:
+@pytest.mark.parametrize("robots", [True, False], ids=["robots.txt", "no-robots.txt"])
+def test_dead_hosts_are_given_up_and_the_live_one_is_crawled(
+    newsroom: Newsroom, tmp_path, robots: bool
+) -> None:
+    """robots.txt on: its fetch finds no server; off: the pages' own downloads do (several
+    requests per dead host, none of them retried on its own)."""
     closed = f"http://127.0.0.1:{_closed_port()}/"
     dead_name = "http://nosuch.invalid/"  # .invalid never resolves (RFC 2606)
     live = newsroom.url("apnews", "/news-sitemap.xml")
+    dead = [closed, closed + "a", closed + "b", dead_name, dead_name + "a"]
     database = tmp_path / "news.db"
     bound = 3.0
     started = time.monotonic()
     try:
         result = run_scrapy(
-            ["news", "-a", f"start_urls={closed},{dead_name},{live}"],
+            ["news", "-a", f"start_urls={','.join([*dead, live])}"],
             newsroom=newsroom,
             workdir=tmp_path,
             database_url=f"sqlite:///{database}",
             settings={
                 "NEWSCRAWL_HOST_UNREACHABLE_TIMEOUT": str(bound),
                 "NEWSCRAWL_RENDER_JS": "False",
+                "ROBOTSTXT_OBEY": str(robots),
             },
             timeout=120,
         )
@@ -110,6 +117,8 @@ def test_dead_hosts_are_given_up_and_the_live_one_is_crawled(newsroom: Newsroom,
     assert stats["newscrawl/host/unreachable"] == 2
     assert stats["newscrawl/host/unreachable/connection_refused"] == 1
     assert stats["newscrawl/host/unreachable/dns"] == 1
+    assert stats["newscrawl/host/unreachable_dropped"] == len(dead)
+    assert "Gave up retrying" not in result.log  # one line per host, not an error per request
     for host in (closed.split("//")[1].rstrip("/"), "nosuch.invalid"):
         assert f"host {host} unreachable" in result.log
     # the dead start URLs still make the run fail, as any failed start URL does

@@ -35,8 +35,11 @@ class SourceRun:
 
 
 def project_settings(overrides: dict[str, Any]) -> Any:
-    """The project's Scrapy settings with command-line overrides (priority ``cmdline``)."""
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawl.settings")
+    """The project's Scrapy settings with command-line overrides (priority ``cmdline``).
+
+    Always ``newscrawl.settings``: not another project's named by a ``scrapy.cfg`` in the
+    working directory or by ``SCRAPY_SETTINGS_MODULE`` in the environment."""
+    os.environ["SCRAPY_SETTINGS_MODULE"] = "newscrawl.settings"
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
