@@ -19,6 +19,7 @@ install-dev: $(BIN)/python
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
 
+# the loopback newsroom into ./newscrawl-demo.db (its own database, not the crawls' news.db)
 demo: install
 	$(BIN)/newscrawl demo
 

@@ -38,8 +38,8 @@ class JobDirGuard:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JobDirGuard:
         value = crawler.settings.get("JOBDIR")
-        if not value:
-            raise NotConfigured("no JOBDIR")
+        if not value:  # the usual case: off without a word (a message would be a WARNING)
+            raise NotConfigured
         path = Path(value)
         try:
             lock = jd.acquire(path)

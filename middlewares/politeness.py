@@ -5,6 +5,10 @@ exception before Retry schedules the next attempt; the retry (and every other re
 to that host) is then parked by :class:`middlewares.scheduler.PausingScheduler` until
 the pause ends. Other hosts go on. Stats: ``newscrawl/politeness/retry_after``,
 ``newscrawl/politeness/host_paused``; pauses are logged with host, length and reason.
+
+A refused connection or a name that does not resolve is not an error streak: the host is
+paused on the short schedule of :mod:`newscrawl.reachability` and given up once it is spent
+(``middlewares/unreachable.py``); any answer from the host resets it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from middlewares.scheduler import hold_download_slot, host_pauses
+from middlewares.unreachable import note_unreachable, unreachable_hosts
 from newscrawl.politeness import ErrorStreaks, host_key, parse_retry_after
+from newscrawl.reachability import unreachable_reason
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -53,6 +59,7 @@ class PolitenessMiddleware:
         self.stats = crawler.stats
         self.config = config
         self.pauses = host_pauses(crawler)
+        self.unreachable = unreachable_hosts(crawler)
         self.streaks = ErrorStreaks(
             config.error_threshold, config.error_pause, config.error_pause_max
         )
@@ -70,6 +77,8 @@ class PolitenessMiddleware:
             logger.info("Pausing %s for %.1f s (%s)", key, seconds, reason)
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if "cached" not in response.flags:  # the host answered
+            self.unreachable.success(host_key(request.url))
         if response.status in self.config.retry_after_codes:
             delay = parse_retry_after(response.headers.get(b"Retry-After"))
             if delay is not None:
@@ -81,11 +90,27 @@ class PolitenessMiddleware:
             self.streaks.success(host_key(request.url))
         return response
 
-    def process_exception(self, request: Request, exception: Exception) -> None:
+    def process_exception(self, request: Request, exception: Exception) -> Request | None:
         from scrapy.exceptions import IgnoreRequest
 
-        if not isinstance(exception, IgnoreRequest):
+        if isinstance(exception, IgnoreRequest):
+            return None
+        reason = unreachable_reason(exception)
+        if reason is None:
             self._failure(request)
+            return None
+        if request.meta.get("newscrawl_robots"):  # robots.txt: middlewares/robots.py
+            return None
+        delay = note_unreachable(self.crawler, host_key(request.url), reason)
+        if delay is not None:
+            self._pause(request, delay, "unreachable")
+        if not self.pauses.scheduler_attached:
+            return None  # nowhere to wait: RetryMiddleware's attempts, as for other errors
+        # The host's schedule decides, not RetryMiddleware's count: back to the scheduler,
+        # where the request waits out the pause, or is dropped once the host is given up
+        # (one WARNING for the host, not an error per request).
+        self.stats.inc_value("newscrawl/politeness/requeued_unreachable")
+        return request.replace(dont_filter=True)
 
     def _failure(self, request: Request) -> None:
         pause = self.streaks.failure(host_key(request.url))

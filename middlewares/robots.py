@@ -10,6 +10,10 @@ Scrapy allows everything when robots.txt cannot be fetched. Here:
   pages is fetched. Its requests are parked (``PausingScheduler``) and robots.txt is
   fetched again after ``NEWSCRAWL_ROBOTS_RETRY_DELAY`` seconds, doubling each time; after
   ``NEWSCRAWL_ROBOTS_MAX_ATTEMPTS`` failed fetches the host's requests are dropped.
+* a refused connection or a name that does not resolve: no server at all, so not the
+  RFC's long wait: robots.txt is retried on the short schedule of
+  :mod:`newscrawl.reachability` and the host given up after
+  ``NEWSCRAWL_HOST_UNREACHABLE_TIMEOUT`` seconds (``middlewares/unreachable.py``).
 
 Stats: Scrapy's ``robotstxt/*`` keys plus ``newscrawl/robots/<outcome>``.
 """
@@ -28,7 +32,9 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http.request import NO_CALLBACK
 
 from middlewares.scheduler import host_pauses
+from middlewares.unreachable import drop_if_given_up, note_unreachable, unreachable_hosts
 from newscrawl.politeness import host_key
+from newscrawl.reachability import unreachable_reason
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -92,6 +98,7 @@ class StrictRobotsTxtMiddleware:
         self.stats = crawler.stats
         self.config = config
         self.pauses = host_pauses(crawler)
+        self.unreachable = unreachable_hosts(crawler)
         self.entries: dict[str, RobotsEntry] = {}
         self._fetching: dict[str, asyncio.Future[RobotsEntry]] = {}
 
@@ -108,6 +115,7 @@ class StrictRobotsTxtMiddleware:
         entry = self.entries.get(key)
         if entry is None or (entry.state == "unavailable" and entry.retry_at <= time.monotonic()):
             entry = await self._fetch_once(key, request)
+        drop_if_given_up(self.crawler, request)  # robots.txt found no server at all
         if entry.state == "gave_up":
             self.stats.inc_value("newscrawl/robots/dropped_unreachable")
             raise RobotsForbidden(f"robots.txt of {key} stayed unreachable")
@@ -164,7 +172,12 @@ class StrictRobotsTxtMiddleware:
         except Exception as exc:
             reason = type(exc).__name__
             self.stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+            no_server = unreachable_reason(exc)
+            if no_server is not None:
+                self._no_server(entry, key, no_server)
+                return entry
         else:
+            self.unreachable.success(key)
             self.stats.inc_value("robotstxt/response_count")
             self.stats.inc_value(f"robotstxt/response_status_count/{response.status}")
             outcome, reason = classify_status(response.status), f"HTTP {response.status}"
@@ -201,6 +214,16 @@ class StrictRobotsTxtMiddleware:
         logger.warning(
             "robots.txt of %s unreachable (%s): host paused for %.1f s", key, reason, wait
         )
+
+    def _no_server(self, entry: RobotsEntry, key: str, reason: str) -> None:
+        """Nothing answered (refused, no such name): a short wait, not the RFC's."""
+        self.stats.inc_value("newscrawl/robots/no_server")
+        wait = note_unreachable(self.crawler, key, reason)
+        if wait is None:  # given up: process_request drops the host's requests
+            entry.state = "gave_up"
+            return
+        entry.state, entry.retry_at = "unavailable", time.monotonic() + wait
+        logger.info("robots.txt of %s: %s, host paused for %.1f s", key, reason, wait)
 
     def _apply_crawl_delay(self, request: Request, delay: float) -> None:
         """Make the host's download slot wait ``delay`` between requests, no less."""

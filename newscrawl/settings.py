@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from newscrawl import paths
+
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -48,6 +50,8 @@ DOWNLOAD_HANDLERS: dict[str, str | None] = {"file": None, "data": None, "ftp": N
 # The SSRF guard runs first, before robots.txt and redirects are handled, and the
 # connect-time resolver re-checks the address actually used (DNS rebinding).
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
+    # requests to a host given up as unreachable (refused, no such name) are dropped first
+    "middlewares.unreachable.UnreachableHostMiddleware": 30,
     "middlewares.ssrf.SSRFGuardMiddleware": 40,
     # browser requests: main document fetched (and checked) by Scrapy first, then rendered
     "middlewares.browser_prefetch.BrowserPrefetchMiddleware": 45,
@@ -70,6 +74,8 @@ SCHEDULER = "middlewares.scheduler.PausingScheduler"
 # With -s JOBDIR=DIR: one crawl per JOBDIR (DIR.lock), resume only after a clean stop, move an
 # unclean or corrupt DIR aside and start afresh (see newscrawl/jobdir.py).
 EXTENSIONS: dict[str, int | None] = {
+    # alembic's INFO chatter (7 lines per crawl) only at LOG_LEVEL DEBUG
+    "extensions.quiet_logs.QuietLibraryLogs": 0,
     "extensions.jobdir.JobDirGuard": 100,
     # start-up objects frozen, collector thresholds raised: 13 % of a crawl's CPU was GC
     "extensions.gc_tuning.GcTuning": 200,
@@ -77,6 +83,10 @@ EXTENSIONS: dict[str, int | None] = {
 NEWSCRAWL_SSRF_DNS_TTL = 300.0  # seconds the SSRF guard caches a host's addresses
 NEWSCRAWL_ROBOTS_RETRY_DELAY = 60.0  # robots.txt 5xx/timeout: retry after, doubling
 NEWSCRAWL_ROBOTS_MAX_ATTEMPTS = 5  # ... then the host's requests are dropped
+# Connection refused, no such host name, no route: not a robots 5xx but no server at all.
+# Retried with backoff for this many seconds from the first failure, then the host is given
+# up and its requests dropped (newscrawl/host/unreachable; see newscrawl/reachability.py).
+NEWSCRAWL_HOST_UNREACHABLE_TIMEOUT = 60.0
 NEWSCRAWL_ROBOTS_CRAWL_DELAY_MAX = 10.0  # Crawl-delay is honoured up to this
 NEWSCRAWL_RETRY_AFTER_CODES = [429, 503]
 NEWSCRAWL_RETRY_AFTER_MAX = 600.0  # longest Retry-After pause honoured
@@ -100,8 +110,9 @@ NEWSCRAWL_LISTING_DEPTH = 2
 # Skip sitemap entries (and child sitemaps) whose lastmod / news:publication_date is older
 # than this many days; 0 follows them all (e.g. `-s NEWSCRAWL_SITEMAP_MAX_AGE_DAYS=2` in cron).
 NEWSCRAWL_SITEMAP_MAX_AGE_DAYS = 0
-# Where the per-source run locks live (default: the system temp dir).
-NEWSCRAWL_LOCK_DIR = os.environ.get("NEWSCRAWL_LOCK_DIR", "")
+# Where the per-source run locks live: $NEWSCRAWL_LOCK_DIR, else the per-user state directory
+# ($XDG_STATE_HOME/newscrawl/locks, by default ~/.local/state/newscrawl/locks; newscrawl/paths.py).
+NEWSCRAWL_LOCK_DIR = str(paths.default_lock_dir())
 # `scrapy crawl` exits non-zero when errors were logged or more than this share of items
 # was dropped (see newscrawl.outcome); the project's `crawl` command implements it.
 NEWSCRAWL_MAX_DROP_SHARE = 0.5
@@ -110,7 +121,10 @@ COMMANDS_MODULE = "spiders.commands"
 # cache with the RFC 2616 policy; article and listing requests set `dont_cache`.
 HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
-HTTPCACHE_DIR = "httpcache"
+# An absolute directory, per user ($XDG_CACHE_HOME/newscrawl/httpcache, by default
+# ~/.cache/newscrawl/httpcache): a relative one makes Scrapy look for scrapy.cfg and, run from
+# any other directory, switch the cache off.
+HTTPCACHE_DIR = str(paths.default_httpcache_dir())
 
 # --- JavaScript rendering (scrapy-playwright, Debian's chromium) -----------------------------
 # Only requests with meta {"playwright": True} use the browser: pages of `needs_js` sources

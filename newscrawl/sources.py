@@ -6,8 +6,9 @@ may follow links in, whether its pages need a browser, and politeness overrides 
 settings applied to that source's crawl only). ``scrapy crawl source -a name=NAME`` crawls
 one, ``newscrawl crawl --all`` every enabled one.
 
-The file is ``sources.toml`` at the repository root, or the ``NEWSCRAWL_SOURCES_FILE``
-setting / environment variable.
+The file is the one given (``--sources``, the ``NEWSCRAWL_SOURCES_FILE`` setting or environment
+variable), else the one shipped inside the package (``newscrawl/data/sources.toml``), whatever
+the working directory and however newscrawl was installed.
 """
 
 from __future__ import annotations
@@ -99,12 +100,16 @@ class Source:
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
 
+#: The sources shipped with newscrawl (package data).
+BUNDLED_SOURCES_FILE = Path(__file__).resolve().parent / "data" / "sources.toml"
+
+
 def default_sources_file() -> Path:
-    """``$NEWSCRAWL_SOURCES_FILE``, else ``sources.toml`` at the repository root."""
+    """``$NEWSCRAWL_SOURCES_FILE``, else the bundled ``newscrawl/data/sources.toml``."""
     env = os.environ.get("NEWSCRAWL_SOURCES_FILE")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "sources.toml"
+    return BUNDLED_SOURCES_FILE
 
 
 def parse_sources(text: str) -> dict[str, Source]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,9 +25,11 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from middlewares.browser_prefetch import browser_request
+from middlewares.unreachable import HostUnreachable
 from newscrawl.article import Article
 from newscrawl.discover.feeds import parse_feed
 from newscrawl.discover.frontier import Frontier, host_of
@@ -53,6 +55,7 @@ from newscrawl.extract.worker import (
 from newscrawl.gctuning import gc_thresholds
 from newscrawl.incremental import SeenUrls
 from newscrawl.outcome import FAILED_KEY
+from newscrawl.paths import default_lock_dir
 from newscrawl.sources import Source, load_sources, source_for_url
 
 logger = logging.getLogger(__name__)
@@ -105,7 +108,7 @@ class CrawlSettings:
             follow_originals=s.getbool("FOLLOW_ORIGINALS", True),
             recrawl_hours=s.getfloat("NEWSCRAWL_RECRAWL_WINDOW_HOURS", 24.0),
             listing_depth=s.getint("NEWSCRAWL_LISTING_DEPTH", 2),
-            lock_dir=Path(s.get("NEWSCRAWL_LOCK_DIR") or tempfile.gettempdir()),
+            lock_dir=Path(s.get("NEWSCRAWL_LOCK_DIR") or default_lock_dir()),
             browser=s.getbool("NEWSCRAWL_RENDER_JS", True)
             and bool(chromium and (Path(chromium).exists() or shutil.which(chromium))),
             sources_file=s.get("NEWSCRAWL_SOURCES_FILE") or None,
@@ -536,14 +539,29 @@ class DiscoverySpider(scrapy.Spider):
     def start_failed(self, failure: Failure) -> None:
         self.start_failures += 1
         self._inc("start/failed")
-        logger.error("start URL failed: %s: %s", failure.request.url, failure.getErrorMessage())
+        logger.error("start URL failed: %s: %s", failure.request.url, describe_failure(failure))
         if self.start_failures == len(self.start_urls):
             self.crawler.stats.set_value(FAILED_KEY, "every start URL failed")
 
     def page_failed(self, failure: Failure) -> Iterator[Request]:
         self._inc("page/failed")
-        logger.warning("page failed: %s: %s", failure.request.url, failure.getErrorMessage())
+        if failure.check(HostUnreachable):  # its host was given up, in one WARNING
+            logger.debug("page dropped: %s: %s", failure.request.url, failure.getErrorMessage())
+        else:
+            logger.warning("page failed: %s: %s", failure.request.url, describe_failure(failure))
         yield from self._page_answered(failure.request.meta)
+
+
+def describe_failure(failure: Failure) -> str:
+    """What went wrong with a request, for the log: the HTTP status of a non-2xx answer
+    (Scrapy's own message, "Ignoring non-200 response", does not say which)."""
+    if failure.check(HttpError):
+        status = failure.value.response.status
+        try:
+            return f"HTTP {status} {HTTPStatus(status).phrase}"
+        except ValueError:
+            return f"HTTP {status}"
+    return failure.getErrorMessage()
 
 
 def split_urls(value: str | Iterable[str] | None) -> list[str]:
@@ -570,4 +588,4 @@ def optional_int(value: Any, name: str) -> int | None:
     return number
 
 
-__all__ = ["CrawlLocked", "DiscoverySpider", "optional_int", "split_urls"]
+__all__ = ["CrawlLocked", "DiscoverySpider", "describe_failure", "optional_int", "split_urls"]

@@ -22,7 +22,13 @@ from twisted.python.failure import Failure
 
 from newscrawl.distributed import settings as distributed_settings
 from newscrawl.distributed.spider import RedisSeedMixin
-from spiders.base import PRIORITY_DISCOVERY, DiscoverySpider, optional_int, split_urls
+from spiders.base import (
+    PRIORITY_DISCOVERY,
+    DiscoverySpider,
+    describe_failure,
+    optional_int,
+    split_urls,
+)
 
 
 class NewsDistributedSpider(RedisSeedMixin, DiscoverySpider):
@@ -89,7 +95,7 @@ class NewsDistributedSpider(RedisSeedMixin, DiscoverySpider):
         self.lease_done(failure.request)
         self.start_failures += 1
         self._inc("start/failed")
-        self.logger.error("seed failed: %s: %s", failure.request.url, failure.getErrorMessage())
+        self.logger.error("seed failed: %s: %s", failure.request.url, describe_failure(failure))
 
     def page_failed(self, failure: Failure) -> Iterator[Request]:
         # Also failures no downloader middleware reports (a hostile body, a redirect loop).

@@ -1,7 +1,12 @@
-"""``newscrawl demo`` from a fresh working directory: the README's main job."""
+"""``newscrawl demo`` from a fresh working directory: the README's main job.
+
+It stores into its own database, ``./newscrawl-demo.db``: a ``./news.db`` there (the default
+database of real crawls) is left as it was.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -15,6 +20,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 def run_demo(cwd, port: int) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    env.update(XDG_CACHE_HOME=str(cwd / ".cache"), XDG_STATE_HOME=str(cwd / ".state"))
     return subprocess.run(
         [sys.executable, "-m", "newscrawl", "demo", "--port", str(port)],
         cwd=cwd,
@@ -34,11 +40,23 @@ def table(stdout: str) -> dict[str, list[int]]:
     return rows
 
 
-def test_demo_crawls_the_newsroom_into_news_db(tmp_path) -> None:
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_demo_crawls_the_newsroom_into_its_own_database(tmp_path) -> None:
+    real = tmp_path / "news.db"  # a crawl's database, where the demo must not write
+    upgrade = ["db", "upgrade", "--database-url", "sqlite:///news.db"]
+    subprocess.run([sys.executable, "-m", "newscrawl", *upgrade], cwd=tmp_path, check=True)
+    before = digest(real)
     port = free_port()  # the same port twice: the same URLs, so the second run is incremental
     first = run_demo(tmp_path, port)
     assert first.returncode == 0, first.stderr[-3000:]
-    assert (tmp_path / "news.db").exists()
+    demo_db = tmp_path / "newscrawl-demo.db"
+    assert demo_db.exists()
+    assert digest(real) == before, "the demo wrote into news.db"
+    assert f"storing into sqlite:///{demo_db}" in first.stderr  # it says where
+    assert f"sqlite:///{demo_db} after" in first.stdout
     assert "crawling:" in first.stderr  # the progress display
     # publisher: articles, authors, credits, images, sightings
     expected = {

@@ -35,8 +35,11 @@ class SourceRun:
 
 
 def project_settings(overrides: dict[str, Any]) -> Any:
-    """The project's Scrapy settings with command-line overrides (priority ``cmdline``)."""
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawl.settings")
+    """The project's Scrapy settings with command-line overrides (priority ``cmdline``).
+
+    Always ``newscrawl.settings``: not another project's named by a ``scrapy.cfg`` in the
+    working directory or by ``SCRAPY_SETTINGS_MODULE`` in the environment."""
+    os.environ["SCRAPY_SETTINGS_MODULE"] = "newscrawl.settings"
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
@@ -108,7 +111,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help="source names")
     parser.add_argument("--all", action="store_true", help="every enabled source")
     parser.add_argument("--concurrent", action="store_true", help="run the sources at once")
-    parser.add_argument("--sources", help="sources file (default: sources.toml)")
+    parser.add_argument(
+        "--sources",
+        help="sources file (default: $NEWSCRAWL_SOURCES_FILE, else newscrawl/data/sources.toml "
+        "inside the package)",
+    )
     parser.add_argument("--database-url", help="SQLAlchemy URL (default: DATABASE_URL)")
     parser.add_argument("--max-articles", type=int, help="stop each source after N articles")
     parser.add_argument(

@@ -1,8 +1,12 @@
-"""``newscrawl demo``: crawl the bundled newsroom on loopback into ``./news.db``, offline.
+"""``newscrawl demo``: crawl the bundled newsroom on loopback into ``./newscrawl-demo.db``, offline.
 
 Serves the newsroom (an inkl-style aggregator and three publishers, :mod:`newscrawl.demo`) on
 127.0.0.1–4, crawls its four sources one after another through the same spiders and pipelines as a
 real crawl, shows progress while it runs, then prints what the database holds per publisher.
+
+The demo's articles go to their own database (``newscrawl-demo.db`` in the current directory,
+or ``--database-url``), never into ``news.db``, the default of real crawls: loopback articles
+must not mix with real data.
 """
 
 from __future__ import annotations
@@ -16,8 +20,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from newscrawl.cli.crawl import run_sources
+from newscrawl.paths import cache_dir
 
 DEFAULT_PORT = 8765
+#: The demo's own database: not ``news.db``, where real crawls store by default.
+DEFAULT_DATABASE_URL = "sqlite:///newscrawl-demo.db"
 
 
 class Progress:
@@ -110,11 +117,15 @@ def publisher_table(database_url: str) -> list[tuple[str, int, int, int, int, in
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "demo",
-        help="crawl the bundled loopback newsroom into ./news.db (no network needed)",
+        help="crawl the bundled loopback newsroom into ./newscrawl-demo.db (no network needed)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--database-url", default="sqlite:///news.db")
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_DATABASE_URL,
+        help=f"where the demo stores (default: {DEFAULT_DATABASE_URL}, not the crawls' news.db)",
+    )
     parser.add_argument(
         "--port", type=int, help=f"newsroom port (default {DEFAULT_PORT} if free; 0: any)"
     )
@@ -133,14 +144,32 @@ def _start_server(port: int | None) -> Any:
         return NewsroomServer(0).start()
 
 
+def absolute_sqlite(url: str) -> str:
+    """A SQLite URL with its file made absolute (so the output says where it is exactly).
+
+    >>> absolute_sqlite("sqlite:////data/demo.db"), absolute_sqlite("postgresql://h/db")
+    ('sqlite:////data/demo.db', 'postgresql://h/db')
+    >>> absolute_sqlite("sqlite:///demo.db") == f"sqlite:///{Path('demo.db').resolve()}"
+    True
+    """
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url[len(prefix) :].startswith(("/", ":memory:")):
+        return url
+    return prefix + str(Path(url[len(prefix) :]).resolve())
+
+
 def run(args: argparse.Namespace) -> int:
+    from newscrawl.store.engine import describe_url
+
     started = time.monotonic()
+    args.database_url = absolute_sqlite(args.database_url)
     server = _start_server(args.port)
     room = server.newsroom
     out = sys.stderr
     print(f"newsroom: {len(room.sites)} sites on port {server.port}:", file=out)
     for site in room.sites.values():
         print(f"  {site.key:<12} {site.kind:<10} {site.url('/')}", file=out)
+    print(f"storing into {describe_url(args.database_url)} (the demo's own database)", file=out)
     with tempfile.TemporaryDirectory(prefix="newscrawl-demo-") as tmp:
         sources = Path(tmp) / "sources.toml"
         sources.write_text(room.sources_toml(), encoding="utf-8")
@@ -149,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
             "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": ",".join([*room.hosts, "localhost"]),
             "NEWSCRAWL_SOURCES_FILE": str(sources),
             "NEWSCRAWL_LOCK_DIR": tmp,
-            "HTTPCACHE_DIR": str(Path(".scrapy", "httpcache-demo").resolve()),
+            "HTTPCACHE_DIR": str(cache_dir() / "httpcache-demo"),
             "LOG_LEVEL": "INFO" if args.verbose else "ERROR",
             "TELNETCONSOLE_ENABLED": False,
         }

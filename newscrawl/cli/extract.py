@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from newscrawl.encoding import decode_html
 from newscrawl.extract.core import extract_document
 from newscrawl.extract.document import Document, parse_document
 from newscrawl.extract.meta import canonical_link
@@ -60,13 +61,14 @@ def read_page(path: str) -> bytes:
     """Bytes of a page file, stdin for ``-``; gzip is detected by its magic number.
 
     A page saved as plain text (a reader view's copy) is turned into minimal HTML
-    (:mod:`newscrawl.extract.plaintext`), so it is extracted like any other page.
+    (:mod:`newscrawl.extract.plaintext`), so it is extracted like any other page. Bytes are
+    decoded as a crawl decodes them (:mod:`newscrawl.encoding`), whatever their charset.
     """
     data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
     if data.strip() and is_plain_text(data):
-        data = text_to_html(data.decode("utf-8", errors="replace")).encode("utf-8")
+        data = text_to_html(decode_html(data)[0]).encode("utf-8")
     return data
 
 

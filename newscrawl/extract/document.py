@@ -9,7 +9,8 @@ from urllib.parse import urljoin
 
 from lxml import html as lxml_html
 from lxml.etree import ParserError
-from w3lib.encoding import html_to_unicode
+
+from newscrawl.encoding import decode_html as decode_bytes
 
 #: One parser for every page: comments and processing instructions are dropped, ids are
 #: not indexed (faster), and no default doctype is added.
@@ -64,22 +65,20 @@ def absolute_url(base: str, link: str | None) -> str | None:
 
 
 def decode_html(html: str | bytes) -> str:
-    """Bytes -> text: valid UTF-8 wins (declared charsets are often wrong, and non-ASCII text
-    in another encoding is almost never valid UTF-8); else BOM, ``<meta charset>``, guess.
+    """Bytes -> text, with the crawl's own rule (:func:`newscrawl.encoding.decode_html`: BOM,
+    valid UTF-8, declared charsets, then Windows-1252), so ``newscrawl extract`` on a saved
+    page reads what a crawl of the same bytes stores.
 
     >>> decode_html("Größe".encode())
     'Größe'
     >>> decode_html('<meta charset="iso-8859-1"><p>Größe'.encode("latin-1"))[-5:]
     'Größe'
+    >>> decode_html("<p>Café, no charset".encode("latin-1"))  # not U+FFFD
+    '<p>Café, no charset'
     """
     if isinstance(html, str):
         return html
-    try:
-        return html.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError:
-        pass
-    _encoding, text = html_to_unicode(None, html)
-    return text
+    return decode_bytes(html)[0]
 
 
 def parse_document(html: str | bytes, url: str) -> Document:

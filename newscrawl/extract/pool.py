@@ -35,6 +35,7 @@ import sys
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from newscrawl.extract.worker import start_worker
@@ -126,6 +127,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _worker_env() -> dict[str, str]:
+    """The environment of a worker: this process's, with the directory this process imported
+    ``newscrawl`` from first on ``PYTHONPATH``, so the worker runs the same code (an editable
+    checkout, a wheel in site-packages) whatever the working directory."""
+    import newscrawl
+
+    root = str(Path(newscrawl.__file__).resolve().parent.parent)
+    inherited = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([root, inherited] if inherited else [root])}
+
+
 @dataclass(eq=False)
 class _Worker:
     process: asyncio.subprocess.Process
@@ -177,10 +189,15 @@ class WorkerPool:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
         gc = ",".join(map(str, self.gc_thresholds)) if self.gc_thresholds else ""
-        command = [sys.executable, "-m", __name__, "--fd", str(theirs.fileno()), "--gc", gc]
+        # -P: not the working directory first on sys.path (a `newscrawl/` there would be
+        # imported instead); PYTHONPATH: the very code this process runs, however installed
+        command = [sys.executable, "-P", "-m", __name__, "--fd", str(theirs.fileno()), "--gc", gc]
         try:
             process = await asyncio.create_subprocess_exec(
-                *command, stdin=asyncio.subprocess.DEVNULL, pass_fds=(theirs.fileno(),)
+                *command,
+                stdin=asyncio.subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),),
+                env=_worker_env(),
             )
         finally:
             theirs.close()

@@ -8,6 +8,8 @@ two crawlers starting at once do not both migrate.
 
 from __future__ import annotations
 
+import logging
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -15,6 +17,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, func, select
 
 from newscrawl.store.engine import WRITE_TRANSACTION, create_engine, describe_url
+
+logger = logging.getLogger(__name__)
 
 SCRIPT_LOCATION = "newscrawl.store:migrations"
 #: Postgres advisory lock key held while migrating ("newscraw" in ASCII).
@@ -91,7 +95,13 @@ def ensure_schema(engine: Engine, *, auto_upgrade: bool) -> None:
             f"this newscrawl knows ({head}): upgrade newscrawl"
         )
     if auto_upgrade:
-        upgrade_engine(engine)
+        before, after = upgrade_engine(engine)
+        logger.info(
+            "database %s: schema upgraded from %s to %s",
+            describe_url(engine.url),
+            before or "empty",
+            after,
+        )
         return
     raise SchemaOutdatedError(
         f"database {describe_url(engine.url)} is at schema revision {current or 'none'}, "
