@@ -15,14 +15,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, func, select
 
 from newscrawl.store.engine import WRITE_TRANSACTION, create_engine, describe_url
+from newscrawl.store.problems import DatabaseProblem
 
 SCRIPT_LOCATION = "newscrawl.store:migrations"
 #: Postgres advisory lock key held while migrating ("newscraw" in ASCII).
 MIGRATION_LOCK_KEY = 0x6E657773637261
 
 
-class SchemaOutdatedError(RuntimeError):
-    """The database schema is older (or newer) than this version of newscrawl expects."""
+class SchemaOutdatedError(DatabaseProblem, RuntimeError):
+    """The database schema is older (or newer) than this version of newscrawl expects
+    (a configuration problem: exit code 2)."""
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
