@@ -19,7 +19,7 @@ import redis
 from newscrawl.distributed.keys import RedisKeys
 from newscrawl.distributed.seeding import push_seeds, source_seed
 from newscrawl.outcome import failure_reasons
-from newscrawl.sources import SourceError, load_sources
+from newscrawl.sources import SourceError, check_source_names, load_sources
 
 
 def parse_overrides(items: list[str]) -> dict[str, str]:
@@ -39,10 +39,7 @@ def seeds_for(args: argparse.Namespace) -> list[bytes]:
         return []
     sources = load_sources(args.sources)
     names = [s.name for s in sources.values() if s.enabled] if args.all else args.names
-    unknown = [n for n in names if n not in sources]
-    if unknown:
-        raise SourceError(f"unknown sources: {', '.join(unknown)}")
-    return [source_seed(n) for n in names]
+    return [source_seed(n) for n in check_source_names(sources, names)]
 
 
 def run_worker(args: argparse.Namespace) -> int:

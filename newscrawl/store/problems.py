@@ -122,8 +122,8 @@ def readonly_url(url: str | URL) -> URL:
         return parsed
     if not path.is_file():
         raise DatabaseProblem(
-            f"no database at {path}: crawl into it first, or give the right --database-url "
-            "(or NEWSCRAWL_DATABASE_URL)"
+            f"no database at {path.absolute()}: crawl into it first, or give the right "
+            "--database-url (or NEWSCRAWL_DATABASE_URL)"
         )
     query = {k: v for k, v in parsed.query.items() if k not in ("mode", "uri")}
     return parsed.set(
