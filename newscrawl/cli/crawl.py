@@ -61,8 +61,8 @@ class SourceRun:
         if self.state == NOT_RUN:
             return NOT_RUN
         if self.stop_signal:
-            how = "forced stop" if self.state == RUNNING else "stopped"
-            return f"STOPPED by {signal_name(self.stop_signal)} ({how}) before the end"
+            forced = " (forced)" if self.state == RUNNING else ""
+            return f"STOPPED by {signal_name(self.stop_signal)}{forced} before the end"
         if self.state == RUNNING:
             return "FAILED: did not finish"
         return "ok" if self.ok else "FAILED: " + "; ".join(self.failures)
