@@ -301,3 +301,19 @@ def test_scrapy_crawl_with_an_outdated_database_is_one_line(tmp_path, make_postg
                         database_url=make_postgres_database())  # fmt: skip
     assert_crawl_refused(done, 2, "schema revision none")
     assert "newscrawl db upgrade" in done.output
+
+
+# --- newscrawl crawl: the database is checked once, before any source runs ----------------------
+
+
+def test_newscrawl_crawl_with_an_unreachable_database_is_one_line(tmp_path) -> None:
+    port = free_port()
+    done = newscrawl("crawl", "--all", "--database-url",
+                     f"postgresql://postgres@127.0.0.1:{port}/news")  # fmt: skip
+    assert_one_line(done, 1, "newscrawl crawl: ", f"cannot connect to Postgres at 127.0.0.1:{port}")
+
+
+@pytest.mark.postgres
+def test_newscrawl_crawl_with_an_outdated_database_is_one_line(make_postgres_database) -> None:
+    done = newscrawl("crawl", "--all", "--database-url", make_postgres_database())
+    assert_one_line(done, 2, "schema revision none", "newscrawl db upgrade")
