@@ -83,7 +83,9 @@ def failure_reasons(stats: Mapping[str, Any], *, max_drop_share: float = 0.5) ->
     """
     reasons: list[str] = []
     finish = stats.get("finish_reason")
-    if finish not in OK_FINISH_REASONS:
+    if finish is None:  # stopped before the spider closed (a forced stop, a crash)
+        reasons.append("did not finish")
+    elif finish not in OK_FINISH_REASONS:
         reasons.append(f"finish reason: {finish}")
     if stats.get(FAILED_KEY):
         reasons.append(str(stats[FAILED_KEY]))
