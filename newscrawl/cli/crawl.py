@@ -194,13 +194,15 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help="source names")
     parser.add_argument("--all", action="store_true", help="every enabled source")
     parser.add_argument("--concurrent", action="store_true", help="run the sources at once")
-    parser.add_argument("--sources", help="sources file (default: sources.toml)")
+    parser.add_argument("--sources", metavar="FILE", help="sources file (default: sources.toml)")
     parser.add_argument(
         "--database-url",
-        help="SQLAlchemy URL (default: $NEWSCRAWL_DATABASE_URL, else sqlite:///news.db)",
+        metavar="URL",
+        help="sqlite:///PATH or postgresql://USER@HOST/DATABASE "
+        "(default: $NEWSCRAWL_DATABASE_URL, else sqlite:///news.db)",
     )
     parser.add_argument(
-        "--max-articles", type=positive_int, help="stop each source after N articles"
+        "--max-articles", type=positive_int, metavar="N", help="stop each source after N articles"
     )
     parser.add_argument(
         "--distributed",
@@ -208,7 +210,9 @@ def add_parser(subparsers: Any) -> None:
         help="work as one of many workers on scrapy-redis (see docs/scale.md); names or "
         "--all are pushed as seeds first",
     )
-    parser.add_argument("--redis-url", help="Redis for --distributed (default: $REDIS_URL)")
+    parser.add_argument(
+        "--redis-url", metavar="URL", help="Redis for --distributed (default: $REDIS_URL)"
+    )
     parser.add_argument("--prefix", help="Redis key prefix for --distributed (one per crawl)")
     parser.add_argument(
         "-s",

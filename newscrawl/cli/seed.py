@@ -47,7 +47,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--source", action="append", default=[], metavar="NAME", help="a source name (repeatable)"
     )
-    parser.add_argument("--sources", help="sources file the names are from (default: sources.toml)")
+    parser.add_argument(
+        "--sources", metavar="FILE", help="sources file the names are from (default: sources.toml)"
+    )
     parser.add_argument(
         "--redis-url",
         metavar="URL",
