@@ -84,8 +84,6 @@ def check_url(url: str | URL) -> URL:
             f"unsupported database {parsed.drivername!r} in {shown(parsed)}: newscrawl stores "
             f"into SQLite or Postgres; {URL_HINT}"
         )
-    if backend == "postgresql" and not parsed.database:
-        raise DatabaseProblem(f"no database name in {shown(parsed)}; {URL_HINT}")
     return parsed
 
 
