@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from sqlalchemy import exc
 from sqlalchemy.engine import URL, make_url
@@ -99,7 +100,7 @@ def sqlite_path(url: URL) -> Path | None:
     """
     database = url.database or ""
     if database.startswith("file:"):
-        database = database[len("file:") :].split("?", 1)[0]
+        database = unquote(database[len("file:") :].split("?", 1)[0])
     if database in ("", ":memory:") or url.query.get("mode") == "memory":
         return None
     return Path(database)
@@ -125,7 +126,8 @@ def readonly_url(url: str | URL) -> URL:
         )
     query = {k: v for k, v in parsed.query.items() if k not in ("mode", "uri")}
     return parsed.set(
-        database=f"file:{path.resolve()}", query={**query, "mode": "ro", "uri": "true"}
+        database=f"file:{quote(str(path.resolve()))}",  # a URI: '?', '#', '%' escaped
+        query={**query, "mode": "ro", "uri": "true"},
     )
 
 
