@@ -58,6 +58,8 @@ def start_error_exit_code(error: BaseException) -> int:
         return EXIT_FAILED
     if isinstance(error, DatabaseProblem):
         return error.exit_code
+    if isinstance(error, CloseSpider):  # a component refused to open (Scrapy < 2.14 raises it)
+        return exit_code({"finish_reason": error.reason}, [error.reason])
     return EXIT_USAGE if isinstance(error, CONFIGURATION_ERRORS) else EXIT_FAILED
 
 
