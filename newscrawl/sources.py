@@ -75,8 +75,10 @@ class Source:
         if not isinstance(start, list) or not start or not all(isinstance(u, str) for u in start):
             raise SourceError(f"source {name!r}: start_urls must be a non-empty list of URLs")
         for url in start:
-            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-                raise SourceError(f"source {name!r}: not an http(s) URL: {url!r}")
+            try:
+                check_start_url(url)
+            except SourceError as err:
+                raise SourceError(f"source {name!r}: {err}") from None
         domains = data.get("allowed_domains") or sorted(
             {(urlsplit(u).hostname or "").removeprefix("www.") for u in start}
         )
@@ -102,6 +104,56 @@ class Source:
 
 #: The sources shipped with newscrawl (package data).
 BUNDLED_SOURCES_FILE = Path(__file__).resolve().parent / "data" / "sources.toml"
+
+
+def check_start_url(url: str) -> str:
+    """``url`` without surrounding blanks, if a crawl can start from it (an absolute http or
+    https URL with a host); else :class:`SourceError` saying why. Start URLs, seeds and
+    ``extract --url`` are checked by this one function.
+
+    >>> check_start_url(" https://apnews.com/hub/world ")
+    'https://apnews.com/hub/world'
+    >>> check_start_url("htp:/x")
+    Traceback (most recent call last):
+    ...
+    newscrawl.sources.SourceError: not an http(s) URL: 'htp:/x' (give an absolute URL, e.g. https://example.com/news)
+    """
+    value = url.strip() if isinstance(url, str) else ""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() or ord(c) < 32 for c in value)
+    ):
+        raise SourceError(
+            f"not an http(s) URL: {url!r} (give an absolute URL, e.g. https://example.com/news)"
+        )
+    return value
+
+
+def check_source_names(sources: Mapping[str, Source], names: Iterable[str]) -> list[str]:
+    """``names`` as a list if each is a defined source; else :class:`SourceError` naming the
+    unknown ones and the defined ones.
+
+    >>> s = parse_sources('[[source]]\\nname = "ap"\\nstart_urls = ["https://apnews.com/"]')
+    >>> check_source_names(s, ["ap"])
+    ['ap']
+    >>> check_source_names(s, ["ap", "nosuch"])
+    Traceback (most recent call last):
+    ...
+    newscrawl.sources.SourceError: unknown sources: nosuch (defined: ap)
+    """
+    names = list(names)
+    unknown = [n for n in names if n not in sources]
+    if unknown:
+        known = ", ".join(sorted(sources)) or "none"
+        raise SourceError(f"unknown sources: {', '.join(unknown)} (defined: {known})")
+    return names
 
 
 def default_sources_file() -> Path:

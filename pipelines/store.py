@@ -20,15 +20,17 @@ from dataclasses import dataclass
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
 from newscrawl.article import Article
 from newscrawl.signals import items_durable
-from newscrawl.store import BatchReport, SchemaOutdatedError, Store
+from newscrawl.store import BatchReport, Store
 from newscrawl.store.buffer import BufferedWriter, BufferPolicy
 from newscrawl.store.engine import database_url_from_env, describe_url
+from newscrawl.store.problems import DatabaseProblem, explained
 from newscrawl.store.runs import crawl_run_from_stats
 
 logger = logging.getLogger(__name__)
@@ -86,12 +88,14 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         try:
-            self.store = Store.open(
-                self.settings.database_url, auto_upgrade=self.settings.auto_upgrade
-            )
-        except SchemaOutdatedError as error:
-            logger.error("%s", error)
-            raise
+            with explained(self.settings.database_url):
+                self.store = Store.open(
+                    self.settings.database_url, auto_upgrade=self.settings.auto_upgrade
+                )
+        except DatabaseProblem as problem:  # one line, and the spider closes before it starts
+            logger.error("cannot store articles: %s", problem)
+            logger.debug("database problem", exc_info=True)
+            raise CloseSpider(problem.finish_reason) from None
         logger.info("storing into %s", describe_url(self.settings.database_url))
         self.writer = BufferedWriter(
             self.store,

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import NotConfigured
 
+from newscrawl.sources import SourceError, check_start_url
 from spiders.base import DiscoverySpider, optional_int, split_urls
 
 
@@ -31,9 +32,10 @@ class NewsSpider(DiscoverySpider):
         self.start_urls = split_urls(start_urls)
         if not self.start_urls:
             raise NotConfigured("give -a start_urls=URL[,URL...]")
-        for url in self.start_urls:
-            if urlsplit(url).scheme not in ("http", "https"):
-                raise NotConfigured(f"not an http(s) URL: {url!r}")
+        try:
+            self.start_urls = [check_start_url(url) for url in self.start_urls]
+        except SourceError as err:
+            raise NotConfigured(f"start_urls: {err}") from None
         self.max_articles = optional_int(max_articles, "max_articles")
         self.allowed_domains = split_urls(allowed_domains) or sorted(
             {(urlsplit(u).hostname or "").removeprefix("www.") for u in self.start_urls}

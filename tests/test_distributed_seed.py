@@ -44,5 +44,5 @@ def test_status_and_reset(prefix, capsys):
 
 
 def test_invalid_prefix_is_refused(capsys):
-    with pytest.raises(ValueError, match="invalid Redis key prefix"):
-        main(["seed", "--prefix", "bad%prefix", "https://a.example/"])
+    assert main(["seed", "--prefix", "bad%prefix", "https://a.example/"]) == 2
+    assert "invalid Redis key prefix 'bad%prefix'" in capsys.readouterr().err

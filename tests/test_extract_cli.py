@@ -54,7 +54,7 @@ def test_unreadable_pages_give_an_error_line_and_the_run_goes_on(capsys, tmp_pat
     code, records = run(
         capsys, str(tmp_path / "missing.html"), str(empty), str(INKL / "article_lazy.html")
     )
-    assert code == 0
+    assert code == 1  # the good page is still extracted, but the run says two failed
     assert set(records[0]) == {"path", "error"}
     assert set(records[1]) == {"path", "error"}
     assert records[2]["headline"].startswith("Russia admits")
@@ -86,7 +86,10 @@ def test_command_as_a_subprocess_reads_stdin_and_writes_utf8_json_lines():
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # nope.html does not exist
+    assert done.stderr.decode().splitlines() == [
+        f"newscrawl extract: {INKL / 'nope.html'}: cannot read: No such file or directory"
+    ]
     lines = done.stdout.decode("utf-8").splitlines()
     assert len(lines) == 2
     first, second = (json.loads(line) for line in lines)

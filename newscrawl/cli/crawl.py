@@ -1,8 +1,10 @@
 """``newscrawl crawl --all`` / ``newscrawl crawl NAME…``: crawl sources of ``sources.toml``.
 
 Sources run one after another (default) or all at once (``--concurrent``) in one process,
-each through the ``source`` spider. The exit code is 1 when any source's crawl failed
-(:func:`newscrawl.outcome.failure_reasons`), so cron and systemd see failures.
+each through the ``source`` spider. The exit code (:mod:`newscrawl.outcome`) is 1 when any
+source's crawl failed, 2 for wrong arguments or a database that cannot be used as
+configured, and 128 + the signal number (130, 143) when Ctrl-C or SIGTERM stopped the run;
+sources a stop kept from running are reported as ``not run``.
 """
 
 from __future__ import annotations
@@ -15,10 +17,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from newscrawl.outcome import failure_reasons
-from newscrawl.sources import SourceError, load_sources
+from newscrawl.cli.stops import StopSignals
+from newscrawl.outcome import exit_code, failure_reasons, signal_exit_code, signal_name
+from newscrawl.sources import SourceError, check_source_names, load_sources
 
 logger = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Crawl the sources defined in sources.toml (start URLs, domains, politeness), one after
+another or all at once, into the database (--database-url, else $NEWSCRAWL_DATABASE_URL,
+else sqlite:///news.db), then print one line per source: pages, articles and the result.
+
+Exit code: 0 when every source's crawl succeeded, 1 when one failed (errors logged, every
+start URL failed, too many items dropped or rejected, database unreachable), 2 for wrong
+arguments or configuration, 130 / 143 when Ctrl-C / SIGTERM stopped the run (sources that
+did not get to run are listed as "not run").
+"""
+
+#: SourceRun.state values.
+NOT_RUN, RUNNING, DONE = "not run", "running", "done"
 
 
 @dataclass(slots=True)
@@ -28,10 +45,41 @@ class SourceRun:
     name: str
     stats: dict[str, Any] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    #: ``not run`` (never started), ``running`` (started, never ended: a forced stop),
+    #: ``done`` (its crawl ended, well or not).
+    state: str = NOT_RUN
+    #: The signal that stopped the process while this source was running or waiting.
+    stop_signal: int | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return self.state == DONE and not self.failures and not self.stop_signal
+
+    @property
+    def result(self) -> str:
+        """The result column of ``newscrawl crawl``'s table."""
+        if self.state == NOT_RUN:
+            return NOT_RUN
+        if self.stop_signal:
+            forced = " (forced)" if self.state == RUNNING else ""
+            return f"STOPPED by {signal_name(self.stop_signal)}{forced} before the end"
+        if self.state == RUNNING:
+            return "FAILED: did not finish"
+        return "ok" if self.ok else "FAILED: " + "; ".join(self.failures)
+
+    @property
+    def exit_code(self) -> int:
+        if self.stop_signal:
+            return signal_exit_code(self.stop_signal)
+        if self.state != DONE:
+            return 1
+        return exit_code(self.stats, self.failures)
+
+
+def runs_exit_code(runs: Sequence[SourceRun]) -> int:
+    """0 when every source succeeded, else the most serious run's code (a signal over a
+    configuration problem over a failure)."""
+    return max((r.exit_code for r in runs), default=0)
 
 
 def project_settings(overrides: dict[str, Any]) -> Any:
@@ -47,6 +95,22 @@ def project_settings(overrides: dict[str, Any]) -> Any:
     return settings
 
 
+def check_database(settings: Any) -> None:
+    """Open the crawl's database once before any source runs, as the store pipeline will
+    (migrating SQLite unless ``STORE_AUTO_UPGRADE`` says otherwise): a database that cannot be
+    used is one :class:`~newscrawl.store.problems.DatabaseProblem`, not one failure per source.
+    """
+    from newscrawl.store import Store
+    from newscrawl.store.engine import database_url_from_env
+    from newscrawl.store.problems import explained
+
+    url = database_url_from_env(settings.get("DATABASE_URL"))
+    auto = settings.get("STORE_AUTO_UPGRADE")
+    auto_upgrade = None if auto is None else settings.getbool("STORE_AUTO_UPGRADE")
+    with explained(url):
+        Store.open(url, auto_upgrade=auto_upgrade).close()
+
+
 def run_sources(
     names: Sequence[str],
     overrides: dict[str, Any],
@@ -55,31 +119,45 @@ def run_sources(
     spider_args: dict[str, Any] | None = None,
     on_crawler: Callable[[Any], None] | None = None,
 ) -> list[SourceRun]:
-    """Crawl each named source with the ``source`` spider in this process."""
+    """Crawl each named source with the ``source`` spider in this process.
+
+    Raises :class:`~newscrawl.store.problems.DatabaseProblem` before crawling when the
+    database cannot be used. After Ctrl-C or SIGTERM no further source starts; each run
+    says whether it ran, was stopped (``stop_signal``) or never started (``not run``).
+    """
     from scrapy.crawler import CrawlerProcess
     from twisted.internet import defer
     from twisted.python.failure import Failure
 
     settings = project_settings(overrides)
+    check_database(settings)
     process = CrawlerProcess(settings)
+    stops = StopSignals.watch(process)
     runs = {name: SourceRun(name) for name in names}
+    crawlers: dict[str, Any] = {}
     max_drop = settings.getfloat("NEWSCRAWL_MAX_DROP_SHARE", 0.5)
 
+    def read_stats(name: str) -> dict[str, Any]:
+        crawler = crawlers.get(name)
+        try:
+            return dict(crawler.stats.get_stats()) if crawler and crawler.stats else {}
+        except RuntimeError:  # Scrapy 2.13+: no stats when the crawl failed to start
+            return {}
+
     def crawl(name: str) -> defer.Deferred:
-        crawler = process.create_crawler("source")
+        crawler = crawlers[name] = process.create_crawler("source")
         if on_crawler is not None:
             on_crawler(crawler)
+        runs[name].state = RUNNING
         d = process.crawl(crawler, name=name, **(spider_args or {}))
 
         def done(result: Any) -> Any:
-            try:
-                stats = crawler.stats.get_stats()
-            except RuntimeError:  # Scrapy 2.13+: no stats when the crawl failed to start
-                stats = {}
-            runs[name].stats = dict(stats)
-            runs[name].failures = failure_reasons(stats, max_drop_share=max_drop)
+            run = runs[name]
+            run.state = DONE
+            run.stats = read_stats(name)
+            run.failures = failure_reasons(run.stats, max_drop_share=max_drop)
             if isinstance(result, Failure):
-                runs[name].failures.insert(0, f"did not start: {result.getErrorMessage()}")
+                run.failures.insert(0, f"did not start: {result.getErrorMessage()}")
                 return None
             return result
 
@@ -94,18 +172,26 @@ def run_sources(
         @defer.inlineCallbacks
         def one_after_another() -> Any:
             for name in names:
+                if stops.received:  # Ctrl-C or SIGTERM: the sources left do not start
+                    return
                 yield crawl(name)
 
         one_after_another()
         process.start()
+    for name, run in runs.items():
+        if run.state == RUNNING:  # a forced stop: its crawl never ended
+            run.stats = read_stats(name)
+        stopped = run.state != DONE or run.stats.get("finish_reason") == "shutdown"
+        if stops.received and stopped:
+            run.stop_signal = stops.received
     return [runs[name] for name in names]
 
 
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "crawl",
-        help="crawl sources defined in sources.toml",
-        description=__doc__,
+        help="crawl the sources defined in sources.toml",
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("names", nargs="*", metavar="NAME", help="source names")
@@ -113,18 +199,28 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--concurrent", action="store_true", help="run the sources at once")
     parser.add_argument(
         "--sources",
+        metavar="FILE",
         help="sources file (default: $NEWSCRAWL_SOURCES_FILE, else newscrawl/data/sources.toml "
         "inside the package)",
     )
-    parser.add_argument("--database-url", help="SQLAlchemy URL (default: DATABASE_URL)")
-    parser.add_argument("--max-articles", type=int, help="stop each source after N articles")
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="sqlite:///PATH or postgresql://USER@HOST/DATABASE "
+        "(default: $NEWSCRAWL_DATABASE_URL, else sqlite:///news.db)",
+    )
+    parser.add_argument(
+        "--max-articles", type=positive_int, metavar="N", help="stop each source after N articles"
+    )
     parser.add_argument(
         "--distributed",
         action="store_true",
         help="work as one of many workers on scrapy-redis (see docs/scale.md); names or "
         "--all are pushed as seeds first",
     )
-    parser.add_argument("--redis-url", help="Redis for --distributed (default: REDIS_URL)")
+    parser.add_argument(
+        "--redis-url", metavar="URL", help="Redis for --distributed (default: $REDIS_URL)"
+    )
     parser.add_argument("--prefix", help="Redis key prefix for --distributed (one per crawl)")
     parser.add_argument(
         "-s",
@@ -137,23 +233,31 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def positive_int(value: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 def run(args: argparse.Namespace) -> int:
     if args.distributed:
         from newscrawl.distributed.worker import run_worker
 
         return run_worker(args)
-    try:
-        sources = load_sources(args.sources)
-    except SourceError as err:
-        print(f"newscrawl crawl: {err}", file=sys.stderr)
-        return 2
     if args.all == bool(args.names):
         print("newscrawl crawl: give source names or --all (not both)", file=sys.stderr)
         return 2
-    names = [s.name for s in sources.values() if s.enabled] if args.all else args.names
-    unknown = [n for n in names if n not in sources]
-    if unknown:
-        print(f"newscrawl crawl: unknown sources: {', '.join(unknown)}", file=sys.stderr)
+    try:
+        sources = load_sources(args.sources)
+        names = [s.name for s in sources.values() if s.enabled] if args.all else args.names
+        check_source_names(sources, names)
+    except SourceError as err:
+        print(f"newscrawl crawl: {err}", file=sys.stderr)
         return 2
     overrides: dict[str, Any] = {}
     for item in args.settings:
@@ -172,6 +276,5 @@ def run(args: argparse.Namespace) -> int:
     for r in runs:
         pages = r.stats.get("response_received_count", 0)
         items = r.stats.get("item_scraped_count", 0)
-        result = "ok" if r.ok else "FAILED: " + "; ".join(r.failures)
-        print(f"{r.name:<16} {pages:>6} {items:>8}  {result}", file=sys.stderr)
-    return 0 if all(r.ok for r in runs) else 1
+        print(f"{r.name:<16} {pages:>6} {items:>8}  {r.result}", file=sys.stderr)
+    return runs_exit_code(runs)

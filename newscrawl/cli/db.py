@@ -2,7 +2,8 @@
 
 The URL defaults to ``NEWSCRAWL_DATABASE_URL``, then ``sqlite:///news.db``. Crawls
 apply migrations themselves on SQLite; on Postgres they refuse to start until this has
-been run.
+been run. Also the database options and the read-only opening shared by ``export`` and
+``stats``.
 """
 
 from __future__ import annotations
@@ -10,34 +11,64 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from newscrawl.cli import CommandError
+from newscrawl.store import Store
 from newscrawl.store.engine import database_url_from_env, describe_url
 from newscrawl.store.migrate import upgrade
+from newscrawl.store.problems import explained, readonly_url
+
+DESCRIPTION = """\
+Create the database's tables, or bring them up to date after installing a newer newscrawl.
+Crawls into SQLite do this themselves; on Postgres run it once before the first crawl and
+after each upgrade of newscrawl.
+"""
 
 
 def add_database_url(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database-url",
-        help="SQLAlchemy URL (default: $NEWSCRAWL_DATABASE_URL, else sqlite:///news.db)",
+        metavar="URL",
+        help="sqlite:///PATH or postgresql://USER@HOST/DATABASE "
+        "(default: $NEWSCRAWL_DATABASE_URL, else sqlite:///news.db)",
     )
+
+
+def open_for_reading(database_url: str | None) -> Store:
+    """The store for a command that only reads: never creates a database (an SQLite file
+    must exist and is opened read-only), and says in one line what is wrong otherwise."""
+    url = readonly_url(database_url_from_env(database_url))
+    with explained(url):
+        return Store.open(url, auto_upgrade=False)
 
 
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "db",
-        help="manage the database schema",
-        description=__doc__,
+        help="create or upgrade the database's tables",
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    actions = parser.add_subparsers(dest="action", required=True)
-    up = actions.add_parser("upgrade", help="apply pending migrations")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    up = actions.add_parser(
+        "upgrade",
+        help="apply pending migrations",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_database_url(up)
     up.add_argument("--revision", default="head", help="target revision (default: head)")
     up.set_defaults(func=run_upgrade)
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
+    from alembic.util.exc import CommandError as AlembicError
+
     url = database_url_from_env(args.database_url)
-    before, after = upgrade(url, args.revision)
+    try:
+        with explained(url):
+            before, after = upgrade(url, args.revision)
+    except AlembicError as error:  # e.g. an unknown --revision
+        raise CommandError(str(error)) from error
     where = describe_url(url)
     if before == after:
         print(f"{where}: schema already at revision {after}")

@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from newscrawl.cli.crawl import run_sources
+from newscrawl.cli import CommandError
+from newscrawl.cli.crawl import run_sources, runs_exit_code
 from newscrawl.paths import cache_dir
 
 DEFAULT_PORT = 8765
@@ -114,11 +115,31 @@ def publisher_table(database_url: str) -> list[tuple[str, int, int, int, int, in
     ]  # fmt: skip
 
 
+DESCRIPTION = """\
+Try newscrawl without the network: serve the bundled newsroom (an aggregator and three
+publishers, built from real pages) on 127.0.0.1-127.0.0.4, crawl it with the same spiders
+and pipelines as a real crawl while showing progress, into ./newscrawl-demo.db (never the
+crawls' news.db), then print what the database holds per publisher. Exit code as for
+`newscrawl crawl`.
+"""
+
+
+def port_number(value: str) -> int:
+    """An argparse type: a TCP port, 0 (any free port) to 65535."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0-65535): {port}")
+    return port
+
+
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="crawl the bundled loopback newsroom into ./newscrawl-demo.db (no network needed)",
-        description=__doc__,
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -127,7 +148,7 @@ def add_parser(subparsers: Any) -> None:
         help=f"where the demo stores (default: {DEFAULT_DATABASE_URL}, not the crawls' news.db)",
     )
     parser.add_argument(
-        "--port", type=int, help=f"newsroom port (default {DEFAULT_PORT} if free; 0: any)"
+        "--port", type=port_number, help=f"newsroom port (default {DEFAULT_PORT} if free; 0: any)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
     parser.set_defaults(func=run)
@@ -163,7 +184,13 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     args.database_url = absolute_sqlite(args.database_url)
-    server = _start_server(args.port)
+    try:
+        server = _start_server(args.port)
+    except OSError as error:  # the port is taken (or not ours to use)
+        raise CommandError(
+            f"cannot serve the newsroom on port {args.port}: {error.strerror or error}; "
+            "give another --port (0: any free port)"
+        ) from error
     room = server.newsroom
     out = sys.stderr
     print(f"newsroom: {len(room.sites)} sites on port {server.port}:", file=out)
@@ -194,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - started
     failed = [r for r in runs if not r.ok]
     for r in failed:
-        print(f"source {r.name} FAILED: {'; '.join(r.failures)}", file=out)
+        print(f"source {r.name}: {r.result}", file=out)
     try:
         rows = publisher_table(args.database_url)
     except Exception as err:  # e.g. storage not set up: say so instead of a traceback
@@ -205,4 +232,4 @@ def run(args: argparse.Namespace) -> int:
     print(f"{header[0]:<28}" + "".join(f"{h:>10}" for h in header[1:]))
     for row in rows:
         print(f"{row[0][:27]:<28}" + "".join(f"{v:>10}" for v in row[1:]))
-    return 1 if failed else 0
+    return runs_exit_code(runs)

@@ -15,16 +15,22 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from newscrawl.article import CONTRACT_FIELDS, Article
-from newscrawl.cli.db import add_database_url
-from newscrawl.store import SchemaOutdatedError, Store
+from newscrawl.cli.db import add_database_url, open_for_reading
 from newscrawl.store.export import iter_articles
+
+DESCRIPTION = """\
+Print the stored articles, one JSON object per line (the same form as `newscrawl extract`)
+or as CSV (list fields joined by "; ", images as JSON). --since keeps the articles seen at
+or after that time (ISO 8601, e.g. 2026-03-01 or 2026-03-01T12:00+01:00; no offset means
+UTC). Reads only: a database that does not exist is an error, never created.
+"""
 
 
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "export",
         help="print stored articles as JSON Lines or CSV",
-        description=__doc__,
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_database_url(parser)
@@ -70,11 +76,7 @@ def write(articles: Any, fmt: str, out: TextIO) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        store = Store.open(args.database_url, auto_upgrade=False)
-    except SchemaOutdatedError as error:
-        print(f"newscrawl {args.command}: {error}", file=sys.stderr)
-        return 2
+    store = open_for_reading(args.database_url)
     try:
         write(iter_articles(store.engine, args.since), args.format, sys.stdout)
     finally:

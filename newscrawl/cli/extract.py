@@ -2,7 +2,8 @@
 
 Runs exactly what a crawl runs (extract, then normalize), so its output is what the crawl
 would store. One JSON object per input, in input order, each with a ``path`` key. A page
-that cannot be read or parsed gives ``{"path": ..., "error": ...}`` and the run goes on.
+that cannot be read or parsed gives ``{"path": ..., "error": ...}`` and a line on stderr, and
+the run goes on; the exit code is then 1 (2 for wrong arguments).
 """
 
 from __future__ import annotations
@@ -11,22 +12,34 @@ import argparse
 import gzip
 import json
 import sys
+import zlib
 from pathlib import Path
 from typing import Any, TextIO
 
 from newscrawl.encoding import decode_html
 from newscrawl.extract.core import extract_document
-from newscrawl.extract.document import Document, parse_document
+from newscrawl.extract.document import Document, UnparsablePage, parse_document
 from newscrawl.extract.meta import canonical_link
 from newscrawl.extract.plaintext import is_plain_text, text_to_html
 from newscrawl.normalize import normalize_article
+from newscrawl.outcome import EXIT_FAILED, EXIT_OK
+from newscrawl.sources import SourceError, check_start_url
+
+DESCRIPTION = """\
+Run a crawl's extraction and normalization on saved pages (HTML or plain text, gzip read
+transparently, - for stdin) and print one article per page as JSON Lines, each with its
+"path". A page that cannot be read or extracted gives {"path": ..., "error": ...} and a
+line on stderr, and the others are still extracted.
+
+Exit code: 0 when every page was extracted, 1 when any failed, 2 for wrong arguments.
+"""
 
 
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "extract",
         help="extract articles from saved pages and print them as JSON Lines",
-        description=__doc__,
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -37,7 +50,8 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--url",
-        help="the page's URL (one PATH only); otherwise read from its canonical link or og:url",
+        help="the page's absolute http(s) URL (one PATH only); otherwise read from its "
+        "canonical link or og:url",
     )
     parser.add_argument("--source", help="the site crawled, e.g. inkl (set on every article)")
     parser.add_argument(
@@ -47,14 +61,26 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.url and len(args.paths) > 1:
-        args._parser.error("--url needs exactly one PATH")
+    """Extract every PATH; exit 1 when any of them failed (each said on stderr), 2 for wrong
+    arguments."""
+    if args.url is not None:
+        if len(args.paths) > 1:
+            args._parser.error("--url needs exactly one PATH")
+        try:
+            args.url = check_start_url(args.url)
+        except SourceError as err:
+            args._parser.error(f"--url: {err}")
     if args.paths.count("-") > 1:
         args._parser.error("stdin (-) can be read only once")
     out = sys.stdout
+    failed = 0
     for path in args.paths:
-        _write(out, extract_path(path, url=args.url, source=args.source, fast=args.fast))
-    return 0
+        record = extract_path(path, url=args.url, source=args.source, fast=args.fast)
+        _write(out, record)
+        if "error" in record:
+            failed += 1
+            print(f"newscrawl extract: {path}: {record['error']}", file=sys.stderr, flush=True)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def read_page(path: str) -> bytes:
@@ -94,8 +120,25 @@ def extract_path(
         article = extract_document(parse_page(data, path, url), source=source, fast=fast)
         record = normalize_article(article).to_dict()
     except Exception as err:  # one bad page must not stop the run
-        return {"path": path, "error": f"{type(err).__name__}: {err}"}
+        return {"path": path, "error": failure_reason(err)}
     return {"path": path, **record}
+
+
+def failure_reason(err: Exception) -> str:
+    """Why a page could not be extracted, in a few words a user can act on.
+
+    >>> failure_reason(FileNotFoundError(2, "No such file or directory", "a.html"))
+    'cannot read: No such file or directory'
+    >>> failure_reason(EOFError("Compressed file ended before the end-of-stream marker"))
+    'truncated gzip file: Compressed file ended before the end-of-stream marker'
+    """
+    if isinstance(err, OSError) and err.strerror:
+        return f"cannot read: {err.strerror}"
+    if isinstance(err, EOFError | gzip.BadGzipFile | zlib.error):
+        return f"{'truncated' if isinstance(err, EOFError) else 'broken'} gzip file: {err}"
+    if isinstance(err, UnparsablePage):
+        return f"not a page: {err}"
+    return f"{type(err).__name__}: {err}"
 
 
 def _write(out: TextIO, record: dict) -> None:

@@ -10,16 +10,21 @@ import json
 import sys
 from typing import Any, TextIO
 
-from newscrawl.cli.db import add_database_url
-from newscrawl.store import SchemaOutdatedError, Store
+from newscrawl.cli.db import add_database_url, open_for_reading
 from newscrawl.store.report import summary
+
+DESCRIPTION = """\
+Summarise the database: articles per publisher, per day first seen and per wire agency,
+and the last crawl runs. Reads only: a database that does not exist is an error, never
+created.
+"""
 
 
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "stats",
         help="summarise the database: publishers, days, agencies, crawl runs",
-        description=__doc__,
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_database_url(parser)
@@ -64,11 +69,7 @@ def render(data: dict[str, Any], out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        store = Store.open(args.database_url, auto_upgrade=False)
-    except SchemaOutdatedError as error:
-        print(f"newscrawl {args.command}: {error}", file=sys.stderr)
-        return 2
+    store = open_for_reading(args.database_url)
     try:
         data = summary(store.engine, days=args.days)
     finally:

@@ -18,8 +18,8 @@ import redis
 
 from newscrawl.distributed.keys import RedisKeys
 from newscrawl.distributed.seeding import push_seeds, source_seed
-from newscrawl.outcome import failure_reasons
-from newscrawl.sources import SourceError, load_sources
+from newscrawl.outcome import exit_code, failure_reasons, signal_name
+from newscrawl.sources import SourceError, check_source_names, load_sources
 
 
 def parse_overrides(items: list[str]) -> dict[str, str]:
@@ -39,16 +39,14 @@ def seeds_for(args: argparse.Namespace) -> list[bytes]:
         return []
     sources = load_sources(args.sources)
     names = [s.name for s in sources.values() if s.enabled] if args.all else args.names
-    unknown = [n for n in names if n not in sources]
-    if unknown:
-        raise SourceError(f"unknown sources: {', '.join(unknown)}")
-    return [source_seed(n) for n in names]
+    return [source_seed(n) for n in check_source_names(sources, names)]
 
 
 def run_worker(args: argparse.Namespace) -> int:
     from scrapy.crawler import CrawlerProcess
 
     from newscrawl.cli.crawl import project_settings
+    from newscrawl.cli.stops import StopSignals
 
     try:
         overrides: dict[str, Any] = parse_overrides(args.settings)
@@ -69,6 +67,7 @@ def run_worker(args: argparse.Namespace) -> int:
         server = redis.Redis.from_url(settings.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
         push_seeds(server, RedisKeys(settings.get("NEWSCRAWL_REDIS_PREFIX") or "newscrawl"), seeds)
     process = CrawlerProcess(settings)
+    stops = StopSignals.watch(process)
     crawler = process.create_crawler("news_distributed")
     spider_args = {"max_articles": args.max_articles} if args.max_articles else {}
     process.crawl(crawler, **spider_args)
@@ -79,6 +78,8 @@ def run_worker(args: argparse.Namespace) -> int:
     )
     pages = stats.get("response_received_count", 0)
     items = stats.get("item_scraped_count", 0)
+    if stops.received:
+        failures.insert(0, f"stopped by {signal_name(stops.received)}")
     result = "ok" if not failures else "FAILED: " + "; ".join(failures)
     print(f"worker: {pages} pages, {items} articles, {result}", file=sys.stderr)
-    return 0 if not failures else 1
+    return exit_code(stats, failures, stops.received)

@@ -100,7 +100,11 @@ def serve(fd: int, gc_thresholds: GcThresholds) -> None:
     """A worker's life: answer jobs until the crawler closes its end of the socket."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawler's to handle
     start_worker(gc_thresholds)
-    with socket.socket(fileno=fd) as sock, sock.makefile("rwb") as stream:
+    with (
+        contextlib.suppress(ConnectionError),  # the crawler died (a forced stop): so do we
+        socket.socket(fileno=fd) as sock,
+        sock.makefile("rwb") as stream,
+    ):
         while True:
             header = stream.read(_HEADER.size)
             if len(header) < _HEADER.size:

@@ -16,6 +16,8 @@ from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 
+from newscrawl.store.problems import check_url, shown
+
 DEFAULT_DATABASE_URL = "sqlite:///news.db"
 #: Execution option that makes an SQLite transaction take the write lock at BEGIN.
 WRITE_TRANSACTION = {"newscrawl_write": True}
@@ -62,12 +64,16 @@ def normalize_database_url(url: str | URL) -> URL:
 
 
 def describe_url(url: str | URL) -> str:
-    """The URL as it may appear in logs and in ``crawl_runs``: password masked.
+    """The URL as it may appear in logs and in ``crawl_runs``: password masked (also in a
+    string that is not a URL at all).
 
     >>> describe_url("postgresql://crawler:s3cret@db.example/news")
     'postgresql+psycopg://crawler:***@db.example/news'
     """
-    return normalize_database_url(url).render_as_string(hide_password=True)
+    try:
+        return normalize_database_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return shown(url)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -85,8 +91,14 @@ def _sqlite_on_begin(connection: Any) -> None:
 
 
 def create_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
-    """A SQLAlchemy engine for ``url`` (default: environment, then ``sqlite:///news.db``)."""
-    parsed = normalize_database_url(url if isinstance(url, URL) else database_url_from_env(url))
+    """A SQLAlchemy engine for ``url`` (default: environment, then ``sqlite:///news.db``).
+
+    A URL newscrawl cannot use (not a URL, another database) raises
+    :class:`~newscrawl.store.problems.DatabaseProblem` saying so.
+    """
+    parsed = normalize_database_url(
+        check_url(url if isinstance(url, URL) else database_url_from_env(url))
+    )
     if parsed.get_backend_name() == "sqlite":
         engine = sa_create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)

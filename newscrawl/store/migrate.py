@@ -17,6 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, func, select
 
 from newscrawl.store.engine import WRITE_TRANSACTION, create_engine, describe_url
+from newscrawl.store.problems import DatabaseProblem
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +26,9 @@ SCRIPT_LOCATION = "newscrawl.store:migrations"
 MIGRATION_LOCK_KEY = 0x6E657773637261
 
 
-class SchemaOutdatedError(RuntimeError):
-    """The database schema is older (or newer) than this version of newscrawl expects."""
+class SchemaOutdatedError(DatabaseProblem, RuntimeError):
+    """The database schema is older (or newer) than this version of newscrawl expects
+    (a configuration problem: exit code 2)."""
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -1,0 +1,230 @@
+"""What is wrong with a database URL or connection, said in one line.
+
+Every command (``db upgrade``, ``export``, ``stats``, ``crawl``, ``demo``) and the store
+pipeline turn a database that cannot be used into a :class:`DatabaseProblem`: one line naming
+the database (password hidden), what is wrong and what to do, and whether it is a mistake in
+the configuration (exit 2) or a database that is away for now (exit 1). SQLAlchemy, psycopg
+and sqlite3 errors are explained here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+from sqlalchemy import exc
+from sqlalchemy.engine import URL, make_url
+
+from newscrawl.outcome import DATABASE_MISCONFIGURED, DATABASE_UNAVAILABLE, EXIT_FAILED, EXIT_USAGE
+
+#: (backend, driver) pairs newscrawl works with; ``None``: the dialect's default driver.
+SUPPORTED = {"sqlite": ("pysqlite", None), "postgresql": ("psycopg", None)}
+URL_HINT = "use sqlite:///PATH or postgresql://USER@HOST/DATABASE"
+
+
+class DatabaseProblem(Exception):
+    """A database newscrawl cannot use; ``str()`` is the one line to show."""
+
+    def __init__(self, message: str, *, exit_code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    @property
+    def finish_reason(self) -> str:
+        """The finish reason a crawl closed by this problem gets."""
+        return DATABASE_UNAVAILABLE if self.exit_code == EXIT_FAILED else DATABASE_MISCONFIGURED
+
+
+def shown(url: str | URL) -> str:
+    """``url`` as it may be shown: password masked, even when it does not parse.
+
+    >>> shown("postgresql://crawler:s3cret@db.example/news")
+    'postgresql://crawler:***@db.example/news'
+    >>> shown("not a url")
+    'not a url'
+    """
+    if isinstance(url, URL):
+        return url.render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL: mask anything that looks like user:password@
+        return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", url)
+
+
+def check_url(url: str | URL) -> URL:
+    """The parsed URL, or a :class:`DatabaseProblem` if newscrawl cannot use that kind of URL.
+
+    >>> check_url("sqlite:///news.db").get_backend_name()
+    'sqlite'
+    >>> check_url("notaurl")
+    Traceback (most recent call last):
+    ...
+    newscrawl.store.problems.DatabaseProblem: not a database URL: 'notaurl'; use sqlite:///PATH or postgresql://USER@HOST/DATABASE
+    >>> check_url("mysql://u@h/db")
+    Traceback (most recent call last):
+    ...
+    newscrawl.store.problems.DatabaseProblem: unsupported database 'mysql' in mysql://u@h/db: newscrawl stores into SQLite or Postgres; use sqlite:///PATH or postgresql://USER@HOST/DATABASE
+    """  # noqa: E501
+    if isinstance(url, URL):
+        parsed = url
+    else:
+        try:
+            parsed = make_url(url.strip())
+        except (exc.ArgumentError, ValueError):
+            raise DatabaseProblem(f"not a database URL: {shown(url)!r}; {URL_HINT}") from None
+    backend = parsed.get_backend_name()
+    driver = parsed.drivername.partition("+")[2] or None
+    if backend == "postgres":
+        backend = "postgresql"
+    if backend not in SUPPORTED or driver not in SUPPORTED[backend]:
+        raise DatabaseProblem(
+            f"unsupported database {parsed.drivername!r} in {shown(parsed)}: newscrawl stores "
+            f"into SQLite or Postgres; {URL_HINT}"
+        )
+    return parsed
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file of an SQLite URL (``None`` in memory).
+
+    >>> sqlite_path(make_url("sqlite:////var/lib/news.db"))
+    PosixPath('/var/lib/news.db')
+    >>> sqlite_path(make_url("sqlite:///file:/var/lib/news.db?mode=ro&uri=true"))
+    PosixPath('/var/lib/news.db')
+    >>> sqlite_path(make_url("sqlite://")) is None
+    True
+    """
+    database = url.database or ""
+    if database.startswith("file:"):
+        database = unquote(database[len("file:") :].split("?", 1)[0])
+    if database in ("", ":memory:") or url.query.get("mode") == "memory":
+        return None
+    return Path(database)
+
+
+def readonly_url(url: str | URL) -> URL:
+    """The URL for a command that only reads: an SQLite file must exist and is opened
+    read-only (``mode=ro``), so reading never creates a database.
+
+    >>> readonly_url("sqlite:////nonexistent/news.db")
+    Traceback (most recent call last):
+    ...
+    newscrawl.store.problems.DatabaseProblem: no database at /nonexistent/news.db: crawl into it first, or give the right --database-url (or NEWSCRAWL_DATABASE_URL)
+    """  # noqa: E501
+    parsed = check_url(url)
+    path = sqlite_path(parsed) if parsed.get_backend_name() == "sqlite" else None
+    if path is None:
+        return parsed
+    if not path.is_file():
+        raise DatabaseProblem(
+            f"no database at {path.absolute()}: crawl into it first, or give the right "
+            "--database-url (or NEWSCRAWL_DATABASE_URL)"
+        )
+    query = {k: v for k, v in parsed.query.items() if k not in ("mode", "uri")}
+    return parsed.set(
+        database=f"file:{quote(str(path.resolve()))}",  # a URI: '?', '#', '%' escaped
+        query={**query, "mode": "ro", "uri": "true"},
+    )
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return lines[0] if lines else ""
+
+
+def _sqlite_problem(error: BaseException, url: URL) -> DatabaseProblem:
+    path = sqlite_path(url)
+    message = _first_line(str(error))
+    if path is None:
+        return DatabaseProblem(f"SQLite in memory: {message}", exit_code=EXIT_FAILED)
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        return DatabaseProblem(
+            f"cannot open SQLite database {path}: directory {folder} does not exist"
+        )
+    if not os.access(folder, os.W_OK) and ("unable to open" in message or "readonly" in message):
+        return DatabaseProblem(
+            f"cannot open SQLite database {path}: directory {folder} is read-only (SQLite writes "
+            "its journal files next to the database); use a writable directory"
+        )
+    if "readonly" in message:
+        return DatabaseProblem(f"cannot write SQLite database {path}: the file is read-only")
+    if "file is not a database" in message:
+        return DatabaseProblem(f"{path} is not an SQLite database: {message}")
+    if "locked" in message:
+        return DatabaseProblem(
+            f"SQLite database {path} is locked by another process: {message}",
+            exit_code=EXIT_FAILED,
+        )
+    return DatabaseProblem(f"cannot use SQLite database {path}: {message}", exit_code=EXIT_FAILED)
+
+
+def _postgres_problem(error: BaseException, url: URL) -> DatabaseProblem:
+    message = _first_line(str(error))
+    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    if m := re.search(r'database "([^"]+)" does not exist', message):
+        return DatabaseProblem(
+            f'database "{m.group(1)}" does not exist on the Postgres server at {where}: create it '
+            f"(createdb -h {url.host or 'localhost'} -p {url.port or 5432} {m.group(1)}) "
+            "or fix the database URL"
+        )
+    if "password authentication failed" in message or "no password supplied" in message:
+        return DatabaseProblem(f"Postgres at {where} refused the login: {message}")
+    if "role" in message and "does not exist" in message:
+        return DatabaseProblem(f"Postgres at {where}: {message.split('FATAL:')[-1].strip()}")
+    if "Connection refused" in message:
+        return DatabaseProblem(
+            f"cannot connect to Postgres at {where} ({shown(url)}): connection refused; is the "
+            "server running there, and is the port right?",
+            exit_code=EXIT_FAILED,
+        )
+    if any(s in message for s in ("translate host name", "Name or service not known",
+                                  "nodename nor servname", "failed to resolve host")):  # fmt: skip
+        return DatabaseProblem(
+            f"cannot connect to Postgres: unknown host {url.host!r} in {shown(url)}"
+        )
+    if "timeout" in message or "timed out" in message:
+        return DatabaseProblem(
+            f"cannot connect to Postgres at {where}: no answer (timed out)", exit_code=EXIT_FAILED
+        )
+    detail = message.removeprefix("connection failed: ")
+    return DatabaseProblem(f"cannot use Postgres at {where}: {detail}", exit_code=EXIT_FAILED)
+
+
+def explain(error: BaseException, url: str | URL) -> DatabaseProblem:
+    """One line saying why the database at ``url`` could not be used (``error`` is what
+    SQLAlchemy, psycopg or sqlite3 raised)."""
+    if isinstance(error, DatabaseProblem):
+        return error
+    try:
+        parsed = check_url(url)
+    except DatabaseProblem as problem:
+        return problem
+    original = getattr(error, "orig", None) or error
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_problem(original, parsed)
+    return _postgres_problem(original, parsed)
+
+
+#: Errors :func:`explain` turns into a :class:`DatabaseProblem` (anything else is a bug).
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+    DatabaseProblem,
+    exc.DBAPIError,
+    exc.ArgumentError,
+    exc.NoSuchModuleError,
+)
+
+
+@contextmanager
+def explained(url: str | URL) -> Iterator[None]:
+    """Turn what the database raises inside the block into a :class:`DatabaseProblem`."""
+    try:
+        yield
+    except DatabaseProblem:
+        raise
+    except DATABASE_ERRORS as error:
+        raise explain(error, url) from error
