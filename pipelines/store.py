@@ -21,7 +21,7 @@ from newscrawl.signals import items_durable
 from newscrawl.store import BatchReport, SchemaOutdatedError, Store
 from newscrawl.store.buffer import BufferedWriter, BufferPolicy
 from newscrawl.store.engine import database_url_from_env, describe_url
-from newscrawl.store.runs import crawl_run_from_stats
+from newscrawl.store.runs import crawl_run_from_stats, spider_identity
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,9 @@ class StorePipeline:
         if self.store is None:
             return
         name = getattr(spider, "name", None) or "unknown"
-        run = crawl_run_from_stats(name, self.stats.get_stats(), finish_reason=reason)
+        run = crawl_run_from_stats(
+            name, self.stats.get_stats(), finish_reason=reason, **spider_identity(spider)
+        )
         try:
             self.store.record_crawl_run(run)
         except Exception as error:  # the database went away again: the run row is not data

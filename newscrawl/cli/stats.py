@@ -40,6 +40,15 @@ def _table(out: TextIO, title: str, rows: list[dict[str, Any]]) -> None:
         out.write(f"  {label:<40} {rest}\n")
 
 
+def _run_label(run: dict[str, Any]) -> str:
+    """``source NAME``, or the spider and its first start URL (and how many more)."""
+    if run.get("source"):
+        return f"{run['spider']} {run['source']}"
+    urls = run.get("start_urls") or []
+    more = f" (+{len(urls) - 1})" if len(urls) > 1 else ""
+    return f"{run['spider']} {urls[0]}{more}" if urls else run["spider"]
+
+
 def render(data: dict[str, Any], out: TextIO) -> None:
     totals = data["totals"]
     out.write(
@@ -51,7 +60,7 @@ def render(data: dict[str, Any], out: TextIO) -> None:
     _table(out, "Articles per agency", data["per_agency"])
     runs = [
         {
-            "spider": r["spider"],
+            "spider": _run_label(r),
             "started": r["started_at"][:19],
             "pages": f"pages={r['pages']}",
             "stored": f"stored={r['items_stored']}",
