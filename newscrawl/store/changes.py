@@ -86,32 +86,47 @@ def next_change_seq(connection: Connection) -> int:
     return connection.scalar(stmt.returning(change_counter.c.last_seq))
 
 
-def upper_bound(connection: Connection) -> int:
-    """The highest cursor an export may hand out now: every row below it is final."""
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The rows of one incremental export: ``low <= change_seq < high``."""
+
+    dialect: str
+    low: int
+    high: int
+    #: Changed articles committed at or past ``high`` (held back on Postgres by an older
+    #: transaction still running): the next export prints them.
+    waiting: int = 0
+
+    @property
+    def next_cursor(self) -> Cursor:
+        return Cursor(self.dialect, self.high)
+
+
+def _horizon(connection: Connection) -> tuple[int, int, int | None, int]:
+    """``(high, limit, newest, waiting)`` read in one statement, so from one snapshot.
+
+    ``high``: the bound an export may hand out now, every row below it final; ``limit``:
+    no committed ``change_seq`` can reach it; ``newest``: the highest stored
+    ``change_seq``; ``waiting``: rows at or past ``high``.
+    """
+    newest = select(func.max(articles.c.change_seq)).scalar_subquery()
     if connection.dialect.name == "postgresql":
-        return connection.scalar(select(_xid(func.pg_snapshot_xmin(func.pg_current_snapshot()))))
-    stored = select(func.coalesce(func.max(articles.c.change_seq), 0)).scalar_subquery()
-    counted = select(change_counter.c.last_seq).where(change_counter.c.id == 1).scalar_subquery()
-    return connection.scalar(select(func.max(func.coalesce(counted, 0), stored) + 1))
+        snapshot = func.pg_current_snapshot()
+        high = _xid(func.pg_snapshot_xmin(snapshot))
+        limit = _xid(func.pg_snapshot_xmax(snapshot))
+    else:
+        counted = select(change_counter.c.last_seq).where(change_counter.c.id == 1)
+        high = func.max(func.coalesce(counted.scalar_subquery(), 0), func.coalesce(newest, 0)) + 1
+        limit = high
+    waiting = (
+        select(func.count()).select_from(articles).where(articles.c.change_seq >= high)
+    ).scalar_subquery()
+    row = connection.execute(select(high, limit, newest, waiting)).one()
+    return row[0], row[1], row[2], row[3]
 
 
-def _check_postgres_rows(connection: Connection) -> None:
-    """Every stored ``change_seq`` is a finished transaction of this server, so below the
-    next transaction id; rows restored from another server's dump may not be."""
-    if connection.dialect.name != "postgresql":
-        return
-    next_xid = connection.scalar(select(_xid(func.pg_snapshot_xmax(func.pg_current_snapshot()))))
-    newest = connection.scalar(select(func.max(articles.c.change_seq)))
-    if newest is not None and newest >= next_xid:
-        raise CursorError(
-            f"articles.change_seq holds transaction ids ({newest}) this server has not reached "
-            f"({next_xid}): the data was restored from another server; see 'Moving the "
-            "database' in docs/schema.md"
-        )
-
-
-def export_window(connection: Connection, after: Cursor | None) -> tuple[int, int]:
-    """``(low, high)``: an export prints the rows with ``low <= change_seq < high``.
+def export_window(connection: Connection, after: Cursor | None) -> Window:
+    """The window of an export starting at ``after`` (None: from the beginning).
 
     Raises :class:`CursorError` for a cursor of another kind of database, and for one
     this database cannot have handed out (another database, or a restored dump).
@@ -119,24 +134,27 @@ def export_window(connection: Connection, after: Cursor | None) -> tuple[int, in
     dialect = connection.dialect.name
     if after is not None and after.dialect != dialect:
         raise CursorError(
-            f"cursor {after} is for a {after.dialect} database, this one is {dialect}: "
-            "pass the cursor printed for this database, or none to export everything"
+            f"cursor {after} is for a {dialect_name(after.dialect)} database, this one is "
+            f"{dialect_name(dialect)}: pass the cursor printed for this database, or none "
+            "to export everything"
         )
-    _check_postgres_rows(connection)
-    high = upper_bound(connection)
+    high, limit, newest, waiting = _horizon(connection)
+    if newest is not None and newest >= limit:
+        raise CursorError(
+            f"articles.change_seq holds transaction ids ({newest}) this server has not reached "
+            f"({limit}): the data was restored from another server; see 'Moving the "
+            "database' in docs/schema.md"
+        )
     if after is not None and after.seq > high:
         raise CursorError(
             f"cursor {after} is ahead of this database (at most {Cursor(dialect, high)}): "
             "it was printed for another database; export again without a cursor"
         )
-    return (after.seq if after is not None else 0), high
+    return Window(dialect, after.seq if after is not None else 0, high, waiting)
 
 
-def waiting_count(connection: Connection, high: int) -> int:
-    """Changed articles already committed at or past ``high`` (held back on Postgres by
-    an older transaction still running); they come with the next export."""
-    query = select(func.count()).select_from(articles).where(articles.c.change_seq >= high)
-    return connection.scalar(query)
+def dialect_name(dialect: str) -> str:
+    return {"sqlite": "SQLite", "postgresql": "Postgres"}.get(dialect, dialect)
 
 
 def read_cursor_file(path: str | os.PathLike) -> Cursor | None:

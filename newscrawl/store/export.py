@@ -12,33 +12,16 @@ is the row's key URL. Every URL it was fetched at is in the ``sightings`` table.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select, tuple_
 
 from newscrawl.article import Article
-from newscrawl.store.changes import Cursor, export_window, waiting_count
+from newscrawl.store.changes import Cursor, Window, export_window
 from newscrawl.store.lookup import read_children
 from newscrawl.store.schema import articles, sightings
 
 PAGE_SIZE = 500
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """The rows of one incremental export: ``low <= change_seq < high``."""
-
-    dialect: str
-    low: int
-    high: int
-    #: Changed articles committed at or past ``high`` (held back by an older transaction
-    #: still running, on Postgres): the next export prints them.
-    waiting: int = 0
-
-    @property
-    def next_cursor(self) -> Cursor:
-        return Cursor(self.dialect, self.high)
 
 
 def open_window(engine: Engine, after: Cursor | None) -> Window:
@@ -47,9 +30,7 @@ def open_window(engine: Engine, after: Cursor | None) -> Window:
     Raises :class:`~newscrawl.store.changes.CursorError` for a cursor of another database.
     """
     with engine.connect() as connection:
-        low, high = export_window(connection, after)
-        waiting = waiting_count(connection, high)
-    return Window(engine.dialect.name, low, high, waiting)
+        return export_window(connection, after)
 
 
 def _fetched_urls(connection: Connection, ids: list[int]) -> dict[int, str]:
