@@ -25,7 +25,6 @@ from sqlalchemy.pool import NullPool
 
 from newscrawl.cli import main
 from newscrawl.store import Store, upgrade
-from newscrawl.store.changes import dialect_name
 from newscrawl.store.engine import create_engine
 from newscrawl.store.schema import articles
 from tests.cursorkit import ROOT, ExportLoop
@@ -89,10 +88,11 @@ def test_an_updated_article_reappears_after_each_update(store: Store, database_u
 def test_cursor_is_tagged_with_its_database_kind(store: Store, database_url, capsys,
                                                  tmp_path) -> None:  # fmt: skip
     store.write([article(1, "https://www.independent.co.uk/news/1")])
-    other = "postgresql" if store.engine.dialect.name == "sqlite" else "sqlite"
+    sqlite = store.engine.dialect.name == "sqlite"
+    other, name = ("postgresql", "Postgres") if sqlite else ("sqlite", "SQLite")
     code, printed, message = _export(database_url, capsys, "--cursor", f"nc1-{other}-1")
     assert code == 2 and printed == [] and message.count("\n") == 1
-    assert f"is for a {dialect_name(other)} database" in message
+    assert f"is for a {name} database" in message
     bad = tmp_path / "cursor"
     bad.write_text("yesterday\n")
     code, printed, message = _export(database_url, capsys, "--cursor-file", str(bad))
