@@ -31,9 +31,20 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _INDEX = "ix_articles_change_seq_id"
-_TRIGGER = "articles_delete_children"
 #: Tables whose rows belong to an article (``ON DELETE CASCADE`` in the schema).
 _CHILDREN = ("article_authors", "article_credits", "images", "sightings", "article_revisions")
+#: SQLite: the cascade for connections that did not turn foreign keys on.
+_CREATE_TRIGGER = """
+CREATE TRIGGER articles_delete_children AFTER DELETE ON articles
+BEGIN
+    DELETE FROM article_authors WHERE article_id = OLD.id;
+    DELETE FROM article_credits WHERE article_id = OLD.id;
+    DELETE FROM images WHERE article_id = OLD.id;
+    DELETE FROM sightings WHERE article_id = OLD.id;
+    DELETE FROM article_revisions WHERE article_id = OLD.id;
+END
+"""
+_DROP_TRIGGER = "DROP TRIGGER IF EXISTS articles_delete_children"
 _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
@@ -53,10 +64,12 @@ def _backfill_run_sources() -> None:
 
 
 def _cascade_on_sqlite() -> None:
-    for table in _CHILDREN:
-        op.execute(f"DELETE FROM {table} WHERE article_id NOT IN (SELECT id FROM articles)")
-    deletes = "".join(f" DELETE FROM {t} WHERE article_id = OLD.id;" for t in _CHILDREN)
-    op.execute(f"CREATE TRIGGER {_TRIGGER} AFTER DELETE ON articles BEGIN{deletes} END")
+    """Delete the children earlier hand deletions orphaned, then create the trigger."""
+    stored = sa.select(sa.table("articles", sa.column("id")).c.id)
+    for name in _CHILDREN:
+        children = sa.table(name, sa.column("article_id"))
+        op.execute(sa.delete(children).where(children.c.article_id.not_in(stored)))
+    op.execute(_CREATE_TRIGGER)
 
 
 def upgrade() -> None:
@@ -80,7 +93,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if _is_sqlite():
-        op.execute(f"DROP TRIGGER IF EXISTS {_TRIGGER}")
+        op.execute(_DROP_TRIGGER)
     op.drop_column("crawl_runs", "start_urls")
     op.drop_column("crawl_runs", "source")
     op.drop_table("change_counter")
