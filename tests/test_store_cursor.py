@@ -85,19 +85,29 @@ def test_an_updated_article_reappears_after_each_update(store: Store, database_u
     assert [r for r in full if r["id"] == stored_id] == [last]
 
 
-def test_cursor_is_tagged_with_its_database_kind(store: Store, database_url, capsys,
-                                                 tmp_path) -> None:  # fmt: skip
+def test_a_wrong_cursor_is_refused_in_one_line(store: Store, database_url, capsys,
+                                               tmp_path) -> None:  # fmt: skip
     store.write([article(1, "https://www.independent.co.uk/news/1")])
     sqlite = store.engine.dialect.name == "sqlite"
     other, name = ("postgresql", "Postgres") if sqlite else ("sqlite", "SQLite")
-    code, printed, message = _export(database_url, capsys, "--cursor", f"nc1-{other}-1")
-    assert code == 2 and printed == [] and message.count("\n") == 1
-    assert f"is for a {name} database" in message
+    own = "sqlite" if sqlite else "postgresql"
     bad = tmp_path / "cursor"
     bad.write_text("yesterday\n")
-    code, printed, message = _export(database_url, capsys, "--cursor-file", str(bad))
-    assert code == 2 and printed == [] and "not a newscrawl export cursor" in message
+    refused = {
+        f"is for a {name} database": ["--cursor", f"nc1-{other}-1"],
+        "is ahead of this database": ["--cursor", f"nc1-{own}-9999999999"],
+        "not a newscrawl export cursor": ["--cursor-file", str(bad)],
+        "no such writable directory": ["--cursor-file", str(tmp_path / "missing" / "cursor")],
+    }
+    for problem, args in refused.items():
+        code, printed, message = _export(database_url, capsys, *args)
+        assert (code, printed, message.count("\n")) == (2, [], 1), message
+        assert problem in message and "Traceback" not in message
     assert bad.read_text() == "yesterday\n"
+    with pytest.raises(SystemExit) as exit_info:  # argparse: not a cursor at all
+        main(["export", "--database-url", database_url, "--cursor", "yesterday"])
+    assert exit_info.value.code == 2
+    assert "not a newscrawl export cursor" in capsys.readouterr().err
 
 
 def test_cursor_file_moves_only_after_the_whole_export_was_written(store: Store, database_url,

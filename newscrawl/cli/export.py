@@ -111,15 +111,25 @@ def export(store: Store, args: argparse.Namespace) -> int:
     try:
         after = read_cursor_file(args.cursor_file) if args.cursor_file else args.cursor
         window = open_window(store.engine, after)
-    except (CursorError, OSError) as error:
+    except CursorError as error:
         print(f"newscrawl export: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # the cursor file cannot be read
+        print(f"newscrawl export: cursor file {args.cursor_file}: {error.strerror}",
+              file=sys.stderr)  # fmt: skip
         return 2
     incremental = after is not None or args.cursor_file is not None
     articles = iter_articles(store.engine, args.since, window if incremental else None)
     count = write(articles, args.format, sys.stdout)
     _sync(sys.stdout)
     if args.cursor_file:
-        write_cursor_file(args.cursor_file, window.next_cursor)
+        try:
+            write_cursor_file(args.cursor_file, window.next_cursor)
+        except OSError as error:
+            print(f"newscrawl export: {count} articles written, but the cursor could not be "
+                  f"saved in {args.cursor_file} ({error.strerror}): the next run prints them "
+                  "again", file=sys.stderr)  # fmt: skip
+            return 1
     line = f"newscrawl export: {count} articles; next cursor: {window.next_cursor}"
     if window.waiting:
         line += f" ({window.waiting} changed articles wait for an older transaction to end)"

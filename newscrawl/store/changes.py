@@ -158,7 +158,13 @@ def dialect_name(dialect: str) -> str:
 
 
 def read_cursor_file(path: str | os.PathLike) -> Cursor | None:
-    """The cursor saved in ``path``; None when the file is absent or empty (a first run)."""
+    """The cursor saved in ``path``; None when the file is absent or empty (a first run).
+
+    Raises :class:`CursorError` when the cursor could not be saved there afterwards.
+    """
+    directory = Path(path).parent
+    if not directory.is_dir() or not os.access(directory, os.W_OK):
+        raise CursorError(f"cannot save a cursor in {directory}: no such writable directory")
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
