@@ -10,21 +10,21 @@ The writers run as real processes (``python -m tests.cursorkit buffered|slow URL
   commits (the only change: a sleep after the batch is written), storing new articles,
   revisions (a new body at the same URL) and new authors of articles stored before.
 
-Each prints one JSON line with what it did. :func:`export_loop` runs ``newscrawl export
---cursor-file`` (the command's own code, in this process) until told to stop.
+Each prints one JSON line with what it did. :class:`ExportLoop` runs a third process,
+``exports``, which runs ``newscrawl export --cursor-file`` (the command's own code, stdout
+into a file as a downstream job's would be) over and over until told to stop.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import random
+import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,6 +69,8 @@ def _run_buffered(database_url: str, count: int, pause: float, spool_dir: str) -
                            authors=["Jane Doe", f"Author {i}"])  # fmt: skip
         writer.add(item)
         writer.tick()
+        if writer.spool.count and not spooled_peak:  # tell the test: the outage is seen
+            Path(spool_dir + ".spooled").touch()
         spooled_peak = max(spooled_peak, writer.spool.count)
         time.sleep(pause)
     left = writer.close(timeout=60)
@@ -116,61 +118,90 @@ def _run_slow(database_url: str, count: int, hold: float) -> dict:
     return {"items": count, "outcomes": outcomes}
 
 
+def _export_to(database_url: str, cursor_file: Path, out: Path) -> int:
+    """``newscrawl export --cursor-file`` with stdout in ``out`` (a file, as a job would),
+    stderr in ``out`` with ``.err``; returns the exit code. Single-threaded callers only."""
+    with (
+        out.open("w") as stdout,
+        out.with_suffix(".err").open("w") as stderr,
+        contextlib.redirect_stdout(stdout),
+        contextlib.redirect_stderr(stderr),
+    ):
+        try:
+            return newscrawl_main(["export", "--database-url", database_url,
+                                   "--cursor-file", str(cursor_file)])  # fmt: skip
+        except SystemExit as exit_:  # argparse refusing an option
+            return int(exit_.code or 0)
+
+
+def _run_exports(database_url: str, cursor_file: Path, directory: Path, interval: float) -> dict:
+    """Export over and over into ``directory``/NNNNN.jsonl until ``directory``/stop appears."""
+    n = 0
+    while not (directory / "stop").exists():
+        code = _export_to(database_url, cursor_file, directory / f"{n:05d}.jsonl")
+        if code:
+            raise SystemExit(f"export {n} exited {code}")
+        n += 1
+        time.sleep(interval)
+    return {"exports": n}
+
+
 @dataclass
 class ExportLoop:
-    """``newscrawl export --cursor-file`` over and over, collecting what each printed."""
+    """A process running ``newscrawl export --cursor-file`` over and over (``exports`` mode),
+    and what each export printed."""
 
     database_url: str
-    cursor_file: Path
+    directory: Path
     interval: float = 0.2
-    exports: list[list[dict]] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
-    _failure: BaseException | None = None
+    process: subprocess.Popen | None = None
 
-    def export_once(self) -> list[dict]:
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = newscrawl_main(
-                ["export", "--database-url", self.database_url,
-                 "--cursor-file", str(self.cursor_file)]
-            )  # fmt: skip
-        assert code == 0, err.getvalue()
-        records = [json.loads(line) for line in out.getvalue().splitlines()]
-        self.exports.append(records)
-        self.messages.append(err.getvalue().strip())
-        return records
+    @property
+    def cursor_file(self) -> Path:
+        return self.directory / "cursor"
+
+    def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.cursorkit", "exports", self.database_url,
+             "--out", str(self.directory), "--pause", str(self.interval)],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=(self.directory / "loop.log").open("w"),
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        """Let the export running now finish, then no more."""
+        (self.directory / "stop").touch()
+        assert self.process is not None
+        code = self.process.wait(timeout=120)
+        assert code == 0, (self.directory / "loop.log").read_text()[-3000:]
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
     def settle(self, timeout: float = 60) -> None:
         """Export until no changed article is held back (on Postgres, by a transaction of
         any database of the server still open, e.g. other tests')."""
         deadline = time.monotonic() + timeout
         while True:
-            self.export_once()
+            out = self.directory / f"{len(self._files()):05d}.jsonl"
+            assert _export_to(self.database_url, self.cursor_file, out) == 0, self.messages[-1]
             if "wait for an older transaction" not in self.messages[-1]:
                 return
             assert time.monotonic() < deadline, f"exports held back: {self.messages[-1]}"
             time.sleep(0.1)
 
-    def _run(self) -> None:
-        try:
-            while not self._stop.is_set():
-                self.export_once()
-                self._stop.wait(self.interval)
-        except BaseException as failure:  # SystemExit too: argparse refusing an option
-            self._failure = failure
+    def _files(self) -> list[Path]:
+        return sorted(self.directory.glob("[0-9]*.jsonl"))
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+    @property
+    def exports(self) -> list[list[dict]]:
+        return [[json.loads(line) for line in p.read_text().splitlines()] for p in self._files()]
 
-    def stop(self) -> None:
-        self._stop.set()
-        assert self._thread is not None
-        self._thread.join(timeout=120)
-        if self._failure is not None:
-            raise AssertionError(f"an export failed: {self._failure!r}") from self._failure
+    @property
+    def messages(self) -> list[str]:
+        return [p.with_suffix(".err").read_text().strip() for p in self._files()]
 
     def latest(self) -> dict[int, dict]:
         """Each article as the last export that printed it printed it."""
@@ -183,7 +214,7 @@ class ExportLoop:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=("buffered", "slow"))
+    parser.add_argument("mode", choices=("buffered", "slow", "exports"))
     parser.add_argument("database_url")
     parser.add_argument("--count", type=int, default=60)
     parser.add_argument("--pause", type=float, default=0.05)
@@ -191,13 +222,16 @@ def main() -> None:
     parser.add_argument("--spool-dir", default="spool")
     parser.add_argument("--sqlite-busy-ms", type=int)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, help="exports: the directory of the exports")
     args = parser.parse_args()
     random.seed(args.seed)
     if args.sqlite_busy_ms is not None:  # give up on a locked file soon: an outage
         from newscrawl.store import engine
 
         engine.SQLITE_BUSY_TIMEOUT_MS = args.sqlite_busy_ms
-    if args.mode == "buffered":
+    if args.mode == "exports":
+        report = _run_exports(args.database_url, args.out / "cursor", args.out, args.pause)
+    elif args.mode == "buffered":
         report = _run_buffered(args.database_url, args.count, args.pause, args.spool_dir)
     else:
         report = _run_slow(args.database_url, args.count, args.hold)

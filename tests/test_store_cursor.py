@@ -9,12 +9,14 @@ commits late. The union of the incremental exports must equal a final full expor
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -175,13 +177,14 @@ def _wait_for_articles(database_url: str, pattern: str, count: int, timeout: flo
     raise AssertionError(f"fewer than {count} articles like {pattern} after {timeout}s")
 
 
-def _wait_for_spool(spool: Path, timeout: float = 30) -> None:
+def _wait_for_spool(spool: Path, writer: subprocess.Popen, timeout: float = 60) -> None:
+    """Until the buffered writer has spooled items (it saw the outage)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(p.stat().st_size for p in spool.glob("spool-*")):
-            return
+    marker = Path(f"{spool}.spooled")
+    while not marker.exists():
+        assert writer.poll() is None, "the buffered writer ended before it saw the outage"
+        assert time.monotonic() < deadline, "the buffered writer never spooled"
         time.sleep(0.05)
-    raise AssertionError("the buffered writer never spooled: no outage was seen")
 
 
 def _check_union(loop: ExportLoop, database_url: str, tmp_path: Path, buffered: dict) -> None:
@@ -195,9 +198,30 @@ def _check_union(loop: ExportLoop, database_url: str, tmp_path: Path, buffered: 
     assert len(nonempty) >= 4, f"the exports did not run during the writes: {loop.messages}"
     got = loop.latest()
     missing = sorted(set(final) - set(got))
-    assert not missing, f"{len(missing)} articles never exported: {missing[:10]}"
+    if missing:  # say where they are, and where the exports were
+        engine = create_engine(database_url, poolclass=NullPool)
+        with engine.connect() as connection:
+            query = select(articles.c.id, articles.c.change_seq, articles.c.updated_at)
+            rows = connection.execute(query.where(articles.c.id.in_(missing))).all()
+        engine.dispose()
+        raise AssertionError(f"{len(missing)} articles never exported: {rows}\n" +
+                             "\n".join(loop.messages))  # fmt: skip
     stale = [i for i in final if got[i] != final[i]]
     assert not stale, f"{len(stale)} articles exported before their last change: {stale[:10]}"
+
+
+@contextlib.contextmanager
+def _processes(*started: ExportLoop | subprocess.Popen) -> Iterator[None]:
+    """Whatever happens in the test, no writer or export loop outlives it."""
+    try:
+        yield
+    finally:
+        for process in started:
+            if isinstance(process, ExportLoop):
+                process.kill()
+            elif process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 @pytest.mark.slow
@@ -205,22 +229,25 @@ def test_sqlite_writers_an_outage_and_an_export_loop(tmp_path) -> None:
     path = tmp_path / "news.db"
     database_url = f"sqlite:///{path}"
     upgrade(database_url)
-    loop = ExportLoop(database_url, tmp_path / "cursor")
+    loop = ExportLoop(database_url, tmp_path / "exports")
     loop.start()
-    spool = str(tmp_path / "spool")
+    spool = tmp_path / "spool"
     buffered = _writer("buffered", database_url, tmp_path, "--count", "80", "--pause", "0.06",
-                       "--spool-dir", spool, "--sqlite-busy-ms", "50")  # fmt: skip
+                       "--spool-dir", str(spool), "--sqlite-busy-ms", "50")  # fmt: skip
     slow = _writer("slow", database_url, tmp_path, "--count", "30", "--hold", "0.3")
-    _wait_for_articles(database_url, "%buffered-%", 5)
-    locker = sqlite3.connect(path, isolation_level=None)  # the database goes away
-    locker.execute("BEGIN EXCLUSIVE")
-    _wait_for_spool(tmp_path / "spool")
-    time.sleep(1.0)
-    locker.execute("ROLLBACK")
-    locker.close()
-    slow_report = _report(slow, tmp_path, "slow")
-    assert slow_report["outcomes"].get("revised", 0) >= 1
-    _check_union(loop, database_url, tmp_path, _report(buffered, tmp_path, "buffered"))
+    with _processes(loop, buffered, slow):
+        _wait_for_articles(database_url, "%buffered-%", 5)
+        locker = sqlite3.connect(path, isolation_level=None)  # the database goes away
+        locker.execute("BEGIN EXCLUSIVE")
+        try:
+            _wait_for_spool(spool, buffered)
+            time.sleep(1.0)
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+        slow_report = _report(slow, tmp_path, "slow")
+        assert slow_report["outcomes"].get("revised", 0) >= 1
+        _check_union(loop, database_url, tmp_path, _report(buffered, tmp_path, "buffered"))
 
 
 EDITED = "https://www.example.org/editorial/late-correction"
@@ -257,29 +284,31 @@ def test_postgres_two_writers_an_outage_an_editor_and_an_export_loop(
     proxy = TcpProxy((parsed.host or "127.0.0.1", parsed.port or 5432))
     proxy.start()
     proxied = parsed.set(port=proxy.port).render_as_string(hide_password=False)
-    loop = ExportLoop(url, tmp_path / "cursor")
+    loop = ExportLoop(url, tmp_path / "exports")
     loop.start()
+    spool = tmp_path / "spool"
     buffered = _writer("buffered", proxied, tmp_path, "--count", "80", "--pause", "0.06",
-                       "--spool-dir", str(tmp_path / "spool"))  # fmt: skip
+                       "--spool-dir", str(spool))  # fmt: skip
     slow = _writer("slow", url, tmp_path, "--count", "30", "--hold", "0.3")
-    _wait_for_articles(url, "%buffered-%", 5)
-    started = threading.Event()
-    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
     edit: dict = {}
-    editor = threading.Thread(target=_edit_late, args=(conninfo, started, 2.0, edit))
-    editor.start()
-    started.wait(10)
-    proxy.stop()  # the buffered writer's database goes away
-    _wait_for_spool(tmp_path / "spool")
-    time.sleep(1.0)
-    proxy.start()
-    editor.join(30)
-    try:
-        slow_report = _report(slow, tmp_path, "slow")
-        assert slow_report["outcomes"].get("revised", 0) >= 1
-        _check_union(loop, url, tmp_path, _report(buffered, tmp_path, "buffered"))
-    finally:
-        proxy.stop()
+    with _processes(loop, buffered, slow):
+        try:
+            _wait_for_articles(url, "%buffered-%", 5)
+            started = threading.Event()
+            conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+            editor = threading.Thread(target=_edit_late, args=(conninfo, started, 2.0, edit))
+            editor.start()
+            started.wait(10)
+            proxy.stop()  # the buffered writer's database goes away
+            _wait_for_spool(spool, buffered)
+            time.sleep(1.0)
+            proxy.start()
+            editor.join(30)
+            slow_report = _report(slow, tmp_path, "slow")
+            assert slow_report["outcomes"].get("revised", 0) >= 1
+            _check_union(loop, url, tmp_path, _report(buffered, tmp_path, "buffered"))
+        finally:
+            proxy.stop()
     assert edit["committed_after_it_began"] > 0, "no transaction committed past the editor's"
     (edited,) = [r for r in _full_export(url, tmp_path).values() if r["canonical_url"] == EDITED]
     assert edited["headline"].endswith("(corrected)")
