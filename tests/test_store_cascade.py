@@ -27,6 +27,7 @@ from newscrawl.store.schema import (
     images,
     sightings,
 )
+from tests.newsroomkit import newsroom_fixture, run_scrapy  # noqa: F401  (fixture)
 from tests.storekit import article, text
 
 URL = "https://www.independent.co.uk/news/world/storm-a1"
@@ -162,5 +163,38 @@ def test_an_article_deleted_between_lookup_and_write_is_stored_again(
         assert children["article_authors"] == 2 and children["images"] == 1
         assert children["sightings"] == 1
         assert _orphans(store) == dict.fromkeys(children, 0)
+    finally:
+        store.close()
+
+
+@pytest.mark.slow
+def test_recrawl_after_a_hand_delete_stores_the_article_again(newsroom, tmp_path) -> None:
+    """The user's story: crawl, delete an article in the sqlite3 shell, crawl again."""
+    path = tmp_path / "news.db"
+    url = f"sqlite:///{path}"
+    settings = {"NEWSCRAWL_RENDER_JS": "False"}
+    crawl = ["source", "-a", "name=independent"]
+    first = run_scrapy(crawl, newsroom=newsroom, workdir=tmp_path / "a", database_url=url,
+                       settings=settings)  # fmt: skip
+    assert first.returncode == 0, first.log[-3000:]
+    store = Store.open(url)
+    try:
+        with store.engine.connect() as connection:
+            query = select(articles.c.canonical_url).order_by(articles.c.id)
+            victim = connection.scalars(query).first()
+        before = _children_of(store, victim)
+        assert before["sightings"] and before["article_authors"]
+        shell = sqlite3.connect(path)  # as the sqlite3 shell does: foreign keys off
+        shell.execute("DELETE FROM articles WHERE canonical_url = ?", (victim,))
+        shell.commit()
+        shell.close()
+        assert _orphans(store) == dict.fromkeys(before, 0)
+
+        again = run_scrapy(crawl, newsroom=newsroom, workdir=tmp_path / "b", database_url=url,
+                           settings=settings)  # fmt: skip
+        assert again.returncode == 0, again.log[-3000:]
+        assert "KeyError" not in again.log
+        assert _children_of(store, victim) == before
+        assert _orphans(store) == dict.fromkeys(before, 0)
     finally:
         store.close()

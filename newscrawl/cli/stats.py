@@ -1,6 +1,7 @@
 """``newscrawl stats [--database-url URL] [--days N] [--json]``.
 
-Counts per publisher, per day first seen, per wire agency, and the last crawl runs.
+Counts per publisher, per day first seen, per wire agency, and the last crawl runs, each
+named by its source (``source independent``) or its first start URL.
 """
 
 from __future__ import annotations
