@@ -314,3 +314,25 @@ def test_postgres_two_writers_an_outage_an_editor_and_an_export_loop(
     assert edited["headline"].endswith("(corrected)")
     held = [m for m in loop.messages if "wait for an older transaction" in m]
     assert held, "the editor's open transaction held no export back"
+
+
+@pytest.mark.postgres
+def test_a_dump_restored_on_another_server_is_refused_not_skipped(
+    make_postgres_database, capsys, tmp_path
+) -> None:
+    """Transaction ids of another server in change_seq would put rows past every bound."""
+    url = make_postgres_database()
+    upgrade(url)
+    store = Store.open(url)
+    store.write([article(n, f"https://www.independent.co.uk/news/{n}") for n in range(3)])
+    store.close()
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo) as connection:  # as restored from a busier server
+        connection.execute("UPDATE articles SET change_seq = 2000000000 WHERE id = 1")
+    code, printed, message = _export(url, capsys, "--cursor-file", str(tmp_path / "cursor"))
+    assert (code, printed) == (2, []) and "restored from another server" in message
+    code, printed, message = _export(url, capsys)  # a plain export still prints everything
+    assert (code, len(printed)) == (0, 3) and "no cursor" in message
+    with psycopg.connect(conninfo) as connection:  # what docs/schema.md says to do
+        connection.execute("UPDATE articles SET change_seq = 0")
+    assert len(_export_settled(url, capsys, tmp_path / "cursor")) == 3

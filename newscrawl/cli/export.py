@@ -108,20 +108,26 @@ def _sync(out: TextIO) -> None:
 
 def export(store: Store, args: argparse.Namespace) -> int:
     """Print the articles; then save and report the next cursor."""
+    incremental = args.cursor is not None or args.cursor_file is not None
+    window, problem = None, ""
     try:
         after = read_cursor_file(args.cursor_file) if args.cursor_file else args.cursor
         window = open_window(store.engine, after)
     except CursorError as error:
-        print(f"newscrawl export: {error}", file=sys.stderr)
-        return 2
+        if incremental:
+            print(f"newscrawl export: {error}", file=sys.stderr)
+            return 2
+        problem = str(error)  # a plain export still prints everything, with no cursor
     except OSError as error:  # the cursor file cannot be read
         print(f"newscrawl export: cursor file {args.cursor_file}: {error.strerror}",
               file=sys.stderr)  # fmt: skip
         return 2
-    incremental = after is not None or args.cursor_file is not None
     articles = iter_articles(store.engine, args.since, window if incremental else None)
     count = write(articles, args.format, sys.stdout)
     _sync(sys.stdout)
+    if window is None:
+        print(f"newscrawl export: {count} articles; no cursor: {problem}", file=sys.stderr)
+        return 0
     if args.cursor_file:
         try:
             write_cursor_file(args.cursor_file, window.next_cursor)
