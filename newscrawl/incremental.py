@@ -12,6 +12,10 @@ stored a moment earlier by the same crawl. (``Store.recently_seen_urls`` also ma
 canonical URLs and this crawl's own writes, so it is not used here.) The question is asked
 once per feed, sitemap or listing page, with an indexed ``IN`` query, so memory does not grow
 with the table.
+
+Articles an earlier run left in the spool (database away at its close) are replayed when the
+store pipeline opens, before the spider starts and opens this filter, so their URLs count as
+seen and are not fetched again.
 """
 
 from __future__ import annotations

@@ -2,18 +2,26 @@
 
 Settings (read once): ``DATABASE_URL``, ``STORE_BATCH_SIZE``, ``STORE_FLUSH_INTERVAL``
 (seconds), ``STORE_MAX_BUFFERED`` (items kept in memory while the database is away,
-then spooled to ``STORE_SPOOL_DIR``), ``STORE_CLOSE_TIMEOUT`` (seconds spent retrying
-at close) and ``STORE_AUTO_UPGRADE`` (default: on for SQLite, off for Postgres).
+then spooled to ``STORE_SPOOL_DIR``, default ``$XDG_STATE_HOME/newscrawl/spool``),
+``STORE_SPOOL_RESERVE_MB`` (disk set aside for the spool, given back when the disk is full),
+``STORE_CLOSE_TIMEOUT`` (seconds spent retrying at close) and ``STORE_AUTO_UPGRADE``
+(default: on for SQLite, off for Postgres).
+
+Earlier runs' spooled items of the same database are replayed when the spider opens, before
+it asks which pages were seen recently. A full disk closes the spider (``storage_full``). At
+close one line says how many items were stored, spooled (where) and lost.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
 from newscrawl.article import Article
@@ -24,6 +32,9 @@ from newscrawl.store.engine import database_url_from_env, describe_url
 from newscrawl.store.runs import crawl_run_from_stats, spider_identity
 
 logger = logging.getLogger(__name__)
+
+#: Finish reason of a crawl stopped because the database's or the spool's disk is full.
+STORAGE_FULL = "storage_full"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +48,7 @@ class StoreSettings:
     def from_settings(cls, settings: BaseSettings) -> StoreSettings:
         defaults = BufferPolicy()
         auto = settings.get("STORE_AUTO_UPGRADE")
+        spool_dir = settings.get("STORE_SPOOL_DIR") or None  # relative: to where it started
         return cls(
             database_url=database_url_from_env(settings.get("DATABASE_URL")),
             policy=BufferPolicy(
@@ -44,7 +56,11 @@ class StoreSettings:
                 flush_interval=settings.getfloat("STORE_FLUSH_INTERVAL", defaults.flush_interval),
                 max_buffered=settings.getint("STORE_MAX_BUFFERED", defaults.max_buffered),
                 retry_max=settings.getfloat("STORE_RETRY_MAX", defaults.retry_max),
-                spool_dir=settings.get("STORE_SPOOL_DIR") or defaults.spool_dir,
+                spool_dir=os.path.abspath(os.path.expanduser(spool_dir)) if spool_dir else None,
+                spool_reserve=int(
+                    settings.getfloat("STORE_SPOOL_RESERVE_MB", defaults.spool_reserve / 2**20)
+                    * 2**20
+                ),
             ),
             close_timeout=settings.getfloat("STORE_CLOSE_TIMEOUT", 60.0),
             auto_upgrade=None if auto is None else settings.getbool("STORE_AUTO_UPGRADE"),
@@ -83,7 +99,15 @@ class StorePipeline:
             self._count,
             self._unavailable,
             on_durable=self._durable,
+            on_replayed=self._count_replayed,
+            on_full=self._storage_full,
         )
+        # earlier runs' spooled articles go in before the spider asks what was seen recently
+        # (newscrawl.incremental), so that their pages are not fetched again
+        try:
+            self.writer.flush()
+        except Exception:  # they stay in the spool, for the next flush or the next run
+            logger.exception("replaying the spool failed")
         self.loop = LoopingCall(self._tick)
         self.loop.start(max(0.5, self.settings.policy.flush_interval / 2), now=False)
 
@@ -103,6 +127,25 @@ class StorePipeline:
         for _item, reason in report.rejected:
             self.stats.inc_value(f"newscrawl/store/rejected/{reason}")
 
+    def _count_replayed(self, report: BatchReport) -> None:
+        """Earlier runs' items: counted apart, so ``items_stored`` counts this run's once."""
+        for result in report.results:
+            self.stats.inc_value("newscrawl/store/replayed")
+            self.stats.inc_value(f"newscrawl/store/replayed/{result.outcome}")
+        for _item, reason in report.rejected:
+            self.stats.inc_value(f"newscrawl/store/replayed/rejected/{reason}")
+
+    def _storage_full(self, error: Exception) -> None:
+        """No room for the database or the spool: stop fetching what cannot be kept."""
+        self.stats.set_value("newscrawl/store/storage_full", str(error)[:200])
+        engine = self.crawler.engine
+        if engine is None or getattr(engine, "spider", None) is None:
+            return
+        if hasattr(engine, "close_spider_async"):  # Scrapy 2.14+
+            deferred_from_coro(engine.close_spider_async(reason=STORAGE_FULL))
+        else:
+            engine.close_spider(self.crawler.spider, STORAGE_FULL)
+
     def _durable(self, items: list[Article]) -> None:
         self.crawler.signals.send_catch_log(items_durable, items=items)
 
@@ -116,24 +159,39 @@ class StorePipeline:
         return item
 
     def close_spider(self) -> None:
+        """Store or spool what waits, and say in one line where every item of the run went
+        (here, not at ``spider_closed``: errors logged after that do not fail the run)."""
         if self.loop and self.loop.running:
             self.loop.stop()
         if self.writer is None or self.store is None:
             return
-        left = self.writer.close(self.settings.close_timeout)
-        self.stats.set_value("newscrawl/store/spooled", left)
+        self.writer.close(self.settings.close_timeout, release=False)
+        tally = self.writer.tally
+        self.stats.set_value("newscrawl/store/spooled", tally.spooled)
+        if tally.lost:
+            self.stats.set_value("newscrawl/store/lost", tally.lost)
+        if tally.damaged:
+            self.stats.set_value("newscrawl/store/spool_damaged", tally.damaged)
+        kept = not (tally.spooled or tally.lost)
+        logger.log(logging.INFO if kept else logging.ERROR, "%s", tally.line(self.writer.trouble()))
 
     def spider_closed(self, spider: object, reason: str) -> None:
-        """Record the run in ``crawl_runs`` with Scrapy's finish reason, then close the store."""
-        if self.store is None:
+        """Record the run in ``crawl_runs`` with Scrapy's finish reason (spooled behind its
+        items when the database is away), then release the spool and close the store."""
+        if self.store is None or self.writer is None:
             return
         name = getattr(spider, "name", None) or "unknown"
         run = crawl_run_from_stats(
             name, self.stats.get_stats(), finish_reason=reason, **spider_identity(spider)
         )
         try:
-            self.store.record_crawl_run(run)
-        except Exception as error:  # the database went away again: the run row is not data
+            where = self.writer.record_run(run)
+        except Exception as error:  # a row this database refuses: the run row is not data
             logger.error("could not record the crawl run: %s", error)
+            where = "nowhere"
+        if where == "spool":
+            logger.warning("store: the crawl_runs row waits in %s until the database is back",
+                           self.writer.spool.path)  # fmt: skip
+        self.writer.release()
         self.store.close()
         self.store = None

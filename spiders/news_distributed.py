@@ -12,12 +12,13 @@ seconds. ``-s NEWSCRAWL_REDIS_PREFIX=NAME`` keeps separate crawls apart.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.settings import BaseSettings
+from twisted.python.failure import Failure
 
 from newscrawl.distributed import settings as distributed_settings
 from newscrawl.distributed.spider import RedisSeedMixin
@@ -85,6 +86,12 @@ class NewsDistributedSpider(RedisSeedMixin, DiscoverySpider):
 
     def start_failed(self, failure: Any) -> None:
         # With seeds arriving over time there is no "every start URL failed" verdict.
+        self.lease_done(failure.request)
         self.start_failures += 1
         self._inc("start/failed")
         self.logger.error("seed failed: %s: %s", failure.request.url, failure.getErrorMessage())
+
+    def page_failed(self, failure: Failure) -> Iterator[Request]:
+        # Also failures no downloader middleware reports (a hostile body, a redirect loop).
+        self.lease_done(failure.request)
+        yield from super().page_failed(failure)

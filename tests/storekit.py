@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import random
+import shutil
 import socket
+import sqlite3
+import subprocess
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from newscrawl.article import Article, Image
@@ -125,3 +131,39 @@ def write_in_process(database_url: str, seeds: list[int], batch: int) -> int:
         stored += len(store.write(items).results)
     store.close()
     return stored
+
+
+@contextlib.contextmanager
+def small_disk(path: Path, size: str):
+    """A tmpfs of ``size`` (e.g. ``"8m"``) mounted at ``path``: a real disk that fills up.
+
+    Needs root: skipped otherwise, except in CI (``CI`` set), where that is a failure.
+    ``remount(size)`` (yielded) gives it more room."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        reason = "mounting a tmpfs needs root and mount(8)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], check=True)
+
+    def remount(bigger: str) -> None:
+        subprocess.run(["mount", "-o", f"remount,size={bigger}", str(path)], check=True)
+
+    try:
+        yield remount
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+@contextlib.contextmanager
+def sqlite_write_lock(path: Path):
+    """Hold the write lock of an SQLite file, as another writer stuck in a transaction does:
+    readers go on, writers get ``database is locked``."""
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()

@@ -89,3 +89,57 @@ def test_others_hold_leases_ignores_this_worker(server, keys):
     other.unregister()
     assert not me.others_hold_leases()
     assert server.smembers(keys.workers) == {b"me"}
+
+
+def test_an_idle_workers_leases_do_not_keep_the_others_waiting(server, keys):
+    """An idle worker's leases only wait for its store (the database may be down for
+    long): the others may close. Its next pop makes it busy again, atomically."""
+    fill_queue(server, keys, {b"a": 1, b"b": 1})
+    me = LeaseBook(server, keys, "me", ttl=30)
+    other = LeaseBook(server, keys, "other", ttl=30)
+    me.register(), other.register()
+    other.pop()
+    assert me.others_hold_leases()
+
+    other.mark_idle()
+    assert not me.others_hold_leases()
+    assert other.pop() == b"b"  # working again
+    assert me.others_hold_leases()
+
+    other.mark_idle()
+    other.unregister()
+    assert server.smembers(keys.idle) == set()
+
+
+def test_adopting_a_dead_idle_worker_clears_its_idle_mark(server, keys):
+    fill_queue(server, keys, {b"a": 1})
+    dead = LeaseBook(server, keys, "dead", ttl=0.2)
+    dead.register()
+    dead.pop()
+    dead.mark_idle()
+    me = LeaseBook(server, keys, "me", ttl=30)
+    me.register()
+    time.sleep(0.35)
+
+    assert [data for _, data in me.adopt_dead()] == [b"a"]
+    assert server.smembers(keys.idle) == set()
+
+
+def test_a_crawl_of_news_distributed_installs_the_lease_middlewares():
+    """``scrapy crawl`` (and ``newscrawl crawl --distributed``) create the crawler, then hand
+    it to ``CrawlerProcess.crawl``, which (Scrapy 2.19) copies the process settings over
+    the crawler's again: the lease middlewares must survive that."""
+    from scrapy.crawler import Crawler
+    from scrapy.utils.conf import build_component_list
+
+    from newscrawl.cli.crawl import project_settings
+    from newscrawl.distributed.middleware import LeaseFinishMiddleware, LeaseOutputMiddleware
+    from spiders.news_distributed import NewsDistributedSpider
+
+    settings = project_settings({})
+    crawler = Crawler(NewsDistributedSpider, settings)  # applies the spider's settings
+    crawler.settings.update(settings)  # what CrawlerProcess.crawl(crawler) does next
+    downloader = build_component_list(crawler.settings.getwithbase("DOWNLOADER_MIDDLEWARES"))
+    spider = build_component_list(crawler.settings.getwithbase("SPIDER_MIDDLEWARES"))
+    assert downloader[0] is LeaseFinishMiddleware
+    assert spider[0] is LeaseOutputMiddleware

@@ -1,19 +1,36 @@
-"""The database goes away mid-crawl (SQLite locked, Postgres unreachable): nothing is lost."""
+"""The database goes away mid-crawl (SQLite locked, Postgres unreachable): nothing is lost.
+
+The spool behind the buffer: tied to its database, owned by an flock (claimed files of a
+writer that gave up or died are replayed later, never by two live writers), damaged lines
+skipped and kept aside, run records kept until the database is back, appends whole lines.
+"""
 
 from __future__ import annotations
 
+import errno
+import logging
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from newscrawl.store import Store
 from newscrawl.store import engine as engine_module
 from newscrawl.store.buffer import BufferedWriter, BufferPolicy
-from tests.storekit import TcpProxy, article, counts
+from newscrawl.store.runs import crawl_run_from_stats, run_to_dict
+from newscrawl.store.schema import crawl_runs
+from newscrawl.store.spool import Spool, database_identity, default_spool_dir, from_line, to_line
+from tests.storekit import TcpProxy, article, counts, small_disk
+
+ROOT = Path(__file__).resolve().parent.parent
 
 Outage = tuple[Store, Callable[[], None], Callable[[], None]]
 
@@ -56,6 +73,7 @@ def policy(tmp_path: Path) -> BufferPolicy:
         retry_initial=0.05,
         retry_max=0.2,
         spool_dir=str(tmp_path / "spool"),
+        spool_reserve=64 * 1024,
     )
 
 
@@ -86,7 +104,7 @@ def test_items_wait_in_memory_then_spool_and_are_written_on_return(outage, tmp_p
     assert writer.waiting == 0
     assert counts(store)["articles"] == 75
     assert outcomes.count("new") == 75
-    assert not list((tmp_path / "spool").glob("*"))
+    assert not list((tmp_path / "spool").glob("spool-*"))
 
 
 def test_what_close_cannot_write_is_replayed_by_the_next_writer(outage, tmp_path) -> None:
@@ -102,3 +120,202 @@ def test_what_close_cannot_write_is_replayed_by_the_next_writer(outage, tmp_path
     assert successor.flush()
     assert counts(store)["articles"] == 20
     assert successor.close(timeout=1) == 0
+
+
+def spool_files(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / "spool").glob("spool-*"))
+
+
+def test_a_spool_is_replayed_only_into_its_own_database(outage, tmp_path, caplog) -> None:
+    """A later crawl on another database, sharing the spool directory, leaves it alone."""
+    store, down, up = outage
+    down()
+    writer = BufferedWriter(store, policy(tmp_path))
+    for i in range(20):
+        writer.add(item(i))
+    assert writer.close(timeout=0.3) == 20
+    other = Store.open(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        with caplog.at_level(logging.INFO, logger="newscrawl.store.buffer"):
+            stranger = BufferedWriter(other, policy(tmp_path))
+        assert stranger.waiting == 0
+        assert stranger.flush()
+        assert stranger.close(timeout=1) == 0
+        assert counts(other)["articles"] == 0
+    finally:
+        other.close()
+    lines = [r.getMessage() for r in caplog.records if "other databases" in r.getMessage()]
+    assert len(lines) == 1 and database_identity(store.engine.url) in lines[0], lines
+    up()
+    owner = BufferedWriter(store, policy(tmp_path))
+    assert owner.waiting == 20
+    assert owner.flush()
+    assert counts(store)["articles"] == 20
+    assert owner.close(timeout=1) == 0
+    assert not spool_files(tmp_path)
+
+
+def test_the_default_spool_directory_does_not_depend_on_where_a_crawl_starts(
+    tmp_path, monkeypatch
+) -> None:
+    from scrapy.settings import Settings
+
+    from pipelines.store import StoreSettings
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    settings = Settings()
+    settings.setmodule("newscrawl.settings")
+    seen = set()
+    for where in (tmp_path, tmp_path / "elsewhere"):
+        where.mkdir(exist_ok=True)
+        monkeypatch.chdir(where)
+        seen.add(StoreSettings.from_settings(settings).policy.spool_dir or str(default_spool_dir()))
+    assert seen == {str(tmp_path / "state" / "newscrawl" / "spool")}
+
+
+def test_spool_files_of_older_versions_are_left_alone_until_adopted(
+    database_url, tmp_path, monkeypatch, caplog
+) -> None:
+    """Files from before spools named their database, in ./newscrawl-spool: found, named in
+    one warning, replayed only once handed to a database."""
+    monkeypatch.chdir(tmp_path)
+    legacy = tmp_path / "newscrawl-spool"
+    legacy.mkdir()
+    (legacy / "spool-4242-0badcafe.jsonl").write_text(
+        "".join(to_line(item(i)) + "\n" for i in range(3))
+    )
+    (legacy / "spool-4243-0badbeef.4244.claimed").write_text(to_line(item(3)) + "\n")
+    store = Store.open(database_url)
+    try:
+        with caplog.at_level(logging.INFO, logger="newscrawl.store.buffer"):
+            writer = BufferedWriter(store, policy(tmp_path))
+        assert writer.waiting == 0
+        assert writer.close(timeout=1) == 0
+        assert "2 files in " + str(legacy) in caplog.text
+        assert "newscrawl.store.spool adopt" in caplog.text
+        assert counts(store)["articles"] == 0
+        spool_dir = str(tmp_path / "spool")
+        done = subprocess.run(
+            [sys.executable, "-m", "newscrawl.store.spool", "adopt", str(legacy),
+             "--database-url", database_url, "--spool-dir", spool_dir],
+            capture_output=True, text=True, cwd=tmp_path, timeout=60,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "adopted 2 files (4 lines)" in done.stdout
+        assert not list(legacy.iterdir())
+        writer = BufferedWriter(store, policy(tmp_path))
+        assert writer.waiting == 4
+        assert writer.flush()
+        assert writer.close(timeout=1) == 0
+        assert counts(store)["articles"] == 4
+    finally:
+        store.close()
+
+
+def test_two_live_writers_never_hold_the_same_spool_file(outage, tmp_path) -> None:
+    store, down, up = outage
+    down()
+    first = BufferedWriter(store, policy(tmp_path))
+    for i in range(20):
+        first.add(item(i))
+    assert first.close(timeout=0.3) == 20
+    claimer = BufferedWriter(store, policy(tmp_path))  # claims the file, cannot write it
+    assert claimer.waiting == 20
+    rival = BufferedWriter(store, policy(tmp_path))  # the claimer is alive: nothing to take
+    assert rival.waiting == 0
+    up()
+    time.sleep(0.25)
+    assert rival.flush() and claimer.flush()
+    assert claimer.close(timeout=1) == 0 and rival.close(timeout=1) == 0
+    assert counts(store)["articles"] == 20
+    assert not spool_files(tmp_path)
+
+
+def test_a_writer_that_claimed_a_file_and_gave_up_hands_it_on(outage, tmp_path) -> None:
+    store, down, up = outage
+    down()
+    first = BufferedWriter(store, policy(tmp_path))
+    for i in range(20):
+        first.add(item(i))
+    first.close(timeout=0.3)
+    second = BufferedWriter(store, policy(tmp_path))  # claims, the database is still down
+    for i in range(20, 25):
+        second.add(item(i))
+    assert second.close(timeout=0.3) == 25
+    up()
+    third = BufferedWriter(store, policy(tmp_path))
+    assert third.waiting == 25
+    assert third.flush()
+    assert third.close(timeout=1) == 0
+    assert counts(store)["articles"] == 25
+
+
+def test_a_damaged_spool_line_is_skipped_counted_and_kept_aside(outage, tmp_path) -> None:
+    """An append interrupted half-way (a cut-off line inside the file and at its end) costs
+    those lines only: the rest is stored, the damage is counted and kept next to the spool."""
+    store, down, up = outage
+    down()
+    writer = BufferedWriter(store, policy(tmp_path))
+    for i in range(20):
+        writer.add(item(i))
+    writer.close(timeout=0.3)
+    [path] = spool_files(tmp_path)
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[5] = lines[5][: len(lines[5]) // 2] + b"\n"
+    lines[-1] = lines[-1][: len(lines[-1]) // 2]
+    path.write_bytes(b"".join(lines))
+    up()
+    successor = BufferedWriter(store, policy(tmp_path))
+    assert successor.flush()
+    assert successor.close(timeout=1) == 0
+    assert counts(store)["articles"] == 18
+    assert successor.tally.damaged == 2
+    [aside] = (tmp_path / "spool").glob("*.damaged")
+    assert aside.read_bytes().count(b"\n") == 2
+    assert not list((tmp_path / "spool").glob("spool-*.jsonl"))
+
+
+def test_a_crawl_run_record_waits_in_the_spool_until_the_database_is_back(outage, tmp_path) -> None:
+    store, down, up = outage
+    down()
+    writer = BufferedWriter(store, policy(tmp_path))
+    for i in range(5):
+        writer.add(item(i))
+    writer.close(timeout=0.3, release=False)
+    run = crawl_run_from_stats(
+        "news", {"start_time": datetime(2026, 3, 1, tzinfo=UTC), "item_scraped_count": 5,
+                 "newscrawl/store/spooled": 5}, finish_reason="finished",
+    )  # fmt: skip
+    assert writer.record_run(run) == "spool"
+    writer.release()
+    up()
+    successor = BufferedWriter(store, policy(tmp_path))
+    assert successor.flush()
+    assert successor.tally.runs_replayed == 1
+    with store.engine.connect() as connection:
+        [row] = connection.execute(select(crawl_runs)).mappings().all()
+    for name, value in run_to_dict(run).items():
+        stored = row[name].isoformat() if isinstance(row[name], datetime) else row[name]
+        assert stored == value, name
+    assert counts(store)["articles"] == 5
+
+
+def test_an_append_that_does_not_fit_leaves_no_cut_off_line(tmp_path) -> None:
+    """On a full disk each batch is written whole or not at all (then one item at a time)."""
+    disk = tmp_path / "disk"
+    with small_disk(disk, "256k"):
+        spool = Spool(disk / "spool", "sqlite:////nowhere/news.db")
+        written = 0
+        with pytest.raises(OSError) as error:
+            for start in range(0, 400, 7):
+                written += spool.append([item(i) for i in range(start, start + 7)])
+        assert error.value.errno == errno.ENOSPC
+        assert 0 < written < 400
+        [path] = (disk / "spool").glob("spool-*.jsonl")
+        lines = path.read_bytes().splitlines(keepends=True)
+        assert all(line.endswith(b"\n") for line in lines)
+        entries = [from_line(line) for line in lines]
+        assert entries[0] is None and len(entries) == written + 1  # the header, then items
+        assert spool.count == written
+        spool.close()

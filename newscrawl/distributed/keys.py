@@ -44,8 +44,8 @@ class RedisKeys:
     >>> keys = RedisKeys("t1")
     >>> keys.queue, keys.dupefilter, keys.start_urls
     ('{t1}:requests', '{t1}:dupefilter', '{t1}:start_urls')
-    >>> keys.leases("w1"), keys.heartbeat("w1"), keys.workers
-    ('{t1}:leases:w1', '{t1}:worker:w1', '{t1}:workers')
+    >>> keys.leases("w1"), keys.heartbeat("w1"), keys.workers, keys.idle
+    ('{t1}:leases:w1', '{t1}:worker:w1', '{t1}:workers', '{t1}:idle')
     """
 
     prefix: str = DEFAULT_PREFIX
@@ -74,6 +74,11 @@ class RedisKeys:
         """Set of registered worker ids (live or dead-but-not-yet-reaped)."""
         return f"{self.tag}:workers"
 
+    @property
+    def idle(self) -> str:
+        """Set of worker ids whose engine is idle: their leases only wait for storage."""
+        return f"{self.tag}:idle"
+
     def leases(self, worker: str) -> str:
         """Hash of the requests a worker has popped and not yet finished."""
         return f"{self.tag}:leases:{worker}"
@@ -95,12 +100,11 @@ class DistributedConfig:
     keys: RedisKeys
     worker_id: str
     worker_ttl: float
-    ack_delay: float
     max_idle: float
 
     @property
     def tick(self) -> float:
-        """How often heartbeats, delayed acknowledgements and reaping run."""
+        """How often heartbeats, acknowledgements (in batches) and reaping run."""
         return max(0.2, min(1.0, self.worker_ttl / 3))
 
     @classmethod
@@ -109,8 +113,6 @@ class DistributedConfig:
             keys=RedisKeys(settings.get("NEWSCRAWL_REDIS_PREFIX") or DEFAULT_PREFIX),
             worker_id=settings.get("NEWSCRAWL_WORKER_ID") or new_worker_id(),
             worker_ttl=settings.getfloat("NEWSCRAWL_WORKER_TTL", 30.0),
-            ack_delay=settings.getfloat("NEWSCRAWL_LEASE_ACK_DELAY")
-            or 2 * settings.getfloat("STORE_FLUSH_INTERVAL", 5.0) + 1,
             max_idle=settings.getfloat("MAX_IDLE_TIME_BEFORE_CLOSE", 0.0),
         )
 

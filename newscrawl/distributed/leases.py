@@ -5,11 +5,16 @@ with SIGKILL, every request it was downloading or processing is gone, and becaus
 duplicate filter has already seen those URLs, nobody will ever fetch them. Here the pop
 and the lease are one atomic Lua script: the serialized request moves from the queue
 into the worker's lease hash (``{prefix}:leases:<worker>``, field = SHA-1 of the
-serialized request). The worker deletes the field once the request is finished —
-*delayed* by the store's flush interval, so an article is never acknowledged before its
-batch is committed. Each worker also refreshes a heartbeat key with a TTL. Any worker
-that finds a registered worker without a heartbeat adopts that worker's leases (again
-one Lua script, so only one survivor wins) and pushes the requests back on the queue.
+serialized request). The worker deletes the field once the request is finished *and*
+what it produced is safe (see :mod:`newscrawl.distributed.acks`: child requests queued,
+articles committed or spooled). Each worker also refreshes a heartbeat key with a TTL.
+Any worker that finds a registered worker without a heartbeat adopts that worker's
+leases (again one Lua script, so only one survivor wins) and pushes the requests back on
+the queue.
+
+A worker whose engine is idle is listed in ``{prefix}:idle`` (until its next pop): its
+leases can only be waiting for the database, not produce more requests, so the others
+do not wait for them before closing.
 
 A re-pushed request may already have been fetched and stored by the dead worker; it
 is then fetched again and the store's idempotent upsert keeps one row. Requests are
@@ -25,17 +30,19 @@ from redis import Redis
 
 from newscrawl.distributed.keys import RedisKeys
 
-# KEYS: queue (zset), my lease hash. Same order as scrapy-redis' PriorityQueue.pop:
-# lowest score (= highest priority) first.
+# KEYS: queue (zset), my lease hash, idle set. ARGV: my worker id. Same order as
+# scrapy-redis' PriorityQueue.pop: lowest score (= highest priority) first. A worker that
+# takes a request is no longer idle.
 _POP = """
 local items = redis.call('ZRANGE', KEYS[1], 0, 0)
 if #items == 0 then return false end
 redis.call('ZREM', KEYS[1], items[1])
 redis.call('HSET', KEYS[2], redis.sha1hex(items[1]), items[1])
+redis.call('SREM', KEYS[3], ARGV[1])
 return items[1]
 """
 
-# KEYS: dead worker's heartbeat, its lease hash, my lease hash, worker registry.
+# KEYS: dead worker's heartbeat, its lease hash, my lease hash, worker registry, idle set.
 # ARGV: dead worker id. Returns -1 if the worker is alive, else its leases (flat list).
 _ADOPT = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
@@ -43,6 +50,7 @@ local items = redis.call('HGETALL', KEYS[2])
 for i = 1, #items, 2 do redis.call('HSET', KEYS[3], items[i], items[i + 1]) end
 redis.call('DEL', KEYS[2])
 redis.call('SREM', KEYS[4], ARGV[1])
+redis.call('SREM', KEYS[5], ARGV[1])
 return items
 """
 
@@ -79,11 +87,17 @@ class LeaseBook:
         with self.server.pipeline() as pipe:
             pipe.delete(self.my_leases, self.keys.heartbeat(self.worker_id))
             pipe.srem(self.keys.workers, self.worker_id)
+            pipe.srem(self.keys.idle, self.worker_id)
             pipe.execute()
+
+    def mark_idle(self) -> None:
+        """This worker's engine is idle: its leases only wait for its store (until a pop)."""
+        self.server.sadd(self.keys.idle, self.worker_id)
 
     def pop(self) -> bytes | None:
         """Atomically move the next request from the queue into this worker's leases."""
-        data = self._pop(keys=[self.keys.queue, self.my_leases])
+        data = self._pop(keys=[self.keys.queue, self.my_leases, self.keys.idle],
+                         args=[self.worker_id])  # fmt: skip
         return data or None
 
     def ack(self, ids: Iterable[str]) -> int:
@@ -95,8 +109,17 @@ class LeaseBook:
         return {k.decode(): v for k, v in self.server.hgetall(self.my_leases).items()}
 
     def others_hold_leases(self) -> bool:
-        """Whether any other registered worker still has requests in flight."""
-        others = [w.decode() for w in self.server.smembers(self.keys.workers)]
+        """Whether any other registered worker, not idle, still has requests in flight.
+
+        An idle worker's leases wait only for its store (the database may be down); it
+        produces no more requests, so waiting for it could keep two idle workers waiting
+        for each other. A dead one's leases are adopted once its heartbeat expires.
+        """
+        with self.server.pipeline(transaction=False) as pipe:
+            pipe.smembers(self.keys.workers)
+            pipe.smembers(self.keys.idle)
+            registered, idle = pipe.execute()
+        others = [w.decode() for w in registered - idle]
         others = [w for w in others if w != self.worker_id]
         if not others:
             return False
@@ -121,6 +144,7 @@ class LeaseBook:
                 self.keys.leases(worker),
                 self.my_leases,
                 self.keys.workers,
+                self.keys.idle,
             ]
             items = self._adopt(keys=keys, args=[worker])
             if items == -1:

@@ -1,25 +1,40 @@
-"""Tell the leasing scheduler when a request never reaches the downloader.
+"""Tell the leasing scheduler what became of a leased request (Scrapy glue only).
 
-``request_left_downloader`` covers every request that was downloaded or failed to
-download. A request can also end earlier: a downloader middleware's
-``process_request`` raises ``IgnoreRequest`` (robots.txt, the SSRF guard, an
-incremental "already stored" check) or answers with a cached response. Installed as
-the outermost downloader middleware, this one sees those outcomes in
-``process_exception`` / ``process_response`` and sends ``lease_finished``, so the lease
-is acknowledged instead of lingering until the worker closes.
+A lease is acknowledged once its request is done and what it produced is safe
+(:mod:`newscrawl.distributed.acks`). Two middlewares report the request's side:
+
+- :class:`LeaseOutputMiddleware`, the spider middleware nearest the engine, sees the
+  final output of every leased response's callback (or errback, for a response refused
+  by a spider middleware): each item and request as it is handed on, and the end of the
+  output. Async callbacks (pages parsed in extraction worker processes) included.
+- :class:`LeaseFinishMiddleware`, the outermost downloader middleware, sees requests that
+  fail without a response: ``IgnoreRequest`` from a downloader middleware's
+  ``process_request`` (robots.txt, the SSRF guard) or a download error no inner
+  middleware turned into a retry. It sends ``lease_finished``: nothing to store.
+
+A response is not a reason to acknowledge: its articles are still to come.
 """
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from newscrawl.distributed.scheduler import lease_finished
+from newscrawl.distributed.scheduler import (
+    lease_finished,
+    lease_of,
+    lease_output,
+    lease_output_closed,
+    lease_output_opened,
+)
 
 
 class LeaseFinishMiddleware:
-    """Outermost downloader middleware (order 0): report finished leased requests."""
+    """Outermost downloader middleware (order 0): report leased requests that failed."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -28,9 +43,47 @@ class LeaseFinishMiddleware:
     def from_crawler(cls, crawler: Crawler) -> LeaseFinishMiddleware:
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response) -> Response:
-        self.crawler.signals.send_catch_log(lease_finished, request=request)
-        return response
-
     def process_exception(self, request: Request, exception: Exception) -> None:
         self.crawler.signals.send_catch_log(lease_finished, request=request)
+
+
+class LeaseOutputMiddleware:
+    """Spider middleware nearest the engine (order 0): report a leased callback's output."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.signals = crawler.signals
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeaseOutputMiddleware:
+        return cls(crawler)
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        lease = lease_of(response)
+        if lease is None:
+            yield from result
+            return
+        send = self.signals.send_catch_log
+        send(lease_output_opened, lease=lease)
+        try:
+            for output in result:
+                send(lease_output, lease=lease, output=output)
+                yield output
+        finally:  # read to the end, or the callback raised: either way nothing more comes
+            send(lease_output_closed, lease=lease)
+
+    async def process_spider_output_async(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        lease = lease_of(response)
+        if lease is None:
+            async for output in result:
+                yield output
+            return
+        send = self.signals.send_catch_log
+        send(lease_output_opened, lease=lease)
+        try:
+            async for output in result:
+                send(lease_output, lease=lease, output=output)
+                yield output
+        finally:
+            send(lease_output_closed, lease=lease)

@@ -6,12 +6,18 @@ queue, serializer and duplicate filter are scrapy-redis' own):
 - keys come from ``NEWSCRAWL_REDIS_PREFIX`` (see :mod:`newscrawl.distributed.keys`);
 - the queue and duplicate filter are never flushed by a worker (one worker closing
   must not wipe the cluster's state; ``newscrawl seed --reset`` does that);
-- pops are leases (:mod:`newscrawl.distributed.leases`): a request is acknowledged
-  ``NEWSCRAWL_LEASE_ACK_DELAY`` seconds after it left the downloader (or was
-  ignored before reaching it), i.e. after its item has been flushed to the database;
-  a worker whose heartbeat stopped has its leases pushed back by the survivors;
+- pops are leases (:mod:`newscrawl.distributed.leases`). A lease is acknowledged only
+  once its request is done and what it produced is safe from a SIGKILL of this worker
+  (:mod:`newscrawl.distributed.acks`): the callback's output read to the end, the
+  requests it yielded pushed to Redis, its articles committed or spooled (the store's
+  ``items_durable`` signal), dropped or failed in a pipeline. A request that reaches no
+  callback is done when it fails (its errback, or the outermost downloader middleware),
+  when a downloader middleware hands it back to the queue (retry, redirect), or, last,
+  when the engine is idle. A worker whose heartbeat stopped has its leases pushed back
+  by the survivors; a closing worker pushes back the leases it still holds;
 - idle close looks at the cluster: a worker closes once the queue, the seed list and
-  every other worker's leases have been empty for ``MAX_IDLE_TIME_BEFORE_CLOSE``
+  the leases of every other worker that is not idle itself (an idle worker's leases only
+  wait for its store) have been empty for ``MAX_IDLE_TIME_BEFORE_CLOSE``
   seconds (0 = never close), measured from when the cluster went quiet — not, as in
   scrapy-redis 0.9.1, from the last time the seed list was non-empty.
 """
@@ -21,26 +27,58 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
+from scrapy.settings import BaseSettings
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
+from newscrawl.distributed.acks import LeaseWork, is_marked, mark_item, take_mark
 from newscrawl.distributed.keys import DistributedConfig
 from newscrawl.distributed.leases import LeaseBook, lease_id
+from newscrawl.signals import items_durable
 
 logger = logging.getLogger(__name__)
 
 #: ``Request.meta`` key holding the lease id of a request popped from Redis.
 LEASE_META = "newscrawl_lease"
-#: Signal sent (with ``request=``) when a leased request is finished with.
+#: Signal sent (with ``request=``) when a leased request failed or was refused: done,
+#: with nothing produced that needs to be stored.
 lease_finished = object()
+#: Signals of :class:`~newscrawl.distributed.middleware.LeaseOutputMiddleware`, all with
+#: ``lease=``: a leased response's callback output is being read; it yielded ``output=``
+#: (an item or a request); it was read to the end (or raised).
+lease_output_opened = object()
+lease_output = object()
+lease_output_closed = object()
+
+#: Item pipelines that send :data:`newscrawl.signals.items_durable`. Without one of them,
+#: an item counts as safe once it went through the pipelines (``item_scraped``).
+DURABLE_PIPELINES = frozenset({"pipelines.store.StorePipeline"})
+
+
+def reports_durable(settings: BaseSettings) -> bool:
+    """Whether an enabled item pipeline reports when items are durable."""
+    for component in build_component_list(settings.getwithbase("ITEM_PIPELINES")):
+        cls = load_object(component) if isinstance(component, str) else component
+        names = {f"{k.__module__}.{k.__qualname__}" for k in getattr(cls, "__mro__", ())}
+        if names & DURABLE_PIPELINES:
+            return True
+    return False
+
+
+def lease_of(response: Any) -> str | None:
+    """The lease of the request behind a response (or behind an errback's failure)."""
+    request = getattr(response, "request", None)
+    return request.meta.get(LEASE_META) if isinstance(request, Request) else None
 
 
 class LeasingScheduler(Scheduler):
@@ -67,15 +105,32 @@ class LeasingScheduler(Scheduler):
         self.book = LeaseBook(
             self.server, self.config.keys, self.config.worker_id, self.config.worker_ttl
         )
-        self._outstanding: dict[str, str] = {}  # lease id -> URL of the leased request
-        self._acks: deque[tuple[float, str]] = deque()
+        self._outstanding: dict[str, str] = {}  # lease id -> URL: popped, not acknowledged
+        self.work = LeaseWork()  # what each lease still waits for
+        # requests yielded by a leased callback, until pushed to Redis -> parent lease
+        self._children: WeakKeyDictionary[Request, str] = WeakKeyDictionary()
+        self._acks: list[str] = []  # acknowledged, to delete from Redis on the next tick
+        self.durable_items = reports_durable(crawler.settings)
+        if crawler.settings.getfloat("NEWSCRAWL_LEASE_ACK_DELAY"):
+            logger.warning(
+                "NEWSCRAWL_LEASE_ACK_DELAY is no longer used: a lease is acknowledged once "
+                "the articles of its request are stored or spooled"
+            )
         self._idle_since: float | None = None
         self._loop = LoopingCall(self.tick)
         self._stop_beating = threading.Event()
         self._beater = threading.Thread(target=self._beat, name="newscrawl-heartbeat", daemon=True)
-        crawler.signals.connect(self._on_finished, signal=signals.request_left_downloader)
-        crawler.signals.connect(self._on_finished, signal=lease_finished)
-        crawler.signals.connect(self.on_idle, signal=signals.spider_idle)
+        connect = crawler.signals.connect
+        connect(self._on_finished, signal=lease_finished)
+        connect(self._on_spider_error, signal=signals.spider_error)
+        connect(self._on_output_opened, signal=lease_output_opened)
+        connect(self._on_output, signal=lease_output)
+        connect(self._on_output_closed, signal=lease_output_closed)
+        connect(self._on_items_durable, signal=items_durable)
+        connect(self._on_item_ended, signal=signals.item_dropped)
+        connect(self._on_item_ended, signal=signals.item_error)
+        connect(self._on_item_scraped, signal=signals.item_scraped)
+        connect(self.on_idle, signal=signals.spider_idle)
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -96,21 +151,33 @@ class LeasingScheduler(Scheduler):
         self._beater.start()
 
     def close(self, reason: str) -> None:
-        """Leave the cluster; give back unfinished requests unless the crawl finished.
+        """Leave the cluster; give back every lease not acknowledged, whatever the reason.
 
-        Pipelines are closed before the scheduler, so everything acknowledged-later has
-        been flushed by now. On ``finished`` nothing is in flight; on any other reason
-        (shutdown, CloseSpider, errors) the requests this worker popped but never
-        finished go back on the queue for the other workers or the next run.
+        Pipelines are closed before the scheduler: the store has committed or spooled
+        what it could, and those leases are acknowledged here. What is left was still in
+        flight (shutdown, CloseSpider, errors) or has articles that could be neither
+        stored nor spooled: those requests go back on the queue, for the other workers or
+        the next run, which fetch them again.
         """
         if self._loop.running:
             self._loop.stop()
         self._stop_beating.set()
         if self._beater.is_alive():
             self._beater.join(timeout=5)
-        if reason != "finished":
-            held = self.book.held()
-            self.requeue([(lid, data) for lid, data in held.items() if lid in self._outstanding])
+        self._flush_acks()
+        held = self.book.held()
+        left = [(lid, data) for lid, data in held.items() if lid in self._outstanding]
+        if left:
+            waiting = sum(1 for lid, _ in left if self.work.waiting(lid))
+            self._inc("held_at_close", len(left))
+            logger.log(
+                logging.WARNING if waiting else logging.INFO,
+                "%d leased requests not done at close (%d with articles not stored or "
+                "spooled): they go back on the queue",
+                len(left),
+                waiting,
+            )
+            self.requeue(left)
         self.book.unregister()
         super().close(reason)
 
@@ -119,11 +186,17 @@ class LeasingScheduler(Scheduler):
     def enqueue_request(self, request: Request) -> bool:
         # A redirect or retry copies meta: the new request gets its own lease when popped.
         lid = request.meta.pop(LEASE_META, None)
-        if lid is not None and self._outstanding.get(lid) == request.url:
-            # A downloader middleware sent the leased request back to the scheduler (it
-            # never reached the downloader): once queued again, its lease is done.
+        parent = self._children.pop(request, None)
+        queued = self._push(request)  # raises if Redis fails: then nothing is acknowledged
+        if lid is not None and not self.work.reading(lid):
+            # Not a callback's child copying meta: a downloader middleware handed the
+            # leased request back (retry, redirect, pause). Now queued, its lease is done.
             self._finish(lid)
-        # scrapy-redis' own version, minus the ``spider=`` argument Scrapy 2.13 deprecated.
+        self._settle(parent)  # a callback's child request is safe once queued (or seen)
+        return queued
+
+    def _push(self, request: Request) -> bool:
+        """scrapy-redis' own ``enqueue_request``, minus the ``spider=`` argument."""
         if not request.dont_filter and self.df.request_seen(request):
             self.df.log(request, self.spider)
             return False
@@ -158,21 +231,80 @@ class LeasingScheduler(Scheduler):
             self.queue.push(request)
             pushed.append(lid)
             self._outstanding.pop(lid, None)
+            self.work.forget(lid)
         self.book.ack(pushed)
         self._inc("requeued", len(pushed))
         if pushed:
             logger.info("Requeued %d leased requests", len(pushed))
 
-    # --- acknowledgements, heartbeat, reaping ------------------------------------------
+    # --- acknowledgements ----------------------------------------------------------------
+
+    def _finish(self, lid: str | None) -> None:
+        """The request is done: acknowledge its lease, unless what it produced is not safe.
+
+        A lease still busy is acknowledged by :meth:`_settle` once its last output is.
+        """
+        if lid in self._outstanding and not self.work.busy(lid):
+            del self._outstanding[lid]
+            self._acks.append(lid)
+
+    def _settle(self, lid: str | None) -> None:
+        """One output of the lease is safe (an item durable or dropped, a request queued)."""
+        if lid is not None and self.work.settled(lid):
+            self._finish(lid)
+
+    def _flush_acks(self) -> None:
+        """Delete the acknowledged leases from Redis (batched, once per tick)."""
+        if not self._acks:
+            return
+        ids, self._acks = self._acks, []
+        try:
+            self._inc("acked", self.book.ack(ids))
+        except Exception:
+            self._acks[:0] = ids  # a Redis hiccup: next tick
+            raise
 
     def _on_finished(self, request: Request, **_: Any) -> None:
         self._finish(request.meta.get(LEASE_META))
 
-    def _finish(self, lid: str | None) -> None:
-        """Schedule the acknowledgement of a lease, ``ack_delay`` seconds from now."""
-        if lid in self._outstanding:
-            del self._outstanding[lid]
-            self._acks.append((time.monotonic(), lid))
+    def _on_spider_error(self, response: Any = None, **_: Any) -> None:
+        # A callback raised, or a response was refused before its callback with no
+        # errback to take it: nothing more will come of the request.
+        self._finish(lease_of(response))
+
+    def _on_output_opened(self, lease: str, **_: Any) -> None:
+        if lease in self._outstanding:
+            self.work.opened(lease)
+
+    def _on_output(self, lease: str, output: Any, **_: Any) -> None:
+        if not self.work.reading(lease):
+            return  # not a lease of ours any more (acknowledged or requeued)
+        if isinstance(output, Request):
+            self._children[output] = lease
+        else:
+            mark_item(output, lease)  # non-Article items are settled by their response
+        self.work.handed(lease)
+
+    def _on_output_closed(self, lease: str, **_: Any) -> None:
+        if self.work.closed(lease):
+            self._finish(lease)
+
+    def _on_items_durable(self, items: list[Any], **_: Any) -> None:
+        for item in items:
+            self._settle(take_mark(item))
+
+    def _on_item_ended(self, item: Any, response: Any = None, **_: Any) -> None:
+        """``item_dropped`` / ``item_error``: the item will never be stored; it is settled."""
+        self._settle(take_mark(item) if is_marked(item) else lease_of(response))
+
+    def _on_item_scraped(self, item: Any, response: Any = None, **_: Any) -> None:
+        """Through every pipeline. With a store, a marked item waits to be durable."""
+        if not is_marked(item):
+            self._settle(lease_of(response))
+        elif not self.durable_items:
+            self._settle(take_mark(item))
+
+    # --- heartbeat, reaping, idle close ----------------------------------------------------
 
     def _beat(self) -> None:
         """Refresh the heartbeat from a thread of its own.
@@ -189,13 +321,9 @@ class LeasingScheduler(Scheduler):
                 logger.exception("Heartbeat failed")
 
     def tick(self) -> None:
-        """Acknowledge what is due and adopt the leases of dead workers."""
+        """Acknowledge what is done and adopt the leases of dead workers."""
         try:
-            due = time.monotonic() - self.config.ack_delay
-            ids = []
-            while self._acks and self._acks[0][0] <= due:
-                ids.append(self._acks.popleft()[1])
-            self._inc("acked", self.book.ack(ids))
+            self._flush_acks()
             adopted = self.book.adopt_dead()
             if adopted:
                 logger.warning("Adopted %d leases of dead workers", len(adopted))
@@ -213,11 +341,13 @@ class LeasingScheduler(Scheduler):
 
     def on_idle(self) -> None:
         """``spider_idle`` handler: close only after the cluster stayed quiet long enough."""
-        # Nothing is in flight in an idle engine: a lease still open here belongs to a
-        # request that ended in a way no signal reported. Finish it, or two idle workers
-        # could wait for each other's leases forever.
+        # Nothing is in flight in an idle engine: a lease still open here either waits for
+        # its articles to be stored (kept) or belongs to a request that ended in a way no
+        # signal reported (acknowledged). The leases kept produce no more requests, so
+        # this worker is marked idle: the others do not wait for them to close.
         for lid in list(self._outstanding):
             self._finish(lid)
+        self.book.mark_idle()
         self.tick()
         now = time.monotonic()
         if self.cluster_busy():

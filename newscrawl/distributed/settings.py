@@ -12,7 +12,7 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
-from newscrawl.distributed.middleware import LeaseFinishMiddleware
+from newscrawl.distributed.middleware import LeaseFinishMiddleware, LeaseOutputMiddleware
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -27,9 +27,8 @@ DISTRIBUTED_SETTINGS: dict[str, Any] = {
     "MAX_IDLE_TIME_BEFORE_CLOSE": 60,
     # A worker without a heartbeat for this long is dead; its leases are requeued.
     "NEWSCRAWL_WORKER_TTL": 30,
-    # Acknowledge a finished request this long after it left the downloader; 0 means
-    # 2 x STORE_FLUSH_INTERVAL + 1 s, so that its article has been committed first.
-    "NEWSCRAWL_LEASE_ACK_DELAY": 0,
+    # (NEWSCRAWL_LEASE_ACK_DELAY is no longer used: a lease is acknowledged once the
+    # articles of its request are stored or spooled. Still accepted, with a warning.)
 }
 
 
@@ -41,5 +40,22 @@ def apply(settings: BaseSettings, priority: str = "spider") -> None:
         settings.set(
             "REDIS_URL", os.environ.get("REDIS_URL", DEFAULT_REDIS_URL), priority="default"
         )
-    # Outermost downloader middleware; merged into, not replacing, the project's list.
-    settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", LeaseFinishMiddleware, 0)
+    # Outermost downloader middleware and the spider middleware nearest the engine.
+    add_component(settings, "DOWNLOADER_MIDDLEWARES", LeaseFinishMiddleware, 0, priority)
+    add_component(settings, "SPIDER_MIDDLEWARES", LeaseOutputMiddleware, 0, priority)
+
+
+def add_component(
+    settings: BaseSettings, name: str, cls: type, order: int, priority: str = "spider"
+) -> None:
+    """Merge ``cls`` into the component dict ``name``, set at ``priority``.
+
+    Not ``set_in_component_priority_dict``: it keeps the dict's own (project) priority,
+    and Scrapy 2.19's ``CrawlerProcess.crawl(crawler)`` copies the process settings over
+    the crawler's again, which dropped the component (the lease middlewares were silently
+    not installed). A dict given on the command line (``-s``) still wins, as documented.
+    """
+    path = f"{cls.__module__}.{cls.__qualname__}"
+    components = {k: v for k, v in settings.getdict(name).items() if k not in (cls, path)}
+    components[cls] = order
+    settings.set(name, components, priority=priority)

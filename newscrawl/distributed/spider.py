@@ -21,6 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy_redis.spiders import RedisMixin
 
 from newscrawl.distributed.keys import DEFAULT_PREFIX, RedisKeys
+from newscrawl.distributed.scheduler import lease_finished
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,14 @@ class RedisSeedMixin(RedisMixin):
             return list(self.requests_for_source(seed["source"]))
         logger.warning("Ignoring seed without url or source: %r", data[:200])
         return []
+
+    def lease_done(self, request: Request) -> None:
+        """Call from errbacks: the leased request failed, nothing of it is to be stored.
+
+        The errback is the one place every failure reaches, also those raised by a
+        downloader middleware's ``process_response``, which no signal reports.
+        """
+        self.crawler.signals.send_catch_log(lease_finished, request=request)
 
     def requests_for_url(self, url: str, meta: dict[str, Any]) -> Iterable[Request]:
         """The first requests for a seed URL; the default fetches it as-is."""

@@ -9,6 +9,13 @@ Entry points: :class:`~newscrawl.store.store.Store` (``Store.open(url)``, ``writ
 from __future__ import annotations
 
 from newscrawl.store.migrate import SchemaOutdatedError, upgrade
-from newscrawl.store.store import BatchReport, Store, StoreUnavailableError
+from newscrawl.store.store import BatchReport, StorageFullError, Store, StoreUnavailableError
 
-__all__ = ["BatchReport", "SchemaOutdatedError", "Store", "StoreUnavailableError", "upgrade"]
+__all__ = [
+    "BatchReport",
+    "SchemaOutdatedError",
+    "StorageFullError",
+    "Store",
+    "StoreUnavailableError",
+    "upgrade",
+]

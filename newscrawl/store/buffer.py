@@ -1,24 +1,35 @@
 """Batching in front of the Store: flush on size, on time and at close; survive outages.
 
 While the database is down or locked, items stay in memory up to ``max_buffered``;
-beyond that they go to a local spool file. Writes are retried with exponential
-backoff (never more often than ``retry_max``) and the spool is replayed, oldest first,
-once the database answers. Nothing is dropped for an outage: at close, what still
-cannot be written stays in the spool and the next writer on the same spool directory
-replays it.
+beyond that they go to a local spool file of this database (:mod:`newscrawl.store.spool`).
+Writes are retried with exponential backoff (never more often than ``retry_max``) and the
+spool is replayed, oldest first, once the database answers; a new writer replays the files
+that earlier runs on the same database left behind before anything else.
+
+A full disk is not a passing outage: the writer reports it (``on_full``) so the crawl stops
+fetching, keeps what it holds (memory, then the spool if that can take it) and, at close,
+accounts for every item it was given: stored, spooled or lost (:class:`Tally`).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from newscrawl.article import Article
-from newscrawl.store.spool import Spool
-from newscrawl.store.store import BatchReport, Store, StoreUnavailableError
+from newscrawl.store.runs import CrawlRun
+from newscrawl.store.spool import LEGACY_DIR, NO_SPACE, Spool, SpoolFile, database_identity
+from newscrawl.store.store import (
+    BatchReport,
+    StorageFullError,
+    Store,
+    StoreUnavailableError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +41,48 @@ class BufferPolicy:
     max_buffered: int = 10_000
     retry_initial: float = 1.0
     retry_max: float = 30.0
-    spool_dir: str = "newscrawl-spool"
+    #: ``None``: :func:`newscrawl.store.spool.default_spool_dir`.
+    spool_dir: str | None = None
+    #: Bytes of the spool's disk set aside while writing, given back when the disk is full
+    #: so that what waits in memory can still be spooled (0: none).
+    spool_reserve: int = 8 * 2**20
+
+
+@dataclass
+class Tally:
+    """Where the items given to one writer went, and what it replayed for earlier runs."""
+
+    received: int = 0
+    stored: int = 0  # committed (new, merged, revised or unchanged), also via the spool
+    rejected: int = 0  # refused for good by the database (bad data)
+    spooled: int = 0  # in this writer's spool file at close
+    lost: int = 0  # neither stored nor spooled: the disk was full
+    replayed: int = 0  # earlier runs' spooled items committed by this writer
+    replay_rejected: int = 0
+    left_for_later: int = 0  # earlier runs' spooled items still waiting at close
+    damaged: int = 0  # spool lines that could not be read (kept aside)
+    runs_replayed: int = 0  # crawl_runs rows written from the spool
+    spool_paths: list[Path] = field(default_factory=list)
+
+    def line(self, reason: str = "") -> str:
+        """The one line that says where every item went."""
+        parts = [f"{self.stored} stored"]
+        if self.rejected:
+            parts.append(f"{self.rejected} rejected")
+        where = ", ".join(str(p) for p in self.spool_paths) or "the spool"
+        parts.append(f"{self.spooled} spooled" + (f" to {where}" if self.spooled else ""))
+        parts.append(f"{self.lost} lost" + (f" ({reason})" if self.lost and reason else ""))
+        text = f"store: {self.received} items this run: " + ", ".join(parts)
+        if self.replayed or self.replay_rejected or self.runs_replayed:
+            text += (
+                f"; replayed from earlier runs' spool: {self.replayed} items"
+                f" ({self.replay_rejected} rejected), {self.runs_replayed} run records"
+            )
+        if self.left_for_later:
+            text += f"; {self.left_for_later} earlier spooled items still wait"
+        if self.damaged:
+            text += f"; {self.damaged} damaged spool lines kept aside"
+        return text
 
 
 class BufferedWriter:
@@ -44,23 +96,53 @@ class BufferedWriter:
         on_unavailable: Callable[[Exception], None] = lambda error: None,
         clock: Callable[[], float] = time.monotonic,
         on_durable: Callable[[list[Article]], None] = lambda articles: None,
+        on_replayed: Callable[[BatchReport], None] = lambda report: None,
+        on_full: Callable[[Exception], None] = lambda error: None,
     ) -> None:
         self.store = store
         self.policy = policy
+        #: This run's items, as they are committed (also when replayed from its own spool).
         self.on_report = on_report
+        #: Earlier runs' spooled items, as they are committed.
+        self.on_replayed = on_replayed
         self.on_unavailable = on_unavailable
+        #: Told once when the disk of the database or of the spool is full.
+        self.on_full = on_full
         #: Told which items are safe from a crash of this process: committed (stored or
         #: rejected for good) or fsync'ed to the spool. Distributed workers acknowledge
         #: their leases from it.
         self.on_durable = on_durable
         self.clock = clock
         self.pending: list[Article] = []
-        self.spool = Spool(Path(policy.spool_dir))
-        self.spool.claim_leftovers()
+        self.tally = Tally()
+        #: Why the storage is full (database or spool), once it was.
+        self.full: Exception | None = None
+        self.spool_error: OSError | None = None
+        self.spool = Spool(policy.spool_dir, database_identity(store.engine.url))
+        self._claim()
+        self.spool.reserve(policy.spool_reserve)
         self.last_flush = clock()
         self.retry_at = 0.0
         self.backoff = policy.retry_initial
         self.unavailable_count = 0
+
+    def _claim(self) -> None:
+        found = self.spool.claim_leftovers([Path(LEGACY_DIR).absolute()])
+        where = self.spool.directory
+        if found.entries:
+            logger.info("spool: %d items in %d files of earlier runs on %s to replay (%s)",
+                        found.entries, found.files, self.spool.database, where)  # fmt: skip
+        if found.others:
+            names = ", ".join(f"{n} of {db}" for db, n in sorted(found.others.items()))
+            logger.info("spool: %d files in %s belong to other databases (%s); left alone",
+                        sum(found.others.values()), where, names)  # fmt: skip
+        if found.legacy:
+            dirs = sorted({str(p.parent) for p in found.legacy})
+            logger.warning(
+                "spool: %d files in %s were written by an older newscrawl and name no database; "
+                "left alone. To replay them into this database: python -m newscrawl.store.spool "
+                "adopt DIR --database-url URL", len(found.legacy), ", ".join(dirs),
+            )  # fmt: skip
 
     @property
     def waiting(self) -> int:
@@ -68,8 +150,13 @@ class BufferedWriter:
         return len(self.pending) + self.spool.count
 
     def add(self, article: Article) -> None:
+        self.tally.received += 1
         self.pending.append(article)
-        if len(self.pending) > self.policy.max_buffered:
+        if self.full is not None:  # the crawl is stopping: keep what comes in the spool
+            if len(self.pending) >= self.policy.batch_size and self.spool_error is None:
+                self._spill()
+            return
+        if len(self.pending) > self.policy.max_buffered and self.spool_error is None:
             self._spill()
         if len(self.pending) >= self.policy.batch_size:
             self.flush()
@@ -80,64 +167,176 @@ class BufferedWriter:
             self.flush()
 
     def _spill(self) -> None:
-        logger.warning("database unavailable: spooling %d items to %s", len(self.pending),
-                       self.spool.path)  # fmt: skip
-        self.spool.append(self.pending)
-        spilled, self.pending = self.pending, []
+        """Move what waits in memory to the spool, as much of it as the disk takes."""
+        logger.warning("spool: writing %d items to %s", len(self.pending), self.spool.path)
+        try:
+            written = self.spool.append(self.pending)
+        except OSError as error:
+            self._spool_failed(error)
+            return
+        spilled, self.pending = self.pending[:written], self.pending[written:]
         self.on_durable(spilled)
+        if self.pending:
+            full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.spool.path))
+            self._spool_failed(full)
 
-    def _write(self, articles: list[Article]) -> None:
+    def _spool_failed(self, error: OSError) -> None:
+        """The spool cannot take more: items stay in memory; a full disk stops the crawl."""
+        self.spool_error = error
+        logger.error("spool: cannot write to %s (%s); %d items stay in memory",
+                     self.spool.directory, error, len(self.pending))  # fmt: skip
+        if error.errno in NO_SPACE:
+            self._storage_full(error)
+
+    def _storage_full(self, error: Exception) -> None:
+        """From now on nothing more goes to the database in this run: the spool (given its
+        reserve back) takes what waits in memory and what still comes."""
+        if self.full is not None:
+            return
+        self.full = error
+        freed = self.spool.release_reserve()
+        logger.error("storage full (%s): stopping the crawl; %d items wait in memory, spooling "
+                     "them to %s (%d bytes set aside for it)", error, len(self.pending),
+                     self.spool.directory, freed)  # fmt: skip
+        self.on_full(error)
+        if freed:
+            self.spool_error = None  # it may take something now
+        if self.pending and self.spool_error is None:
+            self._spill()
+
+    def _write(self, articles: Sequence[Article], own: bool) -> None:
         size = self.policy.batch_size
         for start in range(0, len(articles), size):
-            self.on_report(self.store.write(articles[start : start + size]))
+            report = self.store.write(articles[start : start + size])
+            self._account(report, own)
 
-    def _replay_spool(self) -> None:
-        for path in self.spool.rotate():
-            items = list(self.spool.read(path))
-            self._write(items)
-            self.spool.done(path, len(items))
-            logger.info("replayed %d spooled items from %s", len(items), path)
+    def _account(self, report: BatchReport, own: bool) -> None:
+        if own:
+            self.tally.stored += len(report.results)
+            self.tally.rejected += len(report.rejected)
+            self.on_report(report)
+        else:
+            self.tally.replayed += len(report.results)
+            self.tally.replay_rejected += len(report.rejected)
+            self.on_replayed(report)
+
+    def _replay_file(self, spool_file: SpoolFile) -> None:
+        batch: list[Article] = []
+        offset = spool_file.offset
+        for entry, end in self.spool.read(spool_file):
+            if isinstance(entry, CrawlRun):
+                self._write(batch, spool_file.own)
+                self.spool.replayed(spool_file, offset, len(batch))
+                batch = []
+                self._replay_run(entry)
+                self.spool.replayed(spool_file, end, 0, runs=1)
+            else:
+                batch.append(entry)
+                if len(batch) >= self.policy.batch_size:
+                    self._write(batch, spool_file.own)
+                    self.spool.replayed(spool_file, end, len(batch))
+                    batch = []
+            offset = end
+        self._write(batch, spool_file.own)
+        self.spool.replayed(spool_file, offset, len(batch))
+        self.tally.damaged = self.spool.damaged
+        self.spool.done(spool_file)
+        logger.info("spool: replayed %s", spool_file.path)
+
+    def _replay_run(self, run: CrawlRun) -> None:
+        try:
+            self.store.record_crawl_run(run)
+        except StoreUnavailableError:
+            raise
+        except Exception as error:  # a record this database cannot take: not worth a crawl
+            logger.error("spool: crawl run record of %s refused (%s): %s", run.started_at,
+                         type(error).__name__, error)  # fmt: skip
+            return
+        self.tally.runs_replayed += 1
 
     def flush(self) -> bool:
         """Try to store everything waiting; False when the database is still unavailable."""
         now = self.clock()
         self.last_flush = now
+        if self.full is not None:
+            if self.pending and self.spool_error is None:
+                self._spill()
+            return False
         if now < self.retry_at:
             return False
         try:
-            if self.spool.count:
-                self._replay_spool()
+            for spool_file in self.spool.pending():
+                self._replay_file(spool_file)
             while self.pending:
                 chunk = self.pending[: self.policy.batch_size]
-                self.on_report(self.store.write(chunk))
+                self._account(self.store.write(chunk), own=True)
                 del self.pending[: len(chunk)]
                 self.on_durable(chunk)
         except StoreUnavailableError as error:
+            self.tally.damaged = self.spool.damaged
             self.unavailable_count += 1
             self.retry_at = self.clock() + self.backoff
             logger.warning("database unavailable (%s), %d items waiting, retry in %.0fs",
                            error, self.waiting, self.backoff)  # fmt: skip
             self.backoff = min(self.backoff * 2, self.policy.retry_max)
             self.on_unavailable(error)
+            if isinstance(error, StorageFullError):
+                self._storage_full(error)
             return False
         self.backoff = self.policy.retry_initial
         self.retry_at = 0.0
         return True
 
-    def close(self, timeout: float) -> int:
-        """Store what is waiting, retrying up to ``timeout`` seconds; returns items left over.
+    def close(self, timeout: float, *, release: bool = True) -> int:
+        """Store what is waiting, retrying up to ``timeout`` seconds (not when the storage is
+        full); spool what still cannot be written. Returns the items left in the spool.
 
-        Left-over items are in the spool file, replayed by the next writer.
+        ``release=False`` keeps the spool's files locked until :meth:`release`, so that a run
+        record can still be spooled behind the items (:meth:`record_run`).
         """
         deadline = self.clock() + timeout
-        while self.waiting and not self.flush():
-            if self.clock() >= deadline:
+        self.retry_at = 0.0
+        while self.waiting and self.full is None and not self.flush():
+            if self.full is not None or self.clock() >= deadline:
                 break
             time.sleep(max(0.0, min(self.retry_at, deadline) - self.clock()))
         if self.pending:
+            self.spool_error = None
             self._spill()
+        self.tally.lost = len(self.pending)
+        self.tally.spooled = self.spool.own_count
+        self.tally.left_for_later = self.spool.count - self.tally.spooled
+        self.tally.damaged = self.spool.damaged
+        self.tally.spool_paths = [f.path for f in self.spool.files if f.own and f.entries]
         left = self.spool.count
-        if left:
-            logger.error("%d items could not be stored; they wait in %s", left,
-                         self.spool.directory)  # fmt: skip
+        if release:
+            self.release()
         return left
+
+    def record_run(self, run: CrawlRun) -> str:
+        """Write the run's ``crawl_runs`` row, or spool it behind this run's items when the
+        database cannot take it; returns where it went ("database", "spool" or "nowhere")."""
+        try:
+            self.store.record_crawl_run(run)
+            return "database"
+        except StoreUnavailableError as error:
+            logger.warning("could not record the crawl run now (%s); spooling it", error)
+        try:
+            self.spool.append([run])
+        except OSError as error:
+            logger.error("could not record or spool the crawl run: %s", error)
+            return "nowhere"
+        return "spool"
+
+    def trouble(self) -> str:
+        """Why items could not be stored or spooled, in a few words ("" when they could)."""
+        parts = []
+        if self.full is not None and self.full is not self.spool_error:
+            parts.append(f"storage full: {self.full}")
+        if self.spool_error is not None:
+            parts.append(f"spool: {self.spool_error}")
+        return "; ".join(parts)
+
+    def release(self) -> None:
+        """Unlock the spool files: the next writer of this database replays what is left."""
+        self.spool.close()

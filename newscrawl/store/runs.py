@@ -10,9 +10,9 @@ What the crawl was (its ``sources.toml`` source, its start URLs) comes from the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from sqlalchemy import Connection
 
@@ -130,3 +130,32 @@ def insert_crawl_run(connection: Connection, run: CrawlRun) -> int:
         "start_urls": scrub(run.start_urls),
     }
     return connection.execute(crawl_runs.insert().returning(crawl_runs.c.id), values).scalar_one()
+
+
+def run_to_dict(run: CrawlRun) -> dict[str, Any]:
+    """Every field of ``run`` as JSON (times as ISO 8601): a run record can wait in the spool
+    while the database is away, whatever fields ``CrawlRun`` grows."""
+    return {f.name: scrub(getattr(run, f.name)) for f in fields(run)}
+
+
+def run_from_dict(data: dict[str, Any]) -> CrawlRun:
+    """Inverse of :func:`run_to_dict`; keys ``CrawlRun`` does not know are ignored.
+
+    >>> run = CrawlRun("news", datetime(2026, 3, 1, tzinfo=UTC), items_stored=3)
+    >>> run_from_dict(run_to_dict(run)) == run
+    True
+    """
+    hints = get_type_hints(CrawlRun)
+    values: dict[str, Any] = {}
+    for f in fields(CrawlRun):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if isinstance(value, str) and _is_time(hints[f.name]):
+            value = datetime.fromisoformat(value)
+        values[f.name] = value
+    return CrawlRun(**values)
+
+
+def _is_time(hint: Any) -> bool:
+    return hint is datetime or datetime in get_args(hint)

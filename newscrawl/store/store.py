@@ -46,6 +46,36 @@ class StoreUnavailableError(RuntimeError):
     """The database cannot be written now (down, unreachable, locked): retry later."""
 
 
+class StorageFullError(StoreUnavailableError):
+    """The database's disk is full (SQLite ``SQLITE_FULL``, Postgres ``DiskFull``): not a
+    passing outage, the crawl should stop fetching."""
+
+
+#: SQLite's extended result codes have ``SQLITE_FULL`` (13) in their low byte; Postgres'
+#: SQLSTATE 53100 is ``disk_full`` ("could not extend file").
+_SQLITE_FULL, _PG_DISK_FULL = 13, "53100"
+_FULL_MESSAGES = ("database or disk is full", "no space left on device", "could not extend file")
+
+
+def is_storage_full(error: BaseException) -> bool:
+    """The error says the database's disk (or quota) is full."""
+    original = getattr(error, "orig", None) or error
+    if (getattr(original, "sqlite_errorcode", 0) or 0) & 0xFF == _SQLITE_FULL:
+        return True
+    if getattr(original, "sqlstate", None) == _PG_DISK_FULL:
+        return True
+    return any(text in str(original).lower() for text in _FULL_MESSAGES)
+
+
+def unavailable(error: Exception) -> StoreUnavailableError:
+    """The error to raise for a database that cannot be written now, in one line (the
+    driver's message, without SQLAlchemy's SQL and help link)."""
+    kind = StorageFullError if is_storage_full(error) else StoreUnavailableError
+    original = getattr(error, "orig", None) or error
+    message = " ".join(str(original).split())
+    return kind(f"{type(original).__name__}: {message}")
+
+
 @dataclass
 class BatchReport:
     """What one call to :meth:`Store.write` did."""
@@ -129,7 +159,7 @@ class Store:
             return BatchReport(results=self._write_once(batch, now))
         except Exception as error:
             if not _is_data_error(error):
-                raise StoreUnavailableError(f"{type(error).__name__}: {error}") from error
+                raise unavailable(error) from error
             if len(batch) == 1:
                 logger.warning("rejected %s: %s", batch[0].url, _reason(error))
                 return BatchReport(rejected=[(items[0], _reason(error))])
@@ -165,9 +195,15 @@ class Store:
         return report
 
     def record_crawl_run(self, run: CrawlRun) -> int:
-        """Insert one ``crawl_runs`` row; returns its id."""
-        with self.engine.begin() as connection:
-            return insert_crawl_run(connection, run)
+        """Insert one ``crawl_runs`` row; returns its id. Raises
+        :class:`StoreUnavailableError` when the database cannot be written now."""
+        try:
+            with self.engine.begin() as connection:
+                return insert_crawl_run(connection, run)
+        except Exception as error:
+            if _is_data_error(error):
+                raise
+            raise unavailable(error) from error
 
     # --- reading ---------------------------------------------------------------------
 
