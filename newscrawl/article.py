@@ -29,6 +29,7 @@ CONTRACT_FIELDS: tuple[str, ...] = (
     "images",
     "tags",
     "fetched_at",
+    "id",
 )
 
 
@@ -76,6 +77,9 @@ class Article:
     images: list[Image] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     fetched_at: datetime | None = None
+    #: The stored article's ``articles.id`` (``export`` only): stable while ``canonical_url``
+    #: may change when a better URL of the article is seen, so incremental readers key on it.
+    id: int | None = None
     hints: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from newscrawl.store import BatchReport, Store
 from newscrawl.store.buffer import BufferedWriter, BufferPolicy
 from newscrawl.store.engine import database_url_from_env, describe_url
 from newscrawl.store.problems import DatabaseProblem, explained
-from newscrawl.store.runs import crawl_run_from_stats
+from newscrawl.store.runs import crawl_run_from_stats, spider_identity
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +185,9 @@ class StorePipeline:
         if self.store is None or self.writer is None:
             return
         name = getattr(spider, "name", None) or "unknown"
-        run = crawl_run_from_stats(name, self.stats.get_stats(), finish_reason=reason)
+        run = crawl_run_from_stats(
+            name, self.stats.get_stats(), finish_reason=reason, **spider_identity(spider)
+        )
         try:
             where = self.writer.record_run(run)
         except Exception as error:  # a row this database refuses: the run row is not data

@@ -20,6 +20,7 @@ from tests.storekit import article
 TABLES = {
     "articles", "article_authors", "article_credits", "images", "sightings",
     "article_revisions", "crawl_runs", "lsh_bands", "lsh_bands_new", "lsh_bands_mid",
+    "change_counter",
 }  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """``newscrawl stats [--database-url URL] [--days N] [--json]``.
 
-Counts per publisher, per day first seen, per wire agency, and the last crawl runs.
+Counts per publisher, per day first seen, per wire agency, and the last crawl runs, each
+named by its source (``source independent``) or its first start URL.
 """
 
 from __future__ import annotations
@@ -45,6 +46,15 @@ def _table(out: TextIO, title: str, rows: list[dict[str, Any]]) -> None:
         out.write(f"  {label:<40} {rest}\n")
 
 
+def _run_label(run: dict[str, Any]) -> str:
+    """``source NAME``, or the spider and its first start URL (and how many more)."""
+    if run.get("source"):
+        return f"{run['spider']} {run['source']}"
+    urls = run.get("start_urls") or []
+    more = f" (+{len(urls) - 1})" if len(urls) > 1 else ""
+    return f"{run['spider']} {urls[0]}{more}" if urls else run["spider"]
+
+
 def render(data: dict[str, Any], out: TextIO) -> None:
     totals = data["totals"]
     out.write(
@@ -56,7 +66,7 @@ def render(data: dict[str, Any], out: TextIO) -> None:
     _table(out, "Articles per agency", data["per_agency"])
     runs = [
         {
-            "spider": r["spider"],
+            "spider": _run_label(r),
             "started": r["started_at"][:19],
             "pages": f"pages={r['pages']}",
             "stored": f"stored={r['items_stored']}",

@@ -167,6 +167,11 @@ def load_candidates(connection: Connection, batch: list[Prepared]) -> Candidates
                 loaded_hash=version.content_hash,
                 loaded_scalars=tuple(scalars_of(version).values()),
             )
+    # A sighting whose article is gone (deleted by hand with SQLite's foreign keys off,
+    # before migration 0004's triggers) matches nothing: its URL is stored again.
+    for url in [u for u, article_id in found.by_url.items() if article_id not in found.rows]:
+        del found.by_url[url]
+        del found.url_hash[url]
     return found
 
 

@@ -57,6 +57,8 @@ def summary(engine: Engine, days: int = 14, top: int = 20, runs: int = 10) -> di
         "last_runs": [
             {
                 "spider": r.spider,
+                "source": r.source,
+                "start_urls": r.start_urls or [],
                 "started_at": r.started_at.isoformat(),
                 "finished_at": r.finished_at.isoformat() if r.finished_at else None,
                 "pages": r.pages,

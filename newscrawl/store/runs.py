@@ -1,8 +1,10 @@
 """One ``crawl_runs`` row per crawl, summarised from the crawler's stats.
 
-Stats keys read: Scrapy's own (``start_time``, ``response_received_count``,
-``item_scraped_count``, ``item_dropped_reasons_count/<Reason>``, ``log_count/ERROR``)
-and newscrawl's (``newscrawl/store/<outcome>``, ``newscrawl/dedupe/<outcome>``).
+What the crawl was (its ``sources.toml`` source, its start URLs) comes from the spider
+(:func:`spider_identity`). Stats keys read: Scrapy's own (``start_time``,
+``response_received_count``, ``item_scraped_count``,
+``item_dropped_reasons_count/<Reason>``, ``log_count/ERROR``) and newscrawl's
+(``newscrawl/store/<outcome>``, ``newscrawl/dedupe/<outcome>``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class CrawlRun:
     errors: int = 0
     drops: dict[str, int] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+    start_urls: list[str] = field(default_factory=list)
 
 
 def scrub(value: Any) -> Any:
@@ -61,8 +65,24 @@ def _aware(value: Any, default: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def spider_identity(spider: object) -> dict[str, Any]:
+    """What a run crawled: the source it ran as (a ``source`` spider's, or the one source
+    every start URL of a ``news`` crawl belongs to) and its start URLs (none for a
+    distributed worker, whose seeds come from Redis)."""
+    source = getattr(spider, "source", None)
+    return {
+        "source": getattr(source, "name", None),
+        "start_urls": [str(url) for url in getattr(spider, "start_urls", None) or []],
+    }
+
+
 def crawl_run_from_stats(
-    spider: str, stats: dict[str, Any], finish_reason: str | None = None
+    spider: str,
+    stats: dict[str, Any],
+    finish_reason: str | None = None,
+    *,
+    source: str | None = None,
+    start_urls: list[str] | None = None,
 ) -> CrawlRun:
     """Summarise a crawler's stats dict (``crawler.stats.get_stats()``) as a run row."""
     now = datetime.now(UTC)
@@ -88,6 +108,8 @@ def crawl_run_from_stats(
         errors=count("log_count/ERROR"),
         drops=drops,
         stats=scrub(stats),
+        source=source,
+        start_urls=list(start_urls or []),
     )
 
 
@@ -104,6 +126,8 @@ def insert_crawl_run(connection: Connection, run: CrawlRun) -> int:
         "errors": run.errors,
         "drops": run.drops,
         "stats": scrub(run.stats),
+        "source": run.source,
+        "start_urls": scrub(run.start_urls),
     }
     return connection.execute(crawl_runs.insert().returning(crawl_runs.c.id), values).scalar_one()
 

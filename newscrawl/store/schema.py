@@ -85,11 +85,16 @@ articles = Table(
     Column("url_rank", SmallInteger, nullable=False, server_default="1"),
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
+    # Set by the store on every article a batch touches (newscrawl/store/changes.py): the
+    # export cursor. Rows stored before migration 0004 have 0.
+    Column("change_seq", BigInteger, nullable=False, server_default="0"),
+    Column("updated_at", UTCDateTime),
     Index(None, "story_id"),
     Index(None, "content_hash"),
     Index(None, "headline_key"),
     Index(None, "published_at"),
     Index(None, "last_seen_at"),
+    Index(None, "change_seq", "id"),
 )
 
 article_authors = Table(
@@ -198,5 +203,17 @@ crawl_runs = Table(
     Column("errors", Integer, nullable=False, server_default="0"),
     Column("drops", JSONDoc),
     Column("stats", JSONDoc),
+    Column("source", Text),
+    Column("start_urls", JSONDoc),
     Index(None, "spider", "started_at"),
+)
+
+#: SQLite only: the last ``articles.change_seq`` handed out (one row, ``id`` 1). A counter
+#: rather than ``max(change_seq) + 1``, so deleting the newest rows by hand never hands out
+#: a number again that an export has already passed. Postgres uses transaction ids instead.
+change_counter = Table(
+    "change_counter",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_seq", BigInteger, nullable=False),
 )

@@ -147,7 +147,7 @@ class Store:
             self._lock(connection)
             candidates = load_candidates(connection, batch)
             resolution = BatchResolver(connection, candidates, now).resolve(batch)
-            ids = write_resolution(connection, resolution, self.band_cursors)
+            ids = write_resolution(connection, resolution, self.band_cursors, now)
         if self.checkpointer is not None:
             self.checkpointer.committed()
         for result in resolution.results:

@@ -5,18 +5,25 @@ New articles are inserted with ``ON CONFLICT (canonical_url)``, sightings with
 SQLite and Postgres alike, so replaying a batch (after a crash, or by a second
 process) never duplicates a row. Children of a changed article are replaced in the
 same transaction, so readers never see an article without its authors and images.
+Every article the batch touches gets the batch's ``change_seq`` and ``updated_at``
+(newscrawl.store.changes), so an incremental export prints it again. An article whose
+row is gone by the time it is written (deleted by hand meanwhile) is inserted again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from newscrawl.dedupe.fingerprint import body_bands, words
 from newscrawl.dedupe.merge import Version
 from newscrawl.store.bands import BandCursors, add_bands, remove_bands
+from newscrawl.store.changes import next_change_seq
 from newscrawl.store.engine import dialect_insert
+from newscrawl.store.inlist import one_of
 from newscrawl.store.lookup import SCALAR_COLUMNS, StoredRow, loaded_body, scalars_of
 from newscrawl.store.resolve import Resolution
 from newscrawl.store.schema import (
@@ -29,38 +36,73 @@ from newscrawl.store.schema import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What every article a batch touches is stamped with."""
+
+    seq: int
+    at: datetime
+
+    def values(self) -> dict[str, object]:
+        return {"change_seq": self.seq, "updated_at": self.at}
+
+
 def _children(version: Version) -> tuple[list, list, list]:
     return (list(version.authors), list(version.credits), list(version.images))
 
 
-def _insert_new(connection: Connection, rows: list[StoredRow]) -> dict[int, int]:
+def _recreate_vanished(connection: Connection, rows: list[StoredRow]) -> None:
+    """Rows read for this batch but deleted since (by hand) are written as new rows.
+
+    On Postgres the rows still there are locked until commit, so none can vanish later
+    in this transaction; on SQLite the write transaction already excludes other writers.
+    """
+    stored = {r.key: r for r in rows if not r.is_new}
+    if not stored:
+        return
+    query = select(articles.c.id).where(one_of(connection, articles.c.id, sorted(stored)))
+    present = set(connection.scalars(query.with_for_update()))
+    for key, row in stored.items():
+        if key not in present:
+            row.is_new = True
+
+
+def _insert_new(connection: Connection, rows: list[StoredRow], change: Change) -> dict[int, int]:
     if not rows:
         return {}
     stmt = dialect_insert(connection, articles)
     stmt = stmt.on_conflict_do_update(
         index_elements=[articles.c.canonical_url],
-        set_={"last_seen_at": stmt.excluded.last_seen_at},
+        set_={
+            "last_seen_at": stmt.excluded.last_seen_at,
+            "change_seq": stmt.excluded.change_seq,
+            "updated_at": stmt.excluded.updated_at,
+        },
     ).returning(articles.c.id, sort_by_parameter_order=True)
-    params = [{**scalars_of(r.version), "story_id": r.story_id} for r in rows]
+    params = [{**scalars_of(r.version), "story_id": r.story_id, **change.values()} for r in rows]
     ids = connection.execute(stmt, params).scalars().all()
     return {row.key: new_id for row, new_id in zip(rows, ids, strict=True)}
 
 
-def _update_existing(connection: Connection, rows: list[StoredRow]) -> None:
+def _update_existing(connection: Connection, rows: list[StoredRow], change: Change) -> None:
+    """Changed fields, and the batch's change stamp on every row it touched."""
     changed = [r for r in rows if r.loaded_scalars != tuple(scalars_of(r.version).values())]
-    if not changed:
-        return
-    columns = [*SCALAR_COLUMNS, "url_rank"]
-    stmt = (
-        update(articles)
-        .where(articles.c.id == bindparam("row_id"))
-        .values({name: bindparam(f"v_{name}") for name in columns})
-    )
-    params = [
-        {"row_id": r.key, **{f"v_{k}": v for k, v in scalars_of(r.version).items()}}
-        for r in changed
-    ]
-    connection.execute(stmt, params)
+    if changed:
+        columns = [*SCALAR_COLUMNS, "url_rank"]
+        stmt = (
+            update(articles)
+            .where(articles.c.id == bindparam("row_id"))
+            .values({**{name: bindparam(f"v_{name}") for name in columns}, **change.values()})
+        )
+        params = [
+            {"row_id": r.key, **{f"v_{k}": v for k, v in scalars_of(r.version).items()}}
+            for r in changed
+        ]
+        connection.execute(stmt, params)
+    touched = sorted({r.key for r in rows} - {r.key for r in changed})
+    if touched:
+        stmt = update(articles).where(one_of(connection, articles.c.id, touched))
+        connection.execute(stmt.values(**change.values()))
 
 
 def _replace_children(connection: Connection, rows: list[StoredRow], ids: dict[int, int]) -> None:
@@ -126,7 +168,13 @@ def _upsert_sightings(connection: Connection, resolution: Resolution, ids: dict[
     stmt = dialect_insert(connection, sightings)
     stmt = stmt.on_conflict_do_update(
         index_elements=[sightings.c.url],
-        set_={"seen_at": stmt.excluded.seen_at, "content_hash": stmt.excluded.content_hash},
+        set_={
+            "seen_at": stmt.excluded.seen_at,
+            "content_hash": stmt.excluded.content_hash,
+            # a sighting left pointing at a deleted article (by hand, foreign keys off)
+            # follows the article its URL now resolves to
+            "article_id": stmt.excluded.article_id,
+        },
     )
     connection.execute(stmt, params)
 
@@ -144,13 +192,16 @@ def _insert_revisions(
 
 
 def write_resolution(
-    connection: Connection, resolution: Resolution, cursors: BandCursors
+    connection: Connection, resolution: Resolution, cursors: BandCursors, now: datetime
 ) -> dict[int, int]:
-    """Write everything the batch decided; returns the ids of rows it created (by temp key)."""
+    """Write everything the batch decided; returns the ids of rows it created (by temp key,
+    or by the old id of a row that had vanished)."""
     rows = list(resolution.rows.values())
+    _recreate_vanished(connection, rows)
+    change = Change(next_change_seq(connection), now)
     new_rows = [r for r in rows if r.is_new]
-    ids = _insert_new(connection, new_rows)
-    _update_existing(connection, [r for r in rows if not r.is_new])
+    ids = _insert_new(connection, new_rows, change)
+    _update_existing(connection, [r for r in rows if not r.is_new], change)
     _replace_children(connection, rows, ids)
     _replace_bands(connection, rows, ids, cursors)
     _upsert_sightings(connection, resolution, ids)
