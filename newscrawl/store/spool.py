@@ -38,6 +38,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 
 from newscrawl.article import Article
+from newscrawl.paths import state_dir
 from newscrawl.store.runs import CrawlRun, run_from_dict, run_to_dict
 
 logger = logging.getLogger(__name__)
@@ -60,9 +61,7 @@ Entry = Article | CrawlRun
 def default_spool_dir() -> Path:
     """``$XDG_STATE_HOME/newscrawl/spool`` (``~/.local/state/newscrawl/spool``): per user,
     whatever directory a crawl is started from."""
-    state = os.environ.get("XDG_STATE_HOME", "")
-    base = Path(state) if os.path.isabs(state) else Path.home() / ".local" / "state"
-    return base / "newscrawl" / "spool"
+    return state_dir() / "spool"
 
 
 def database_identity(url: str | URL) -> str:
