@@ -1,4 +1,4 @@
-"""Give up on hosts that cannot be reached (Scrapy glue for :mod:`newscrawl.reachability`).
+"""Give up on hosts that cannot be reached (Scrapy glue for :mod:`newscrawl.fetch.reachability`).
 
 A refused connection or a name that does not resolve is recorded per host by
 ``middlewares/politeness.py`` (page requests) and ``middlewares/robots.py`` (robots.txt): the
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import IgnoreRequest
 
-from newscrawl.politeness import host_key
-from newscrawl.reachability import DEFAULT_TIMEOUT, UnreachableHosts
+from newscrawl.fetch.politeness import host_key
+from newscrawl.fetch.reachability import DEFAULT_TIMEOUT, UnreachableHosts
 
 if TYPE_CHECKING:
     from scrapy import Request
