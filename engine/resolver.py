@@ -27,6 +27,18 @@ def connect_resolver_stats(stats: StatsCollector | None) -> None:
         resolver.stats = stats
 
 
+#: Names the resolver refused for the SSRF policy, in this process. Twisted turns the refusal
+#: into a generic "no results for hostname lookup", so the download error cannot tell it from
+#: a name that does not exist: a refused name is final, not a host to wait for
+#: (:func:`newscrawl.middlewares.unreachable.unreachable_reason_for`).
+REFUSED_NAMES: set[str] = set()
+_REFUSED_NAMES_MAX = 10_000
+
+
+def refused_by_policy(name: str) -> bool:
+    return name.lower() in REFUSED_NAMES
+
+
 class GuardedResolver(CachingThreadedResolver):
     """Scrapy's caching resolver that refuses non-public answers for names not allowed.
 
@@ -61,5 +73,7 @@ class GuardedResolver(CachingThreadedResolver):
             from newscrawl.middlewares.ssrf import count_block
 
             count_block(self.stats, name, verdict, "resolver")
+            if len(REFUSED_NAMES) < _REFUSED_NAMES_MAX:
+                REFUSED_NAMES.add(name.lower())
             raise DNSLookupError(f"SSRF guard: {verdict.detail}")
         return address

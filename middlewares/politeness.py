@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from newscrawl.engine.scheduler import hold_download_slot, host_pauses
-from newscrawl.middlewares.unreachable import note_unreachable, unreachable_hosts
+from newscrawl.middlewares.unreachable import (
+    note_unreachable,
+    unreachable_hosts,
+    unreachable_reason_for,
+)
 
 from newscrawl.fetch.politeness import ErrorStreaks, host_key, parse_retry_after
-from newscrawl.fetch.reachability import unreachable_reason
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -96,7 +99,7 @@ class PolitenessMiddleware:
 
         if isinstance(exception, IgnoreRequest):
             return None
-        reason = unreachable_reason(exception)
+        reason = unreachable_reason_for(request, exception)
         if reason is None:
             self._failure(request)
             return None

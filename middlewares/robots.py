@@ -27,14 +27,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from newscrawl.engine.scheduler import host_pauses
-from newscrawl.middlewares.unreachable import drop_if_given_up, note_unreachable, unreachable_hosts
+from newscrawl.middlewares.unreachable import (
+    drop_if_given_up,
+    note_unreachable,
+    unreachable_hosts,
+    unreachable_reason_for,
+)
 from protego import Protego
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http.request import NO_CALLBACK
 
 from newscrawl.fetch.politeness import host_key
-from newscrawl.fetch.reachability import unreachable_reason
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -172,7 +176,7 @@ class StrictRobotsTxtMiddleware:
         except Exception as exc:
             reason = type(exc).__name__
             self.stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
-            no_server = unreachable_reason(exc)
+            no_server = unreachable_reason_for(robots_request, exc)
             if no_server is not None:
                 self._no_server(entry, key, no_server)
                 return entry
