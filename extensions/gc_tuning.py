@@ -1,4 +1,4 @@
-"""Scrapy glue for :mod:`newscrawl.gctuning`: tune the collector once the engine has started.
+"""Scrapy glue for :mod:`newscrawl.run.gctuning`: tune the collector once the engine has started.
 
 On ``engine_started`` everything alive after start-up moves into the permanent generation
 and the thresholds become ``NEWSCRAWL_GC_THRESHOLDS`` (default ``[50000, 20, 20]``);
@@ -15,7 +15,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newscrawl.gctuning import gc_thresholds, tune_gc
+from newscrawl.run.gctuning import gc_thresholds, tune_gc
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Scrapy glue for :mod:`newscrawl.jobdir`: lock the ``JOBDIR``, check it, mark it.
+"""Scrapy glue for :mod:`newscrawl.run.jobdir`: lock the ``JOBDIR``, check it, mark it.
 
 Built with the crawler's extensions, i.e. after the spider and before the engine creates the
 scheduler (which reads ``requests.queue`` and ``requests.seen``): a locked directory stops the
@@ -18,11 +18,11 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newscrawl import jobdir as jd
+from newscrawl.run import jobdir as jd
 
 logger = logging.getLogger(__name__)
 
-#: Set by ``middlewares.scheduler.PausingScheduler`` once it has saved its queues.
+#: Set by ``newscrawl.engine.scheduler.PausingScheduler`` once it has saved its queues.
 SAVED_KEY = "newscrawl/jobdir/saved_requests"
 UNSAVED_KEY = "newscrawl/jobdir/unsaved_requests"
 

@@ -12,7 +12,7 @@ document therefore never reaches chromium, and is counted like any other drop.
 Subresources (scripts, XHR, CSS) are still fetched by the browser: they go through
 ``PLAYWRIGHT_ABORT_REQUEST`` (the SSRF policy), and each response larger than
 ``NEWSCRAWL_BROWSER_SUBRESOURCE_MAXSIZE`` (default ``DOWNLOAD_MAXSIZE``) is refused
-(:func:`newscrawl.discover.render.limit_subresources`) and counted under
+(:func:`newscrawl.engine.browser_hooks.limit_subresources`) and counted under
 ``newscrawl/browser/subresource_too_big``. With this middleware off there is no such limit.
 
 Turn it off with ``NEWSCRAWL_BROWSER_PREFETCH = False``. A spider that already holds a
@@ -24,12 +24,11 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from newscrawl.engine import browser_hooks
 from playwright._impl._errors import TargetClosedError  # what scrapy-playwright retries
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.utils.misc import load_object
-
-from newscrawl.discover import render
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -102,7 +101,7 @@ async def serve_prefetched(page: Any, request: Request) -> None:
         await asyncio.wait_for(page.route("**", handler), ROUTE_TIMEOUT)
     except TimeoutError:
         raise TargetClosedError(f"no answer from the browser in {ROUTE_TIMEOUT} s") from None
-    await render.limit_subresources(page)
+    await browser_hooks.limit_subresources(page)
     spider_callback = request.meta.get(_SPIDER_INIT)
     if spider_callback:
         await load_object(spider_callback)(page, request)
@@ -117,7 +116,7 @@ class BrowserPrefetchMiddleware:
         maxsize = settings.getint(
             "NEWSCRAWL_BROWSER_SUBRESOURCE_MAXSIZE", settings.getint("DOWNLOAD_MAXSIZE")
         )
-        render.install_subresource_limit(maxsize, self._subresource_too_big)
+        browser_hooks.install_subresource_limit(maxsize, self._subresource_too_big)
 
     def _subresource_too_big(self, url: str, reason: str) -> None:
         self.stats.inc_value("newscrawl/browser/subresource_too_big")

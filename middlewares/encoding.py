@@ -1,4 +1,4 @@
-"""Give every HTML response the encoding :mod:`newscrawl.encoding` detects, so that
+"""Give every HTML response the encoding :mod:`newscrawl.fetch.encoding` detects, so that
 ``response.text`` — what spiders pass to extraction — is decoded right even when the
 server's charset header is wrong. Browser-rendered responses are left alone (the
 browser already decoded them). Stat: ``newscrawl/encoding/corrected``.
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from scrapy.http import HtmlResponse
 
-from newscrawl.encoding import WINDOWS_1252_LENIENT, decode_html, detect_encoding
+from newscrawl.fetch.encoding import WINDOWS_1252_LENIENT, decode_html, detect_encoding
 
 if TYPE_CHECKING:
     from scrapy import Request

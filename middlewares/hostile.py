@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, TextResponse
 
-from newscrawl.hostile import COMPRESSED, drop_reason, exception_reason, sniff_binary
+from newscrawl.fetch.hostile import COMPRESSED, drop_reason, exception_reason, sniff_binary
 
 if TYPE_CHECKING:
     from scrapy import Request

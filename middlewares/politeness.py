@@ -2,12 +2,12 @@
 
 Sits just downloader-side of RetryMiddleware, so it sees each failed response or
 exception before Retry schedules the next attempt; the retry (and every other request
-to that host) is then parked by :class:`middlewares.scheduler.PausingScheduler` until
+to that host) is then parked by :class:`newscrawl.engine.scheduler.PausingScheduler` until
 the pause ends. Other hosts go on. Stats: ``newscrawl/politeness/retry_after``,
 ``newscrawl/politeness/host_paused``; pauses are logged with host, length and reason.
 
 A refused connection or a name that does not resolve is not an error streak: the host is
-paused on the short schedule of :mod:`newscrawl.reachability` and given up once it is spent
+paused on the short schedule of :mod:`newscrawl.fetch.reachability` and given up once it is spent
 (``middlewares/unreachable.py``); any answer from the host resets it.
 """
 
@@ -17,10 +17,14 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from middlewares.scheduler import hold_download_slot, host_pauses
-from middlewares.unreachable import note_unreachable, unreachable_hosts
-from newscrawl.politeness import ErrorStreaks, host_key, parse_retry_after
-from newscrawl.reachability import unreachable_reason
+from newscrawl.engine.scheduler import hold_download_slot, host_pauses
+from newscrawl.middlewares.unreachable import (
+    note_unreachable,
+    unreachable_hosts,
+    unreachable_reason_for,
+)
+
+from newscrawl.fetch.politeness import ErrorStreaks, host_key, parse_retry_after
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -95,7 +99,7 @@ class PolitenessMiddleware:
 
         if isinstance(exception, IgnoreRequest):
             return None
-        reason = unreachable_reason(exception)
+        reason = unreachable_reason_for(request, exception)
         if reason is None:
             self._failure(request)
             return None

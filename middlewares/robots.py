@@ -12,7 +12,7 @@ Scrapy allows everything when robots.txt cannot be fetched. Here:
   ``NEWSCRAWL_ROBOTS_MAX_ATTEMPTS`` failed fetches the host's requests are dropped.
 * a refused connection or a name that does not resolve: no server at all, so not the
   RFC's long wait: robots.txt is retried on the short schedule of
-  :mod:`newscrawl.reachability` and the host given up after
+  :mod:`newscrawl.fetch.reachability` and the host given up after
   ``NEWSCRAWL_HOST_UNREACHABLE_TIMEOUT`` seconds (``middlewares/unreachable.py``).
 
 Stats: Scrapy's ``robotstxt/*`` keys plus ``newscrawl/robots/<outcome>``.
@@ -26,15 +26,19 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from newscrawl.engine.scheduler import host_pauses
+from newscrawl.middlewares.unreachable import (
+    drop_if_given_up,
+    note_unreachable,
+    unreachable_hosts,
+    unreachable_reason_for,
+)
 from protego import Protego
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http.request import NO_CALLBACK
 
-from middlewares.scheduler import host_pauses
-from middlewares.unreachable import drop_if_given_up, note_unreachable, unreachable_hosts
-from newscrawl.politeness import host_key
-from newscrawl.reachability import unreachable_reason
+from newscrawl.fetch.politeness import host_key
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -172,7 +176,7 @@ class StrictRobotsTxtMiddleware:
         except Exception as exc:
             reason = type(exc).__name__
             self.stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
-            no_server = unreachable_reason(exc)
+            no_server = unreachable_reason_for(robots_request, exc)
             if no_server is not None:
                 self._no_server(entry, key, no_server)
                 return entry

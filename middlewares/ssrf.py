@@ -1,13 +1,14 @@
-"""SSRF guard downloader middleware and connect-time resolver (Scrapy glue).
+"""SSRF guard downloader middleware (Scrapy glue).
 
 Every request — start URLs, followed links, redirect targets (RedirectMiddleware sends
 them back through the downloader middlewares) and robots.txt — is checked by
-:mod:`newscrawl.netguard` before it reaches the downloader. A refused request raises
+:mod:`newscrawl.fetch.netguard` before it reaches the downloader. A refused request raises
 :class:`SSRFBlocked` (an ``IgnoreRequest``), is logged with its URL and reason and
 counted as ``ssrf/blocked`` and ``newscrawl/ssrf/blocked/<reason>``.
 
-:class:`GuardedResolver` (``TWISTED_DNS_RESOLVER``) re-checks the address the socket
-will connect to, which defeats DNS rebinding between the check and the connection.
+:class:`newscrawl.engine.resolver.GuardedResolver` (``TWISTED_DNS_RESOLVER``) re-checks the
+address the socket will connect to, which defeats DNS rebinding between the check and the
+connection.
 """
 
 from __future__ import annotations
@@ -16,18 +17,16 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from newscrawl.engine.resolver import connect_resolver_stats
 from scrapy.exceptions import IgnoreRequest
-from scrapy.resolver import CachingThreadedResolver
-from twisted.internet.error import DNSLookupError
 
-from newscrawl.netguard import (
+from newscrawl.fetch.netguard import (
     AllowList,
     DnsCache,
     NetGuard,
     Verdict,
     check_url,
     install_browser_guard,
-    parse_ip_host,
 )
 
 if TYPE_CHECKING:
@@ -72,7 +71,7 @@ class SSRFGuardMiddleware:
         self.guard = NetGuard(AllowList.parse(config.allowed_hosts))
         self.cache = DnsCache(ttl=config.dns_ttl)
         install_browser_guard(self.guard, self._browser_blocked)
-        _connect_resolver_stats(crawler.stats)
+        connect_resolver_stats(crawler.stats)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SSRFGuardMiddleware:
@@ -87,46 +86,3 @@ class SSRFGuardMiddleware:
             where = "redirect" if request.meta.get("redirect_times") else "request"
             count_block(self.stats, request.url, verdict, where)
             raise SSRFBlocked(f"SSRF guard: {verdict.reason}: {verdict.detail}")
-
-
-def _connect_resolver_stats(stats: StatsCollector | None) -> None:
-    """The resolver is built per process, before any crawler: give it this crawl's stats."""
-    from twisted.internet import reactor
-
-    resolver = getattr(reactor, "resolver", None)
-    if isinstance(resolver, GuardedResolver):
-        resolver.stats = stats
-
-
-class GuardedResolver(CachingThreadedResolver):
-    """Scrapy's caching resolver that refuses non-public answers for names not allowed.
-
-    Set as ``TWISTED_DNS_RESOLVER``. It sees the address Twisted will connect to, so a
-    name that rebinds to 127.0.0.1 after passing the middleware's check is refused here.
-    """
-
-    guard: NetGuard = NetGuard()
-    stats: StatsCollector | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, reactor: Any) -> GuardedResolver:
-        # Scrapy passes the CrawlerProcess here: settings, but no stats yet.
-        resolver = super().from_crawler(crawler, reactor)
-        config = SSRFSettings.from_settings(crawler.settings)
-        resolver.guard = NetGuard(AllowList.parse(config.allowed_hosts))
-        return resolver
-
-    def getHostByName(self, name: str, timeout: Any = ()) -> Any:
-        deferred = super().getHostByName(name, timeout)
-        deferred.addCallback(self._check, name)
-        return deferred
-
-    def _check(self, address: str, name: str) -> str:
-        if self.guard.allow.host_listed(name) or parse_ip_host(name) is not None:
-            # IP literals were judged by the middleware, with the port it knows.
-            return address
-        verdict = self.guard.check_resolved(name, [address])
-        if not verdict.allowed:
-            count_block(self.stats, name, verdict, "resolver")
-            raise DNSLookupError(f"SSRF guard: {verdict.detail}")
-        return address

@@ -1,4 +1,4 @@
-"""Give up on hosts that cannot be reached (Scrapy glue for :mod:`newscrawl.reachability`).
+"""Give up on hosts that cannot be reached (Scrapy glue for :mod:`newscrawl.fetch.reachability`).
 
 A refused connection or a name that does not resolve is recorded per host by
 ``middlewares/politeness.py`` (page requests) and ``middlewares/robots.py`` (robots.txt): the
@@ -17,11 +17,13 @@ from __future__ import annotations
 import logging
 import weakref
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from newscrawl.engine.resolver import refused_by_policy
 from scrapy.exceptions import IgnoreRequest
 
-from newscrawl.politeness import host_key
-from newscrawl.reachability import DEFAULT_TIMEOUT, UnreachableHosts
+from newscrawl.fetch.politeness import host_key
+from newscrawl.fetch.reachability import DEFAULT_TIMEOUT, UnreachableHosts, unreachable_reason
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -64,6 +66,15 @@ def note_unreachable(crawler: Crawler, key: str, reason: str) -> float | None:
             hosts.elapsed(key),
         )
     return delay
+
+
+def unreachable_reason_for(request: Request, exception: BaseException) -> str | None:
+    """Why ``request``'s host cannot be reached (:func:`unreachable_reason`), or None, also
+    when the "DNS failure" was the SSRF resolver refusing the name: that is final."""
+    reason = unreachable_reason(exception)
+    if reason == "dns" and refused_by_policy(urlsplit(request.url).hostname or ""):
+        return None
+    return reason
 
 
 def drop_if_given_up(crawler: Crawler, request: Request) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 
-from newscrawl import paths
+from newscrawl.run import paths
 
 BOT_NAME = "newscrawl"
-SPIDER_MODULES = ["spiders"]
-NEWSPIDER_MODULE = "spiders"
+SPIDER_MODULES = ["newscrawl.spiders"]
+NEWSPIDER_MODULE = "newscrawl.spiders"
 
 # --- Storage ---------------------------------------------------------------------
 # SQLite by default (embedded, no server); any SQLAlchemy URL works, e.g.
@@ -51,41 +51,41 @@ DOWNLOAD_HANDLERS: dict[str, str | None] = {"file": None, "data": None, "ftp": N
 # connect-time resolver re-checks the address actually used (DNS rebinding).
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     # requests to a host given up as unreachable (refused, no such name) are dropped first
-    "middlewares.unreachable.UnreachableHostMiddleware": 30,
-    "middlewares.ssrf.SSRFGuardMiddleware": 40,
+    "newscrawl.middlewares.unreachable.UnreachableHostMiddleware": 30,
+    "newscrawl.middlewares.ssrf.SSRFGuardMiddleware": 40,
     # browser requests: main document fetched (and checked) by Scrapy first, then rendered
-    "middlewares.browser_prefetch.BrowserPrefetchMiddleware": 45,
+    "newscrawl.middlewares.browser_prefetch.BrowserPrefetchMiddleware": 45,
     # binary-as-HTML, empty pages, DOWNLOAD_MAXSIZE for browser responses; after inflating
-    "middlewares.hostile.HostileResponseMiddleware": 585,
+    "newscrawl.middlewares.hostile.HostileResponseMiddleware": 585,
     # Scrapy's own, which caps inflated size at DOWNLOAD_MAXSIZE, plus a stat for bombs
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
-    "middlewares.compression.CountingHttpCompressionMiddleware": 590,
+    "newscrawl.middlewares.compression.CountingHttpCompressionMiddleware": 590,
     # charset header wrong (ISO-8859-1 on UTF-8, cp1252 sent as UTF-8): fix response.text
-    "middlewares.encoding.EncodingMiddleware": 587,
-    "middlewares.redirects.RedirectLoopMiddleware": 610,
+    "newscrawl.middlewares.encoding.EncodingMiddleware": 587,
+    "newscrawl.middlewares.redirects.RedirectLoopMiddleware": 610,
     # robots.txt per RFC 9309: 5xx/timeout = host not crawled until it is fetched
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "middlewares.robots.StrictRobotsTxtMiddleware": 100,
+    "newscrawl.middlewares.robots.StrictRobotsTxtMiddleware": 100,
     # Retry-After on 429/503 and error streaks pause one host (before RetryMiddleware)
-    "middlewares.politeness.PolitenessMiddleware": 560,
+    "newscrawl.middlewares.politeness.PolitenessMiddleware": 560,
 }
-# Parks the requests of paused hosts outside the engine (see middlewares/scheduler.py).
-SCHEDULER = "middlewares.scheduler.PausingScheduler"
+# Parks the requests of paused hosts outside the engine (see engine/scheduler.py).
+SCHEDULER = "newscrawl.engine.scheduler.PausingScheduler"
 # With -s JOBDIR=DIR: one crawl per JOBDIR (DIR.lock), resume only after a clean stop, move an
-# unclean or corrupt DIR aside and start afresh (see newscrawl/jobdir.py).
+# unclean or corrupt DIR aside and start afresh (see newscrawl/run/jobdir.py).
 EXTENSIONS: dict[str, int | None] = {
     # alembic's INFO chatter (7 lines per crawl) only at LOG_LEVEL DEBUG
-    "extensions.quiet_logs.QuietLibraryLogs": 0,
-    "extensions.jobdir.JobDirGuard": 100,
+    "newscrawl.extensions.quiet_logs.QuietLibraryLogs": 0,
+    "newscrawl.extensions.jobdir.JobDirGuard": 100,
     # start-up objects frozen, collector thresholds raised: 13 % of a crawl's CPU was GC
-    "extensions.gc_tuning.GcTuning": 200,
+    "newscrawl.extensions.gc_tuning.GcTuning": 200,
 }
 NEWSCRAWL_SSRF_DNS_TTL = 300.0  # seconds the SSRF guard caches a host's addresses
 NEWSCRAWL_ROBOTS_RETRY_DELAY = 60.0  # robots.txt 5xx/timeout: retry after, doubling
 NEWSCRAWL_ROBOTS_MAX_ATTEMPTS = 5  # ... then the host's requests are dropped
 # Connection refused, no such host name, no route: not a robots 5xx but no server at all.
 # Retried with backoff for this many seconds from the first failure, then the host is given
-# up and its requests dropped (newscrawl/host/unreachable; see newscrawl/reachability.py).
+# up and its requests dropped (newscrawl/host/unreachable; see newscrawl/fetch/reachability.py).
 NEWSCRAWL_HOST_UNREACHABLE_TIMEOUT = 60.0
 NEWSCRAWL_ROBOTS_CRAWL_DELAY_MAX = 10.0  # Crawl-delay is honoured up to this
 NEWSCRAWL_RETRY_AFTER_CODES = [429, 503]
@@ -96,9 +96,9 @@ NEWSCRAWL_HOST_ERROR_PAUSE_MAX = 600.0
 NEWSCRAWL_BROWSER_PREFETCH = True  # Scrapy downloads and checks pages before chromium renders
 # ... and with it on, a browser subresource (script, CSS, XHR) over this is refused (0: none)
 NEWSCRAWL_BROWSER_SUBRESOURCE_MAXSIZE = DOWNLOAD_MAXSIZE
-# No browser request may take longer (s): cancelled and retried (middlewares/browser_restart.py)
+# No browser request may take longer (s): cancelled and retried (engine/playwright_handler.py)
 NEWSCRAWL_BROWSER_REQUEST_DEADLINE = 60.0
-TWISTED_DNS_RESOLVER = "middlewares.ssrf.GuardedResolver"
+TWISTED_DNS_RESOLVER = "newscrawl.engine.resolver.GuardedResolver"
 
 # --- Discovery and incremental crawling (spiders/) ---------------------------------------
 # On an aggregator copy, also fetch the publisher's original (article.hints["original_url"]).
@@ -111,12 +111,13 @@ NEWSCRAWL_LISTING_DEPTH = 2
 # than this many days; 0 follows them all (e.g. `-s NEWSCRAWL_SITEMAP_MAX_AGE_DAYS=2` in cron).
 NEWSCRAWL_SITEMAP_MAX_AGE_DAYS = 0
 # Where the per-source run locks live: $NEWSCRAWL_LOCK_DIR, else the per-user state directory
-# ($XDG_STATE_HOME/newscrawl/locks, by default ~/.local/state/newscrawl/locks; newscrawl/paths.py).
+# ($XDG_STATE_HOME/newscrawl/locks, by default ~/.local/state/newscrawl/locks;
+# newscrawl/run/paths.py).
 NEWSCRAWL_LOCK_DIR = str(paths.default_lock_dir())
 # `scrapy crawl` exits non-zero when errors were logged or more than this share of items
-# was dropped (see newscrawl.outcome); the project's `crawl` command implements it.
+# was dropped (see newscrawl.run.outcome); the project's `crawl` command implements it.
 NEWSCRAWL_MAX_DROP_SHARE = 0.5
-COMMANDS_MODULE = "spiders.commands"
+COMMANDS_MODULE = "newscrawl.spiders.commands"
 # Conditional GET for feeds, sitemaps and start pages (ETag / Last-Modified): Scrapy's HTTP
 # cache with the RFC 2616 policy; article and listing requests set `dont_cache`.
 HTTPCACHE_ENABLED = True
@@ -133,8 +134,8 @@ HTTPCACHE_DIR = str(paths.default_httpcache_dir())
 # (scrapy-playwright's handler, plus a fix for requests stuck when chromium dies)
 DOWNLOAD_HANDLERS.update(
     {
-        "http": "middlewares.browser_restart.RestartingPlaywrightDownloadHandler",
-        "https": "middlewares.browser_restart.RestartingPlaywrightDownloadHandler",
+        "http": "newscrawl.engine.playwright_handler.RestartingPlaywrightDownloadHandler",
+        "https": "newscrawl.engine.playwright_handler.RestartingPlaywrightDownloadHandler",
     }
 )
 # Render pages in chromium when a source needs it or a page is an empty app shell (off, or
@@ -149,13 +150,13 @@ PLAYWRIGHT_MAX_CONTEXTS = 2
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 # Images, fonts and media are not loaded; the rest goes through the SSRF policy.
-PLAYWRIGHT_ABORT_REQUEST = "newscrawl.discover.render.abort_request"
+PLAYWRIGHT_ABORT_REQUEST = "newscrawl.engine.browser_hooks.abort_request"
 
 # --- Pipeline order: normalize -> dedupe -> store ------------------------------------
 ITEM_PIPELINES: dict[str, int] = {
-    "pipelines.normalize.NormalizePipeline": 100,
-    "pipelines.dedupe.DedupePipeline": 300,
-    "pipelines.store.StorePipeline": 500,
+    "newscrawl.pipelines.normalize.NormalizePipeline": 100,
+    "newscrawl.pipelines.dedupe.DedupePipeline": 300,
+    "newscrawl.pipelines.store.StorePipeline": 500,
 }
 
 # --- Storage batches (pipelines/store.py) ---------------------------------------------

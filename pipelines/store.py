@@ -26,7 +26,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
 from newscrawl.article import Article
-from newscrawl.signals import items_durable
+from newscrawl.run.signals import items_durable
 from newscrawl.store import BatchReport, Store
 from newscrawl.store.buffer import BufferedWriter, BufferPolicy
 from newscrawl.store.engine import database_url_from_env, describe_url
@@ -107,7 +107,7 @@ class StorePipeline:
             on_full=self._storage_full,
         )
         # earlier runs' spooled articles go in before the spider asks what was seen recently
-        # (newscrawl.incremental), so that their pages are not fetched again
+        # (newscrawl.discover.incremental), so that their pages are not fetched again
         try:
             self.writer.flush()
         except Exception:  # they stay in the spool, for the next flush or the next run

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import scrapy
 from filelock import FileLock, Timeout
+from newscrawl.middlewares.browser_prefetch import browser_request
+from newscrawl.middlewares.unreachable import HostUnreachable
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
@@ -28,11 +30,10 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from middlewares.browser_prefetch import browser_request
-from middlewares.unreachable import HostUnreachable
 from newscrawl.article import Article
 from newscrawl.discover.feeds import parse_feed
 from newscrawl.discover.frontier import Frontier, host_of
+from newscrawl.discover.incremental import SeenUrls
 from newscrawl.discover.kinds import PageKind, sniff_kind
 from newscrawl.discover.links import select_links
 from newscrawl.discover.pages import article_verdict, is_app_shell
@@ -52,10 +53,9 @@ from newscrawl.extract.worker import (
     fill_crawl_fields,
     page_payload,
 )
-from newscrawl.gctuning import gc_thresholds
-from newscrawl.incremental import SeenUrls
-from newscrawl.outcome import FAILED_KEY
-from newscrawl.paths import default_lock_dir
+from newscrawl.run.gctuning import gc_thresholds
+from newscrawl.run.outcome import FAILED_KEY
+from newscrawl.run.paths import default_lock_dir
 from newscrawl.sources import Source, load_sources, source_for_url
 
 logger = logging.getLogger(__name__)

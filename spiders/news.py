@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from newscrawl.spiders.base import DiscoverySpider, optional_int, split_urls
 from scrapy.exceptions import NotConfigured
 
 from newscrawl.sources import SourceError, check_start_url
-from spiders.base import DiscoverySpider, optional_int, split_urls
 
 
 class NewsSpider(DiscoverySpider):

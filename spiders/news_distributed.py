@@ -1,6 +1,6 @@
 """``scrapy crawl news_distributed -s REDIS_URL=redis://host:6379/0``: one worker of many.
 
-The news spider's crawl loop (:class:`~spiders.base.DiscoverySpider`) with seeds,
+The news spider's crawl loop (:class:`~newscrawl.spiders.base.DiscoverySpider`) with seeds,
 request queue and duplicate filter in Redis (scrapy-redis, with the leases and
 cluster-wide idle close of :mod:`newscrawl.distributed`). Start any number of these
 on any number of machines against one Redis and one database, then push work with
@@ -16,19 +16,18 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request
-from scrapy.settings import BaseSettings
-from twisted.python.failure import Failure
-
-from newscrawl.distributed import settings as distributed_settings
-from newscrawl.distributed.spider import RedisSeedMixin
-from spiders.base import (
+from newscrawl.engine import distributed as distributed_settings
+from newscrawl.spiders.base import (
     PRIORITY_DISCOVERY,
     DiscoverySpider,
     describe_failure,
     optional_int,
     split_urls,
 )
+from newscrawl.spiders.redis_seeds import RedisSeedMixin
+from scrapy import Request
+from scrapy.settings import BaseSettings
+from twisted.python.failure import Failure
 
 
 class NewsDistributedSpider(RedisSeedMixin, DiscoverySpider):

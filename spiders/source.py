@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from newscrawl.spiders.base import DiscoverySpider, optional_int
 from scrapy.exceptions import NotConfigured
-
-from spiders.base import DiscoverySpider, optional_int
 
 
 class SourceSpider(DiscoverySpider):

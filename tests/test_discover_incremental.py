@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert
 from sqlalchemy.pool import NullPool
 
-from newscrawl.incremental import SeenUrls
+from newscrawl.discover.incremental import SeenUrls
 from newscrawl.store import upgrade
 from newscrawl.store.engine import create_engine
 from newscrawl.store.schema import articles, sightings

@@ -129,12 +129,13 @@ def test_a_crawl_of_news_distributed_installs_the_lease_middlewares():
     """``scrapy crawl`` (and ``newscrawl crawl --distributed``) create the crawler, then hand
     it to ``CrawlerProcess.crawl``, which (Scrapy 2.19) copies the process settings over
     the crawler's again: the lease middlewares must survive that."""
+    from newscrawl.middlewares.leases import LeaseFinishMiddleware
+    from newscrawl.spidermiddlewares.leases import LeaseOutputMiddleware
+    from newscrawl.spiders.news_distributed import NewsDistributedSpider
     from scrapy.crawler import Crawler
     from scrapy.utils.conf import build_component_list
 
-    from newscrawl.cli.crawl import project_settings
-    from newscrawl.distributed.middleware import LeaseFinishMiddleware, LeaseOutputMiddleware
-    from spiders.news_distributed import NewsDistributedSpider
+    from newscrawl.run.crawls import project_settings
 
     settings = project_settings({})
     crawler = Crawler(NewsDistributedSpider, settings)  # applies the spider's settings

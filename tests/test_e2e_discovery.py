@@ -114,7 +114,7 @@ def test_max_articles(newsroom, tmp_path) -> None:
 
 
 def test_running_source_is_locked(newsroom, tmp_path) -> None:
-    from spiders.base import lock_path
+    from newscrawl.spiders.base import lock_path
 
     database_url = f"sqlite:///{tmp_path / 'news.db'}"
     (tmp_path / "locks").mkdir()

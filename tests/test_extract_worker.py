@@ -17,6 +17,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from newscrawl.pipelines.dedupe import DedupePipeline
+from newscrawl.pipelines.normalize import NormalizePipeline
 from scrapy.utils.test import get_crawler
 
 from newscrawl.article import Article
@@ -35,8 +37,6 @@ from newscrawl.extract.pool import (
 )
 from newscrawl.extract.worker import NORMALIZED_KEY, classify_page, fill_crawl_fields
 from newscrawl.normalize import normalize_article
-from pipelines.dedupe import DedupePipeline
-from pipelines.normalize import NormalizePipeline
 from tests.newsroomkit import Newsroom, newsroom_fixture, run_scrapy  # noqa: F401  (fixture)
 
 INKL = Path(__file__).parent / "fixtures" / "inkl"

@@ -29,9 +29,10 @@ from tests.newsroomkit import ROOT, Newsroom, newsroom_fixture  # noqa: F401  (f
 
 pytestmark = [pytest.mark.slow]
 
+#: The Scrapy glue folders, installed inside the newscrawl package (pyproject.toml).
+GLUE = ("spiders", "pipelines", "middlewares", "spidermiddlewares", "extensions", "engine")
 #: What a wheel of newscrawl is built from.
-PACKAGED = ("pyproject.toml", "README.md", "newscrawl", "spiders", "pipelines", "middlewares",
-            "extensions")  # fmt: skip
+PACKAGED = ("pyproject.toml", "README.md", "newscrawl", *GLUE)
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +67,14 @@ def wheel_venv(tmp_path_factory) -> Path:
         check=True,
     )  # fmt: skip
     where = subprocess.run(
-        [python, "-c", "import newscrawl, spiders; print(newscrawl.__file__, spiders.__file__)"],
+        [python, "-c", "import newscrawl.spiders as s; print(s.__file__, s.__spec__.parent)"],
         cwd=tmp, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    assert where.count(site) == 2, where  # the installed copy, not this checkout
+    assert where.startswith(site), where  # the installed copy, not this checkout
+    # the glue is inside the newscrawl package: nothing named `spiders`, `pipelines`... at the
+    # top of site-packages to collide with another project's
+    top_level = sorted(p.name for p in Path(site).iterdir() if not p.name.endswith("-info"))
+    assert not set(GLUE) & set(top_level), top_level
     return venv / "bin"
 
 
@@ -152,4 +157,4 @@ def test_scrapy_crawl_from_elsewhere(wheel_venv, newsroom: Newsroom, tmp_path) -
     text = log.read_text() + done.stderr
     assert done.returncode == 0, text[-3000:]
     assert "'httpcache/store'" in text  # the HTTP cache is on
-    assert "spiders.commands.crawl" in text or "'item_scraped_count'" in text
+    assert "newscrawl.spiders.commands.crawl" in text or "'item_scraped_count'" in text

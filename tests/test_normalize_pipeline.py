@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from newscrawl.pipelines.normalize import BodyTooShort, EmptyArticle, NormalizePipeline
 from scrapy.pipelines import ItemPipelineManager
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from newscrawl.article import Article
-from pipelines.normalize import BodyTooShort, EmptyArticle, NormalizePipeline
 
 
 def crawler_with(**settings):

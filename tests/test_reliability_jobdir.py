@@ -4,7 +4,7 @@ The slow tests run ``scrapy crawl news`` as a subprocess against ``bench/siteser
 generated publisher pages with bylines, figures and photo credits, reached through a sitemap
 index) and count, from the server's request log, which article pages each run fetched. Each
 prints one ``FIGURES`` line (pages before the stop, after it, re-fetches, wall and CPU time)
-for docs and reports. The fast tests drive :mod:`newscrawl.jobdir` and the extension directly.
+for docs and reports. The fast tests drive :mod:`newscrawl.run.jobdir` and the extension directly.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from filelock import FileLock
+from newscrawl.extensions.jobdir import JobDirGuard
 from scrapy import Spider
 from scrapy.utils.test import get_crawler
 
-from extensions.jobdir import JobDirGuard
-from newscrawl import jobdir as jd
+from newscrawl.run import jobdir as jd
 from tests.crawlkit import generated_site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -328,7 +328,7 @@ def test_second_crawl_on_a_running_jobdir_is_refused_at_once(site, tmp_path) -> 
             second_cpu_s=f"{second.cpu:.2f}", second_requests=0)  # fmt: skip
 
 
-# --- newscrawl.jobdir and the extension, in process ---------------------------------------------
+# --- newscrawl.run.jobdir and the extension, in process -----------------------------------
 
 
 def stopped_jobdir(path: Path, reason: str = "shutdown") -> Path:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from newscrawl.engine.scheduler import PausingScheduler, host_pauses
 from scrapy import Request, Spider
 from scrapy.utils.test import get_crawler
-
-from middlewares.scheduler import PausingScheduler, host_pauses
 
 
 def _open(jobdir: Path | None = None) -> tuple[PausingScheduler, object]:
@@ -63,7 +62,7 @@ def test_close_counts_saved_and_memory_only_requests(tmp_path: Path) -> None:
     scheduler.enqueue_request(Request("http://a.example/1"))
     scheduler.enqueue_request(Request("http://slow.example/1"))
     # a lambda callback cannot be pickled: the request lives in memory only, and a resumed
-    # JOBDIR would not have it (extensions.jobdir then refuses to resume)
+    # JOBDIR would not have it (newscrawl.extensions.jobdir then refuses to resume)
     scheduler.enqueue_request(Request("http://a.example/2", callback=lambda r: None))
     scheduler.close("shutdown")
     assert crawler.stats.get_value("newscrawl/jobdir/saved_requests") == 2

@@ -8,7 +8,7 @@
 * a page whose ``PageMethod`` fails (selector timeout, script that throws) fails alone: it
   is counted, logged, not retried, and the crawl finishes in bounded time;
 * huge subresources (a 300 MB script, stylesheet or XHR) are refused at
-  ``DOWNLOAD_MAXSIZE`` (``newscrawl.discover.render.limit_subresources``), counted, and the
+  ``DOWNLOAD_MAXSIZE`` (``newscrawl.engine.browser_hooks.limit_subresources``), counted, and the
   browser's memory stays where one small page puts it; small chunked or gzipped scripts
   still run.
 

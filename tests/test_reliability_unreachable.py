@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from newscrawl.demo import newsroom as nr
-from newscrawl.reachability import UnreachableHosts, retry_delay, unreachable_reason
+from newscrawl.fetch.reachability import UnreachableHosts, retry_delay, unreachable_reason
 from newscrawl.store.engine import create_engine
 from newscrawl.store.schema import articles, crawl_runs
 from tests.newsroomkit import Newsroom, newsroom_fixture, run_scrapy  # noqa: F401  (fixture)

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from newscrawl.encoding import decode_html
+from newscrawl.fetch.encoding import decode_html
 from tests.crawlkit import run_crawl
 from tests.mockserver import ENCODING_CASES, MockServer, encoding_case_body
 

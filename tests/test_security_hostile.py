@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 
 import pytest
+from newscrawl.middlewares.hostile import HostileResponse, HostileResponseMiddleware
 from scrapy import Request
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -20,7 +21,6 @@ from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.test import get_crawler
 
-from middlewares.hostile import HostileResponse, HostileResponseMiddleware
 from tests.crawlkit import run_crawl
 from tests.mockserver import GZIP_BOMB, GZIP_BOMB_INFLATED, PDF_BYTES, PNG_BYTES, MockServer
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from newscrawl.middlewares.robots import classify_status
 
-from middlewares.robots import classify_status
 from tests.crawlkit import run_crawl
 from tests.mockserver import MockServer
 

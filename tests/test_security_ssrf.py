@@ -15,13 +15,14 @@ from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
+from newscrawl.engine.resolver import GuardedResolver
+from newscrawl.middlewares.ssrf import SSRFBlocked, SSRFGuardMiddleware
 from scrapy import Request
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 from twisted.internet.error import DNSLookupError
 
-from middlewares.ssrf import GuardedResolver, SSRFBlocked, SSRFGuardMiddleware
-from newscrawl.netguard import (
+from newscrawl.fetch.netguard import (
     AllowList,
     NetGuard,
     install_browser_guard,
@@ -279,7 +280,7 @@ def test_connect_time_resolver_blocks_when_middleware_is_bypassed() -> None:
             [f"http://localhost:{port}/via-resolver"],
             settings={
                 "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": [server.hostport()],
-                "DOWNLOADER_MIDDLEWARES": {"middlewares.ssrf.SSRFGuardMiddleware": None},
+                "DOWNLOADER_MIDDLEWARES": {"newscrawl.middlewares.ssrf.SSRFGuardMiddleware": None},
                 "RETRY_ENABLED": False,
                 "ROBOTSTXT_OBEY": False,
             },

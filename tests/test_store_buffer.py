@@ -158,9 +158,8 @@ def test_a_spool_is_replayed_only_into_its_own_database(outage, tmp_path, caplog
 def test_the_default_spool_directory_does_not_depend_on_where_a_crawl_starts(
     tmp_path, monkeypatch
 ) -> None:
+    from newscrawl.pipelines.store import StoreSettings
     from scrapy.settings import Settings
-
-    from pipelines.store import StoreSettings
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     settings = Settings()

@@ -5,12 +5,11 @@ from __future__ import annotations
 import gc
 
 import pytest
+from newscrawl.extensions.gc_tuning import GcTuning
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
-
-from extensions.gc_tuning import GcTuning
 
 
 @pytest.fixture
@@ -50,4 +49,4 @@ def test_off_switch_and_bad_values() -> None:
 
 
 def test_project_settings_enable_it() -> None:
-    assert "extensions.gc_tuning.GcTuning" in get_project_settings().getdict("EXTENSIONS")
+    assert "newscrawl.extensions.gc_tuning.GcTuning" in get_project_settings().getdict("EXTENSIONS")

@@ -2,7 +2,7 @@
 
 Each sub-command module exposes ``add_parser(subparsers)`` which registers its parser and
 sets ``func`` (``args -> exit code``) as the default. A user's mistake or a database that
-cannot be used ends as one line on stderr and an exit code (:mod:`newscrawl.outcome`), never
+cannot be used ends as one line on stderr and an exit code (:mod:`newscrawl.run.outcome`), never
 a traceback: sub-commands raise :class:`CommandError` or
 :class:`~newscrawl.store.problems.DatabaseProblem` and :func:`main` prints it.
 """
@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from newscrawl.outcome import EXIT_USAGE, signal_exit_code
+from newscrawl.run.outcome import EXIT_USAGE, signal_exit_code
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from newscrawl.cli import CommandError
-from newscrawl.cli.crawl import run_sources, runs_exit_code
-from newscrawl.paths import cache_dir
+from newscrawl.run.crawls import run_sources, runs_exit_code
+from newscrawl.run.paths import cache_dir
 
 DEFAULT_PORT = 8765
 #: The demo's own database: not ``news.db``, where real crawls store by default.

@@ -16,13 +16,13 @@ import zlib
 from pathlib import Path
 from typing import Any, TextIO
 
-from newscrawl.encoding import decode_html
 from newscrawl.extract.core import extract_document
 from newscrawl.extract.document import Document, UnparsablePage, parse_document
 from newscrawl.extract.meta import canonical_link
 from newscrawl.extract.plaintext import is_plain_text, text_to_html
+from newscrawl.fetch.encoding import decode_html
 from newscrawl.normalize import normalize_article
-from newscrawl.outcome import EXIT_FAILED, EXIT_OK
+from newscrawl.run.outcome import EXIT_FAILED, EXIT_OK
 from newscrawl.sources import SourceError, check_start_url
 
 DESCRIPTION = """\
@@ -88,7 +88,7 @@ def read_page(path: str) -> bytes:
 
     A page saved as plain text (a reader view's copy) is turned into minimal HTML
     (:mod:`newscrawl.extract.plaintext`), so it is extracted like any other page. Bytes are
-    decoded as a crawl decodes them (:mod:`newscrawl.encoding`), whatever their charset.
+    decoded as a crawl decodes them (:mod:`newscrawl.fetch.encoding`), whatever their charset.
     """
     data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     if data[:2] == b"\x1f\x8b":

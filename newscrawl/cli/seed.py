@@ -19,7 +19,7 @@ import redis
 from newscrawl.cli import CommandError
 from newscrawl.distributed.keys import DEFAULT_PREFIX, RedisKeys, check_prefix
 from newscrawl.distributed.seeding import push_seeds, reset, source_seed, status, url_seed
-from newscrawl.outcome import EXIT_FAILED
+from newscrawl.run.outcome import EXIT_FAILED
 from newscrawl.sources import SourceError, check_source_names, check_start_url, load_sources
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -7,7 +7,7 @@ lose anything the request produced:
 - every request it yielded has been pushed to the shared queue (or refused by the
   duplicate filter as already seen);
 - every item it yielded is durable — committed, rejected for good, or fsync'ed to the
-  spool (``newscrawl.signals.items_durable``) — or was dropped or failed in a pipeline.
+  spool (``newscrawl.run.signals.items_durable``) — or was dropped or failed in a pipeline.
 
 Until then the lease stays in Redis and a dead worker's request is fetched again by a
 survivor. :class:`LeaseWork` keeps the counts per lease; a :class:`LeaseMark` travels in

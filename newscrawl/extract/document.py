@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 from lxml import html as lxml_html
 from lxml.etree import ParserError
 
-from newscrawl.encoding import decode_html as decode_bytes
+from newscrawl.fetch.encoding import decode_html as decode_bytes
 
 #: One parser for every page: comments and processing instructions are dropped, ids are
 #: not indexed (faster), and no default doctype is added.
@@ -65,7 +65,7 @@ def absolute_url(base: str, link: str | None) -> str | None:
 
 
 def decode_html(html: str | bytes) -> str:
-    """Bytes -> text, with the crawl's own rule (:func:`newscrawl.encoding.decode_html`: BOM,
+    """Bytes -> text, with the crawl's own rule (:func:`newscrawl.fetch.encoding.decode_html`: BOM,
     valid UTF-8, declared charsets, then Windows-1252), so ``newscrawl extract`` on a saved
     page reads what a crawl of the same bytes stores.
 

@@ -45,9 +45,8 @@ def looks_like_headline(block: str) -> bool:
     """
     if "\n" in block:
         return False
-    return (
-        MIN_HEADLINE_WORDS <= len(block.split()) <= MAX_HEADLINE_WORDS
-        and not block.endswith(_SENTENCE_END)
+    return MIN_HEADLINE_WORDS <= len(block.split()) <= MAX_HEADLINE_WORDS and not block.endswith(
+        _SENTENCE_END
     )
 
 

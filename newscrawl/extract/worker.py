@@ -30,8 +30,8 @@ from newscrawl.dedupe.urls import choose_canonical_url
 from newscrawl.discover.pages import article_verdict, is_app_shell
 from newscrawl.extract.core import extract_document
 from newscrawl.extract.document import UnparsablePage, parse_document
-from newscrawl.gctuning import tune_gc
 from newscrawl.normalize import normalize_article
+from newscrawl.run.gctuning import tune_gc
 
 #: Hint holding the normalization outcomes (stats key -> count) of an article normalized
 #: in a worker; the normalize pipeline counts them and does not normalize again.

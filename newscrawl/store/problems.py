@@ -19,7 +19,12 @@ from urllib.parse import quote, unquote
 from sqlalchemy import exc
 from sqlalchemy.engine import URL, make_url
 
-from newscrawl.outcome import DATABASE_MISCONFIGURED, DATABASE_UNAVAILABLE, EXIT_FAILED, EXIT_USAGE
+from newscrawl.run.outcome import (
+    DATABASE_MISCONFIGURED,
+    DATABASE_UNAVAILABLE,
+    EXIT_FAILED,
+    EXIT_USAGE,
+)
 
 #: (backend, driver) pairs newscrawl works with; ``None``: the dialect's default driver.
 SUPPORTED = {"sqlite": ("pysqlite", None), "postgresql": ("psycopg", None)}

@@ -38,7 +38,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 
 from newscrawl.article import Article
-from newscrawl.paths import state_dir
+from newscrawl.run.paths import state_dir
 from newscrawl.store.runs import CrawlRun, run_from_dict, run_to_dict
 
 logger = logging.getLogger(__name__)

@@ -3,11 +3,11 @@ systemd).
 
 Scrapy's own command exits 1 only when the crawler could not start; this one also fails a
 run that logged errors, dropped or lost too many items or was flagged by the spider
-(:func:`newscrawl.outcome.failure_reasons`), exits 2 when the crawl cannot start as asked (a
+(:func:`newscrawl.run.outcome.failure_reasons`), exits 2 when the crawl cannot start as asked (a
 spider argument, an unknown source, a database that cannot be used) and 128 + the signal
-number when Ctrl-C or SIGTERM stopped it (:mod:`newscrawl.outcome`). A spider that refuses its
+number when Ctrl-C or SIGTERM stopped it (:mod:`newscrawl.run.outcome`). A spider that refuses its
 arguments is one ERROR line, not a traceback (``-L DEBUG`` shows the traceback). A ``JOBDIR``
-that another crawl is using is refused at once (:mod:`newscrawl.jobdir`).
+that another crawl is using is refused at once (:mod:`newscrawl.run.jobdir`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from scrapy.exceptions import CloseSpider, NotConfigured, UsageError
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from newscrawl.cli.stops import StopSignals
-from newscrawl.jobdir import JobDirLocked, acquire
-from newscrawl.outcome import EXIT_FAILED, EXIT_USAGE, exit_code, failure_reasons, signal_name
+from newscrawl.run.jobdir import JobDirLocked, acquire
+from newscrawl.run.outcome import EXIT_FAILED, EXIT_USAGE, exit_code, failure_reasons, signal_name
+from newscrawl.run.stops import StopSignals
 from newscrawl.sources import SourceError
 from newscrawl.store.problems import DatabaseProblem
 
@@ -39,8 +39,9 @@ CONFIGURATION_ERRORS = (NotConfigured, SourceError, UsageError, ValueError)
 
 def _hold_jobdir(value: str | None) -> FileLock | None:
     """Lock ``JOBDIR`` before the spiders are even imported: a second crawl on a busy
-    ``JOBDIR`` exits 1 in about the time Python takes to start (``extensions.jobdir`` checks
-    again for crawls not started by this command, and takes this lock over)."""
+    ``JOBDIR`` exits 1 in about the time Python takes to start
+    (``newscrawl.extensions.jobdir`` checks again for crawls not started by this command, and
+    takes this lock over)."""
     if not value:
         return None
     try:
@@ -52,7 +53,7 @@ def _hold_jobdir(value: str | None) -> FileLock | None:
 
 def start_error_exit_code(error: BaseException) -> int:
     """Exit code of a crawl whose spider could not be set up."""
-    from spiders.base import CrawlLocked
+    from newscrawl.spiders.base import CrawlLocked
 
     if isinstance(error, CrawlLocked):
         return EXIT_FAILED
@@ -125,7 +126,7 @@ class Command(ScrapyCrawlCommand):
             started.addErrback(failed)
 
     def _report_start_error(self, error: BaseException) -> None:
-        from spiders.base import CrawlLocked
+        from newscrawl.spiders.base import CrawlLocked
 
         self.exitcode = start_error_exit_code(error)
         logger.debug("the crawl could not start", exc_info=error)

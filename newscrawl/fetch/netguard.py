@@ -22,7 +22,7 @@ DNS rebinding
 -------------
 A name can resolve to a public address when checked and a private one when the
 connection is made. The downloader middleware checks its own resolution; the
-connection-time resolver (``middlewares.ssrf.GuardedResolver``) checks again the
+connection-time resolver (``newscrawl.engine.resolver.GuardedResolver``) checks again the
 address the socket will actually use, so a rebinding name is refused at connect time.
 Limits: behind an HTTP proxy the proxy resolves names, and a headless browser
 resolves names itself (the Playwright predicate checks its own resolution, which a
@@ -343,7 +343,7 @@ async def playwright_abort_request(request: Any) -> bool:
     """``PLAYWRIGHT_ABORT_REQUEST`` predicate: True (abort) for every browser request
     the SSRF policy refuses, e.g. ``<img src="http://169.254.169.254/">``.
 
-    Set ``PLAYWRIGHT_ABORT_REQUEST = "newscrawl.netguard.playwright_abort_request"``.
+    Set ``PLAYWRIGHT_ABORT_REQUEST = "newscrawl.fetch.netguard.playwright_abort_request"``.
     """
     verdict = await check_url(request.url, _browser["guard"], _browser["cache"], browser=True)
     if not verdict.allowed and _browser["on_block"] is not None:

@@ -4,7 +4,7 @@ Seeds are JSON objects pushed by ``newscrawl seed`` on ``{prefix}:start_urls``:
 ``{"url": "https://…/sitemap.xml"}`` or ``{"source": "inkl"}``. Whichever worker pops a
 seed turns it into the concrete spider's first requests and hands them straight to the
 engine, which puts them on the shared, leased queue — so a seed spends no time only in
-one process's memory. Closing is left to :class:`~newscrawl.distributed.scheduler.
+one process's memory. Closing is left to :class:`~newscrawl.engine.leasing_scheduler.
 LeasingScheduler`, which decides on the whole cluster's state; scrapy-redis' own idle
 timer is not used.
 """
@@ -16,12 +16,12 @@ import logging
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+from newscrawl.engine.leasing_scheduler import lease_finished
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy_redis.spiders import RedisMixin
 
 from newscrawl.distributed.keys import DEFAULT_PREFIX, RedisKeys
-from newscrawl.distributed.scheduler import lease_finished
 
 logger = logging.getLogger(__name__)
 

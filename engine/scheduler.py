@@ -3,10 +3,10 @@
 Holding such requests in a downloader slot would keep them in the downloader's
 ``active`` set (bounded by ``CONCURRENT_REQUESTS``): enough of them would starve every
 other host. Parked here, they cost nothing; they go back into the queue once their
-host's pause (see :class:`newscrawl.politeness.HostPauses`) ends, and the spider is
+host's pause (see :class:`newscrawl.fetch.politeness.HostPauses`) ends, and the spider is
 not closed while any are parked. On close they are pushed back into the queues, so a
 ``JOBDIR`` keeps them; how many pending requests were saved to it (and how many could only be
-held in memory, hence lost) goes to stats for ``extensions.jobdir``.
+held in memory, hence lost) goes to stats for ``newscrawl.extensions.jobdir``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.core.scheduler import Scheduler
 from scrapy.utils.asyncio import call_later
 
-from newscrawl.politeness import HostPauses, host_key
+from newscrawl.fetch.politeness import HostPauses, host_key
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -99,7 +99,7 @@ class PausingScheduler(Scheduler):
         unsaved = len(self.mqs) if self.dqs is not None else 0
         result = super().close(reason)
         if self.dqs is not None and self.stats is not None:
-            # after the queues are on disk: extensions.jobdir marks the JOBDIR resumable
+            # after the queues are on disk: newscrawl.extensions.jobdir marks the JOBDIR resumable
             # only when every pending request was saved (memory-only ones would be lost)
             self.stats.set_value("newscrawl/jobdir/saved_requests", saved)
             self.stats.set_value("newscrawl/jobdir/unsaved_requests", unsaved)

@@ -18,7 +18,7 @@ import redis
 
 from newscrawl.distributed.keys import RedisKeys
 from newscrawl.distributed.seeding import push_seeds, source_seed
-from newscrawl.outcome import exit_code, failure_reasons, signal_name
+from newscrawl.run.outcome import exit_code, failure_reasons, signal_name
 from newscrawl.sources import SourceError, check_source_names, load_sources
 
 
@@ -45,8 +45,8 @@ def seeds_for(args: argparse.Namespace) -> list[bytes]:
 def run_worker(args: argparse.Namespace) -> int:
     from scrapy.crawler import CrawlerProcess
 
-    from newscrawl.cli.crawl import project_settings
-    from newscrawl.cli.stops import StopSignals
+    from newscrawl.run.crawls import project_settings
+    from newscrawl.run.stops import StopSignals
 
     try:
         overrides: dict[str, Any] = parse_overrides(args.settings)

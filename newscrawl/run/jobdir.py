@@ -18,8 +18,8 @@ uses it, ``stopped`` after a clean stop, with the size and SHA-256 of every file
   added; an unreadable marker): the directory is moved aside to ``<JOBDIR>.unclean-<UTC time>``
   or ``<JOBDIR>.corrupt-<UTC time>`` with a WARNING, and the crawl starts afresh. Nothing is
   lost or stored twice: what the killed crawl stored is skipped by the re-crawl window
-  (``sightings``, :mod:`newscrawl.incremental`), what it had only buffered is fetched again,
-  and the store writes each batch in one transaction.
+  (``sightings``, :mod:`newscrawl.discover.incremental`), what it had only buffered is fetched
+  again, and the store writes each batch in one transaction.
 
 Two crawls on one ``JOBDIR`` would interleave writes to the same queue files, whatever their
 start URLs or database: :func:`acquire` takes an exclusive lock on ``<JOBDIR>.lock`` (next to the
@@ -224,7 +224,7 @@ def mark_stopped(jobdir: Path, reason: str, *, resumable: bool) -> None:
     """After Scrapy has written its state: record every file so a later change is seen.
 
     ``resumable`` is False when some pending requests could not be saved (see
-    ``middlewares.scheduler``): resuming would then lose them.
+    ``newscrawl.engine.scheduler``): resuming would then lose them.
     """
     _write_marker(
         jobdir,

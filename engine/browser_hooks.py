@@ -2,7 +2,7 @@
 
 Rendering only needs the document, its scripts, styles and data requests: images, fonts and
 media are aborted (memory and bandwidth), and every other request still goes through the SSRF
-policy (:func:`newscrawl.netguard.playwright_abort_request`).
+policy (:func:`newscrawl.fetch.netguard.playwright_abort_request`).
 
 scrapy-playwright's downloads bypass ``DOWNLOAD_MAXSIZE``, and chromium holds a script or
 stylesheet whole (a 300 MB script took the browser from about 500 MB to 1.4 GB PSS). So
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from newscrawl import netguard
+from newscrawl.fetch import netguard
 
 logger = logging.getLogger(__name__)
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from newscrawl.middlewares.leases import LeaseFinishMiddleware
+from newscrawl.spidermiddlewares.leases import LeaseOutputMiddleware
 from scrapy.settings import BaseSettings
-
-from newscrawl.distributed.middleware import LeaseFinishMiddleware, LeaseOutputMiddleware
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 #: Scalar settings of a distributed worker (documented in docs/scale.md).
 DISTRIBUTED_SETTINGS: dict[str, Any] = {
-    "SCHEDULER": "newscrawl.distributed.scheduler.LeasingScheduler",
+    "SCHEDULER": "newscrawl.engine.leasing_scheduler.LeasingScheduler",
     "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
     "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
     "SCHEDULER_SERIALIZER": "scrapy_redis.picklecompat",

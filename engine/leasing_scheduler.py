@@ -44,7 +44,7 @@ from twisted.internet.task import LoopingCall
 from newscrawl.distributed.acks import LeaseWork, is_marked, mark_item, take_mark
 from newscrawl.distributed.keys import DistributedConfig
 from newscrawl.distributed.leases import LeaseBook, lease_id
-from newscrawl.signals import items_durable
+from newscrawl.run.signals import items_durable
 
 logger = logging.getLogger(__name__)
 
@@ -53,16 +53,16 @@ LEASE_META = "newscrawl_lease"
 #: Signal sent (with ``request=``) when a leased request failed or was refused: done,
 #: with nothing produced that needs to be stored.
 lease_finished = object()
-#: Signals of :class:`~newscrawl.distributed.middleware.LeaseOutputMiddleware`, all with
+#: Signals of :class:`~newscrawl.spidermiddlewares.leases.LeaseOutputMiddleware`, all with
 #: ``lease=``: a leased response's callback output is being read; it yielded ``output=``
 #: (an item or a request); it was read to the end (or raised).
 lease_output_opened = object()
 lease_output = object()
 lease_output_closed = object()
 
-#: Item pipelines that send :data:`newscrawl.signals.items_durable`. Without one of them,
+#: Item pipelines that send :data:`newscrawl.run.signals.items_durable`. Without one of them,
 #: an item counts as safe once it went through the pipelines (``item_scraped``).
-DURABLE_PIPELINES = frozenset({"pipelines.store.StorePipeline"})
+DURABLE_PIPELINES = frozenset({"newscrawl.pipelines.store.StorePipeline"})
 
 
 def reports_durable(settings: BaseSettings) -> bool:

@@ -1,7 +1,7 @@
 """Per-host pauses: Retry-After, error streaks and unreachable robots.txt.
 
 A paused host is not sent any request until its pause ends; the other hosts go on.
-The decisions are here (pure, clock injected); ``middlewares/scheduler.py`` parks the
+The decisions are here (pure, clock injected); ``engine/scheduler.py`` parks the
 requests of paused hosts outside the engine, ``middlewares/politeness.py`` and
 ``middlewares/robots.py`` decide the pauses.
 """

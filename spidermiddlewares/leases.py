@@ -1,18 +1,11 @@
-"""Tell the leasing scheduler what became of a leased request (Scrapy glue only).
+"""Tell the leasing scheduler what a leased response's callback produced (Scrapy glue).
 
-A lease is acknowledged once its request is done and what it produced is safe
-(:mod:`newscrawl.distributed.acks`). Two middlewares report the request's side:
-
-- :class:`LeaseOutputMiddleware`, the spider middleware nearest the engine, sees the
-  final output of every leased response's callback (or errback, for a response refused
-  by a spider middleware): each item and request as it is handed on, and the end of the
-  output. Async callbacks (pages parsed in extraction worker processes) included.
-- :class:`LeaseFinishMiddleware`, the outermost downloader middleware, sees requests that
-  fail without a response: ``IgnoreRequest`` from a downloader middleware's
-  ``process_request`` (robots.txt, the SSRF guard) or a download error no inner
-  middleware turned into a retry. It sends ``lease_finished``: nothing to store.
-
-A response is not a reason to acknowledge: its articles are still to come.
+The spider middleware nearest the engine sees the final output of every leased response's
+callback (or errback, for a response refused by a spider middleware): each item and request
+as it is handed on, and the end of the output, async callbacks (pages parsed in extraction
+worker processes) included. A lease is acknowledged once its request is done and what it
+produced is safe (:mod:`newscrawl.distributed.acks`); failures without a response are
+reported by :class:`newscrawl.middlewares.leases.LeaseFinishMiddleware`.
 """
 
 from __future__ import annotations
@@ -20,31 +13,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
-from scrapy import Request
-from scrapy.crawler import Crawler
-from scrapy.http import Response
-
-from newscrawl.distributed.scheduler import (
-    lease_finished,
+from newscrawl.engine.leasing_scheduler import (
     lease_of,
     lease_output,
     lease_output_closed,
     lease_output_opened,
 )
-
-
-class LeaseFinishMiddleware:
-    """Outermost downloader middleware (order 0): report leased requests that failed."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> LeaseFinishMiddleware:
-        return cls(crawler)
-
-    def process_exception(self, request: Request, exception: Exception) -> None:
-        self.crawler.signals.send_catch_log(lease_finished, request=request)
+from scrapy.crawler import Crawler
+from scrapy.http import Response
 
 
 class LeaseOutputMiddleware:

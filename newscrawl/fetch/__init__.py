@@ -1,0 +1,1 @@
+"""Fetch policy: what may be fetched (SSRF), hostile bodies, encodings, politeness, dead hosts."""
