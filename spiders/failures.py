@@ -25,20 +25,21 @@ class FailureAccounting:
     """Counts and logs the failures of one crawl."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.stats = crawler.stats
+        self.crawler = crawler  # its stats exist once the crawl starts, after the spider
         self.start_failures = 0
 
     def start_failed(self, failure: Failure, starts: int | None) -> None:
         """A start URL (``starts`` of them; None: seeds keep coming, no verdict) failed."""
         self.start_failures += 1
-        self.stats.inc_value("newscrawl/discover/start/failed")
+        stats = self.crawler.stats
+        stats.inc_value("newscrawl/discover/start/failed")
         what = "start URL" if starts is not None else "seed"
         logger.error("%s failed: %s: %s", what, failure.request.url, describe_failure(failure))
         if starts is not None and self.start_failures == starts:
-            self.stats.set_value(FAILED_KEY, "every start URL failed")
+            stats.set_value(FAILED_KEY, "every start URL failed")
 
     def page_failed(self, failure: Failure) -> None:
-        self.stats.inc_value("newscrawl/discover/page/failed")
+        self.crawler.stats.inc_value("newscrawl/discover/page/failed")
         if failure.check(HostUnreachable):  # its host was given up, in one WARNING
             logger.debug("page dropped: %s: %s", failure.request.url, failure.getErrorMessage())
         else:

@@ -30,6 +30,7 @@ def page_processor(crawler: Crawler) -> PageProcessor:
         if settings.getbool("NEWSCRAWL_GC_TUNING", True)
         else None
     )
-    processor = PageProcessor(workers, thresholds, crawler.stats.inc_value)
+    # the crawler's stats exist only once the crawl starts, after the spider
+    processor = PageProcessor(workers, thresholds, lambda key: crawler.stats.inc_value(key))
     crawler.signals.connect(processor.close, signal=signals.spider_closed)
     return processor
