@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from newscrawl.spiders.failures import FailureAccounting, describe_failure
+from newscrawl.spiders.failures import FailureAccounting, describe_failure, failed_request
 from newscrawl.spiders.flow import FrontierFlow
 from newscrawl.spiders.processing import page_processor
 from newscrawl.spiders.rendering import Rendering
@@ -39,7 +39,7 @@ from newscrawl.discover.frontier import FoundPage
 from newscrawl.discover.incremental import SeenUrls
 from newscrawl.discover.links import select_links
 from newscrawl.discover.starts import read_start
-from newscrawl.process import PageOutcome
+from newscrawl.process import PageOutcome, PageProcessor
 from newscrawl.run.locks import CrawlLocked, lock_path
 from newscrawl.sources import Source, load_sources, source_for_url
 
@@ -90,9 +90,16 @@ class DiscoverySpider(scrapy.Spider):
     ``source`` (a :class:`Source` or None) and ``lock_key``."""
 
     start_urls: list[str]
+    allowed_domains: list[str] | None
     source: Source | None = None
+    sources: list[Source]
     max_articles: int | None = None
+    articles_emitted: int = 0
     lock_key: str = ""
+    conf: DiscoverySettings
+    pages: PageProcessor
+    rendering: Rendering
+    failures: FailureAccounting
     #: Hold found article pages back (:mod:`newscrawl.spiders.flow`; off where every request
     #: must reach a shared queue at once, as in a distributed crawl).
     uses_frontier: bool = True
@@ -219,7 +226,7 @@ class DiscoverySpider(scrapy.Spider):
 
     async def parse_start(self, response: Response) -> AsyncIterator[Request | Article]:
         """A start URL, a robots.txt, a feed or a sitemap: what it leads to."""
-        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         answer = read_start(
             response.url,
             response.body,
@@ -329,7 +336,7 @@ class DiscoverySpider(scrapy.Spider):
 
     def page_failed(self, failure: Failure) -> Iterator[Request]:
         self.failures.page_failed(failure)
-        yield from self._answered(failure.request.meta)
+        yield from self._answered(failed_request(failure).meta)
 
 
 def split_urls(value: str | Iterable[str] | None) -> list[str]:

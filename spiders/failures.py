@@ -12,6 +12,7 @@ import logging
 from http import HTTPStatus
 
 from newscrawl.middlewares.unreachable import HostUnreachable
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -34,16 +35,24 @@ class FailureAccounting:
         stats = self.crawler.stats
         stats.inc_value("newscrawl/discover/start/failed")
         what = "start URL" if starts is not None else "seed"
-        logger.error("%s failed: %s: %s", what, failure.request.url, describe_failure(failure))
+        url = failed_request(failure).url
+        logger.error("%s failed: %s: %s", what, url, describe_failure(failure))
         if starts is not None and self.start_failures == starts:
             stats.set_value(FAILED_KEY, "every start URL failed")
 
     def page_failed(self, failure: Failure) -> None:
         self.crawler.stats.inc_value("newscrawl/discover/page/failed")
+        url = failed_request(failure).url
         if failure.check(HostUnreachable):  # its host was given up, in one WARNING
-            logger.debug("page dropped: %s: %s", failure.request.url, failure.getErrorMessage())
+            logger.debug("page dropped: %s: %s", url, failure.getErrorMessage())
         else:
-            logger.warning("page failed: %s: %s", failure.request.url, describe_failure(failure))
+            logger.warning("page failed: %s: %s", url, describe_failure(failure))
+
+
+def failed_request(failure: Failure) -> Request:
+    """The request an errback's failure is about (Scrapy sets it on the failure)."""
+    request: Request = failure.request  # type: ignore[attr-defined]
+    return request
 
 
 def describe_failure(failure: Failure) -> str:

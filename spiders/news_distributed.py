@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from newscrawl.engine import distributed as distributed_settings
 from newscrawl.spiders.base import PRIORITY_DISCOVERY, DiscoverySpider, optional_int, split_urls
+from newscrawl.spiders.failures import failed_request
 from newscrawl.spiders.redis_seeds import RedisSeedMixin
 from scrapy import Request
 from scrapy.settings import BaseSettings
@@ -85,10 +86,10 @@ class NewsDistributedSpider(RedisSeedMixin, DiscoverySpider):
 
     def start_failed(self, failure: Failure) -> None:
         # With seeds arriving over time there is no "every start URL failed" verdict.
-        self.lease_done(failure.request)
+        self.lease_done(failed_request(failure))
         self.failures.start_failed(failure, starts=None)
 
     def page_failed(self, failure: Failure) -> Iterator[Request]:
         # Also failures no downloader middleware reports (a hostile body, a redirect loop).
-        self.lease_done(failure.request)
+        self.lease_done(failed_request(failure))
         yield from super().page_failed(failure)
