@@ -143,12 +143,13 @@ class StorePipeline:
         """No room for the database or the spool: stop fetching what cannot be kept."""
         self.stats.set_value("newscrawl/store/storage_full", str(error)[:200])
         engine = self.crawler.engine
-        if engine is None or getattr(engine, "spider", None) is None:
+        spider = getattr(engine, "spider", None)
+        if engine is None or spider is None:
             return
         if hasattr(engine, "close_spider_async"):  # Scrapy 2.14+
             deferred_from_coro(engine.close_spider_async(reason=STORAGE_FULL))
         else:
-            engine.close_spider(self.crawler.spider, STORAGE_FULL)
+            engine.close_spider(spider, STORAGE_FULL)
 
     def _durable(self, items: list[Article]) -> None:
         self.crawler.signals.send_catch_log(items_durable, items=items)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, exc, func, select
+from sqlalchemy import URL, Connection, Engine, exc, func, select
 
 from newscrawl.article import Article
 from newscrawl.dedupe.prepare import Prepared, prepared_of
@@ -117,7 +117,9 @@ class Store:
         self.band_cursors = cursors_for(engine.dialect.name)
 
     @classmethod
-    def open(cls, database_url: str | None = None, *, auto_upgrade: bool | None = None) -> Store:
+    def open(
+        cls, database_url: str | URL | None = None, *, auto_upgrade: bool | None = None
+    ) -> Store:
         """Connect and check the schema (applied automatically on SQLite by default)."""
         engine = create_engine(database_url)
         upgrade = is_sqlite(engine) if auto_upgrade is None else auto_upgrade
