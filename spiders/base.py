@@ -523,8 +523,8 @@ class DiscoverySpider(scrapy.Spider):
         depth = response.meta.get("nc_depth", 0)
         if depth >= self.conf.listing_depth:
             return
-        domains = list(self.allowed_domains or []) or [urlsplit(response.url).hostname or ""]
-        selection = select_links(response.url, hrefs, domains)
+        # no allowed domains: the page's own host (select_links' rule)
+        selection = select_links(response.url, hrefs, self.allowed_domains or ())
         yield from self.article_requests(selection.articles, depth=depth + 1)
         for url in selection.listings:
             meta: dict[str, Any] = {"nc_role": "page", "nc_depth": depth + 1, "dont_cache": True}
