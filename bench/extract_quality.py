@@ -264,7 +264,7 @@ def run_trafilatura(html: bytes, url: str) -> Prediction:
     import trafilatura
 
     doc = trafilatura.bare_extraction(html.decode("utf-8", "replace"), url=url, with_metadata=True)
-    if doc is None:
+    if doc is None or isinstance(doc, dict):  # a dict only with as_dict=True
         return Prediction()
     published = None
     if doc.date:
@@ -349,7 +349,7 @@ def evaluate(
     for name in systems:
         fields_ = {m: _mean(v) for m, v in scores[name].items()}
         counts = {m: len(v) for m, v in scores[name].items()}
-        overall = [fields_[m] for m in OVERALL if fields_[m] is not None]
+        overall = [score for m in OVERALL if (score := fields_[m]) is not None]
         summary["systems"][name] = {
             "scores": fields_,
             "counts": counts,

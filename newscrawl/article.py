@@ -48,7 +48,8 @@ class Image:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Image:
-        return cls(**{f.name: data.get(f.name) for f in dataclasses.fields(cls)})
+        fields: dict[str, Any] = {f.name: data.get(f.name) for f in dataclasses.fields(cls)}
+        return cls(**fields)
 
 
 @dataclass(slots=True)

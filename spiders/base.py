@@ -137,6 +137,9 @@ class DiscoverySpider(scrapy.Spider):
     ``source`` (a :class:`Source` or None) and ``lock_key``."""
 
     start_urls: list[str]
+    allowed_domains: list[str] | None
+    conf: CrawlSettings
+    _lock: FileLock
     source: Source | None = None
     max_articles: int | None = None
     lock_key: str = ""
@@ -333,7 +336,7 @@ class DiscoverySpider(scrapy.Spider):
             logger.warning("cannot decompress %s: %s", response.url, err)
             self._inc("start/undecodable")
             return
-        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         kind = sniff_kind(body, ctype)
         self._inc(f"kind/{kind}")
         if kind is PageKind.FEED:
@@ -342,13 +345,13 @@ class DiscoverySpider(scrapy.Spider):
             yield from self.article_requests([e.url for e in entries])
         elif kind is PageKind.SITEMAP:
             sitemap = parse_sitemap(body)
-            entries = sitemap.since(self._sitemap_cutoff())
-            self._inc("sitemap/too_old", len(sitemap.entries) - len(entries))
+            fresh = sitemap.since(self._sitemap_cutoff())
+            self._inc("sitemap/too_old", len(sitemap.entries) - len(fresh))
             if sitemap.is_index:
-                yield from self._follow_discovery(e.loc for e in entries)
+                yield from self._follow_discovery(e.loc for e in fresh)
             else:
-                self._inc("sitemap/entries", len(entries))
-                yield from self.article_requests([e.loc for e in entries])
+                self._inc("sitemap/entries", len(fresh))
+                yield from self.article_requests([e.loc for e in fresh])
         elif kind is PageKind.HTML and isinstance(response, TextResponse):
             yield from self.parse_page(response)
         else:
@@ -520,8 +523,8 @@ class DiscoverySpider(scrapy.Spider):
         depth = response.meta.get("nc_depth", 0)
         if depth >= self.conf.listing_depth:
             return
-        domains = list(self.allowed_domains or []) or [urlsplit(response.url).hostname or ""]
-        selection = select_links(response.url, hrefs, domains)
+        # no allowed domains: the page's own host (select_links' rule)
+        selection = select_links(response.url, hrefs, self.allowed_domains or ())
         yield from self.article_requests(selection.articles, depth=depth + 1)
         for url in selection.listings:
             meta: dict[str, Any] = {"nc_role": "page", "nc_depth": depth + 1, "dont_cache": True}
@@ -539,23 +542,32 @@ class DiscoverySpider(scrapy.Spider):
     def start_failed(self, failure: Failure) -> None:
         self.start_failures += 1
         self._inc("start/failed")
-        logger.error("start URL failed: %s: %s", failure.request.url, describe_failure(failure))
+        url = failed_request(failure).url
+        logger.error("start URL failed: %s: %s", url, describe_failure(failure))
         if self.start_failures == len(self.start_urls):
             self.crawler.stats.set_value(FAILED_KEY, "every start URL failed")
 
     def page_failed(self, failure: Failure) -> Iterator[Request]:
         self._inc("page/failed")
+        request = failed_request(failure)
         if failure.check(HostUnreachable):  # its host was given up, in one WARNING
-            logger.debug("page dropped: %s: %s", failure.request.url, failure.getErrorMessage())
+            logger.debug("page dropped: %s: %s", request.url, failure.getErrorMessage())
         else:
-            logger.warning("page failed: %s: %s", failure.request.url, describe_failure(failure))
-        yield from self._page_answered(failure.request.meta)
+            logger.warning("page failed: %s: %s", request.url, describe_failure(failure))
+        yield from self._page_answered(request.meta)
+
+
+def failed_request(failure: Failure) -> Request:
+    """The request an errback's failure is about: Scrapy sets ``failure.request``, an
+    attribute Twisted's ``Failure`` does not declare."""
+    request: Request = failure.request  # type: ignore[attr-defined]
+    return request
 
 
 def describe_failure(failure: Failure) -> str:
     """What went wrong with a request, for the log: the HTTP status of a non-2xx answer
     (Scrapy's own message, "Ignoring non-200 response", does not say which)."""
-    if failure.check(HttpError):
+    if isinstance(failure.value, HttpError):
         status = failure.value.response.status
         try:
             return f"HTTP {status} {HTTPStatus(status).phrase}"

@@ -21,6 +21,7 @@ from newscrawl.spiders.base import (
     PRIORITY_DISCOVERY,
     DiscoverySpider,
     describe_failure,
+    failed_request,
     optional_int,
     split_urls,
 )
@@ -91,12 +92,13 @@ class NewsDistributedSpider(RedisSeedMixin, DiscoverySpider):
 
     def start_failed(self, failure: Any) -> None:
         # With seeds arriving over time there is no "every start URL failed" verdict.
-        self.lease_done(failure.request)
+        request = failed_request(failure)
+        self.lease_done(request)
         self.start_failures += 1
         self._inc("start/failed")
-        self.logger.error("seed failed: %s: %s", failure.request.url, describe_failure(failure))
+        self.logger.error("seed failed: %s: %s", request.url, describe_failure(failure))
 
     def page_failed(self, failure: Failure) -> Iterator[Request]:
         # Also failures no downloader middleware reports (a hostile body, a redirect loop).
-        self.lease_done(failure.request)
+        self.lease_done(failed_request(failure))
         yield from super().page_failed(failure)

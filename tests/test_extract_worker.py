@@ -58,8 +58,8 @@ def test_article_in_a_worker_equals_in_process() -> None:
     here.canonical_url = choose_canonical_url(here.url, here.canonical_url)  # dedupe pipeline
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         result = pool.submit(classify_page, html, URL, "inkl", False, fetched).result(120)
-        raw = pool.submit(classify_page, html, URL, "inkl", False, fetched, finish=False)
-        raw = raw.result(timeout=120)
+        unfinished = pool.submit(classify_page, html, URL, "inkl", False, fetched, finish=False)
+        raw = unfinished.result(timeout=120)
     assert result.kind == "article"
     assert result.article is not None
     assert result.article.to_dict() == here.to_dict()

@@ -231,8 +231,8 @@ def _meta_lead_image(doc: Document, meta: MetaTable, ld: JsonLd) -> Image | None
                     height=_int(obj.get("height")),
                 )
         urls = ld_mod.image_urls(value)
-        if urls and doc.absolute(urls[0]):
-            return Image(url=doc.absolute(urls[0]))
+        if urls and (absolute := doc.absolute(urls[0])):
+            return Image(url=absolute)
     url = doc.absolute(
         first(
             meta,

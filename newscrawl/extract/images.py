@@ -222,6 +222,7 @@ def figure_images(
     for element in found:
         if any(a in taken for a in element.iterancestors()) or not in_article(element):
             continue
+        container: HtmlElement | None
         if element in figures:
             container, caption_element = element, next(iter(element.xpath(caption_xpath)), None)
         else:
@@ -256,14 +257,14 @@ def _picture_near(caption: HtmlElement) -> HtmlElement | None:
     """The closest ancestor (a few levels up) holding one picture, for a loose caption."""
     if next(caption.iter("img"), None) is not None:
         return None
-    node = caption
+    node = caption.getparent()
     for _ in range(_MAX_CAPTION_CLIMB):
-        node = node.getparent()
         if node is None or node.tag in ("body", "article", "main"):
             return None
         count = sum(1 for _ in node.iter("img"))
         if count:
             return node if count <= 2 else None
+        node = node.getparent()
     return None
 
 
