@@ -11,21 +11,18 @@ normalization.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
 from newscrawl.article import Image
 from newscrawl.extract.document import Document, text_of
+from newscrawl.normalize.renditions import PictureIndex, Rendition, largest, parse_srcset
 
-_SRCSET_ITEM = re.compile(r"(\S+?)(?:\s+(\d+(?:\.\d+)?)([wx]))?\s*(?:,\s*|$)")
 _PLACEHOLDER = re.compile(
     r"(placeholder|blank\.(gif|png)|spacer|pixel\.(gif|png)|transparent\.(gif|png)|1x1|"
     r"lazy[-_]?load|loading\.(gif|svg)|/grey\.|data:image)",
     re.IGNORECASE,
 )
-_SIZE_TOKEN = re.compile(r"([-_.]?\d{2,4}x\d{2,4}|[-_.]w\d{2,4}|[-_.]\d{2,4}w)$")
 _CREDIT_CLASS = re.compile(
     r"(credit|copyright|source|photographer|byline|attribution|courtesy|author)", re.IGNORECASE
 )
@@ -64,65 +61,6 @@ _LAZY_SRC_ATTRS = (
 )
 _LAZY_SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "srcset")
 _SKIP_ANCESTORS = frozenset({"nav", "aside", "footer", "noscript"})
-
-
-@dataclass(slots=True)
-class Rendition:
-    """One candidate URL for a picture with what its descriptor says about its size."""
-
-    url: str
-    width: int | None = None
-    density: float | None = None
-
-
-def parse_srcset(srcset: str) -> list[Rendition]:
-    """Candidates of a ``srcset`` value.
-
-    >>> [(r.url, r.width) for r in parse_srcset("a.jpg 320w, b.jpg 1024w")]
-    [('a.jpg', 320), ('b.jpg', 1024)]
-    >>> [(r.url, r.density) for r in parse_srcset("a.jpg, b.jpg 2x")]
-    [('a.jpg', None), ('b.jpg', 2.0)]
-    """
-    out: list[Rendition] = []
-    for match in _SRCSET_ITEM.finditer(srcset.strip()):
-        url, number, unit = match.groups()
-        if not url:
-            continue
-        url = url.rstrip(",")
-        if unit == "w":
-            out.append(Rendition(url, width=int(float(number))))
-        elif unit == "x":
-            out.append(Rendition(url, density=float(number)))
-        else:
-            out.append(Rendition(url))
-    return out
-
-
-def largest(renditions: Iterable[Rendition]) -> Rendition | None:
-    """The widest rendition (by ``w``, then ``x`` descriptor); the first one if none says.
-
-    >>> largest(parse_srcset("a.jpg 320w, b.jpg 1024w, c.jpg 640w")).url
-    'b.jpg'
-    """
-    best: Rendition | None = None
-    best_key = (-1.0, -1.0)
-    for rendition in renditions:
-        key = (float(rendition.width or 0), rendition.density or 0.0)
-        if best is None or key > best_key:
-            best, best_key = rendition, key
-    return best
-
-
-def image_key(url: str) -> str:
-    """A rough identity of a picture across renditions: file name without size or extension.
-
-    >>> image_key("https://cdn.ex.com/2023/05/tank-1024x768.jpg?w=800")
-    'tank'
-    """
-    path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    name = path.rsplit("/", 1)[-1].lower()
-    name = name.rsplit(".", 1)[0] if "." in name else name
-    return _SIZE_TOKEN.sub("", name) or name
 
 
 def picture_url(doc: Document, element: HtmlElement) -> tuple[str | None, int | None, int | None]:
@@ -267,29 +205,53 @@ def _picture_near(caption: HtmlElement) -> HtmlElement | None:
     return None
 
 
+def fuller_credit(first: str | None, second: str | None) -> str | None:
+    """``first``, unless ``second`` says the same and more ("Reuters" < "Reuters/John Doe").
+
+    >>> fuller_credit("Getty Images", "Getty Images/Juanmonino")
+    'Getty Images/Juanmonino'
+    """
+    if not first or (second and second.startswith(first) and len(second) > len(first)):
+        return second or first
+    return first
+
+
+def _enrich(kept: Image, other: Image) -> None:
+    kept.caption = kept.caption or other.caption
+    kept.credit = fuller_credit(kept.credit, other.credit)
+    if kept.url == other.url:
+        kept.width = kept.width or other.width
+        kept.height = kept.height or other.height
+
+
 def merge_images(lead: Image | None, figures: list[Image]) -> list[Image]:
-    """Lead image first (enriched by the figure showing the same picture), then the rest."""
+    """One entry per picture, the lead first.
+
+    The lead (from JSON-LD or og:image) is usually another rendition of a figure of the
+    article: then the figure's URL is kept (it is what the page shows), with what the
+    metadata adds (a caption the figure lacks, a fuller credit).
+    """
+    pictures = ([lead] if lead is not None else []) + figures
+    index = PictureIndex([p.url for p in pictures])
     out: list[Image] = []
-    seen_urls: set[str] = set()
-    seen_keys: set[str] = set()
-    if lead is not None:
-        lead_key = image_key(lead.url)
-        for image in figures:
-            if image.url == lead.url or image_key(image.url) == lead_key:
-                lead.caption = lead.caption or image.caption
-                lead.credit = lead.credit or image.credit
-                lead.width = lead.width or image.width
-                lead.height = lead.height or image.height
-                seen_urls.add(image.url)
-                break
-        out.append(lead)
-        seen_urls.add(lead.url)
-        seen_keys.add(lead_key)
-    for image in figures:
-        key = image_key(image.url)
-        if image.url in seen_urls or key in seen_keys:
-            continue
-        seen_urls.add(image.url)
-        seen_keys.add(key)
-        out.append(image)
+    slots: list[int] = []  # index in ``pictures`` of each kept entry
+    for i, picture in enumerate(pictures):
+        same = next((n for n, j in enumerate(slots) if _same(index, pictures, i, j)), None)
+        if same is None:
+            out.append(picture)
+            slots.append(i)
+        elif lead is not None and slots[same] == 0:  # the lead, shown by this figure
+            out[same] = picture
+            slots[same] = i
+            _enrich(picture, lead)
+        else:
+            _enrich(out[same], picture)
     return out
+
+
+def _same(index: PictureIndex, pictures: list[Image], a: int, b: int) -> bool:
+    """Same rendition rule, or (for the lead) the same caption as a figure."""
+    if index.same(a, b):
+        return True
+    first, second = pictures[a], pictures[b]
+    return bool(first.caption and first.caption == second.caption and 0 in (a, b))
