@@ -16,6 +16,8 @@ from lxml.html import HtmlElement
 
 from newscrawl.article import Image
 from newscrawl.extract.document import Document, text_of
+from newscrawl.normalize.agencies import agencies_only
+from newscrawl.normalize.images import credited_caption, is_junk, looks_like_credit
 from newscrawl.normalize.renditions import PictureIndex, Rendition, largest, parse_srcset
 
 _PLACEHOLDER = re.compile(
@@ -63,15 +65,33 @@ _LAZY_SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "srcset")
 _SKIP_ANCESTORS = frozenset({"nav", "aside", "footer", "noscript"})
 
 
+_IMG_TAGS = ("img", "amp-img")
+#: Attributes holding a zoom / full-screen rendition ("data-fullscreen-src", "data-zoom-image",
+#: "data-large-src", "data-hi-res-src"): the picture at its largest when no srcset says.
+_FULL_SIZE_ATTR = re.compile(r"^data-[\w-]*(?:full|zoom|large|hi-?res|highres|big|max)[\w-]*$")
+
+
+def _full_size(img: HtmlElement) -> str | None:
+    for name, value in img.attrib.items():
+        url = value.strip()
+        usable = "/" in url and " " not in url and not _PLACEHOLDER.search(url)
+        if usable and _FULL_SIZE_ATTR.match(name):
+            return url
+    return None
+
+
 def picture_url(doc: Document, element: HtmlElement) -> tuple[str | None, int | None, int | None]:
-    """Best absolute URL (and size) of the picture in ``element`` (a figure, picture or img)."""
+    """Best absolute URL (and size) of the picture in ``element`` (a figure, picture or img):
+    the widest ``srcset`` candidate, else a full-size attribute, else a lazy or plain
+    ``src``."""
     renditions: list[Rendition] = []
-    img: HtmlElement | None = element if element.tag == "img" else None
+    img: HtmlElement | None = element if element.tag in _IMG_TAGS else None
     if img is None:
-        for candidate in element.iter("img"):
-            img = candidate
-            break
-    sources = [element] if element.tag in ("img", "source") else list(element.iter("source", "img"))
+        img = next(element.iter(*_IMG_TAGS), None)
+    if element.tag in (*_IMG_TAGS, "source"):
+        sources = [element]
+    else:
+        sources = list(element.iter("source", *_IMG_TAGS))
     for source in sources:
         for attr in _LAZY_SRCSET_ATTRS:
             value = source.get(attr)
@@ -81,11 +101,11 @@ def picture_url(doc: Document, element: HtmlElement) -> tuple[str | None, int | 
     width: int | None = chosen.width if chosen else None
     url = chosen.url if chosen else None
     if url is None and img is not None:
+        url = _full_size(img)
         for attr in _LAZY_SRC_ATTRS:
             value = img.get(attr)
-            if value and not _PLACEHOLDER.search(value):
+            if url is None and value and not _PLACEHOLDER.search(value):
                 url = value
-                break
     if url is None and renditions:
         url = renditions[0].url
     height = None
@@ -151,30 +171,141 @@ def figure_images(
     caption_xpath: str = ".//figcaption",
 ) -> list[Image]:
     """Every picture of ``scope`` with its caption, in document order: ``<figure>`` elements,
-    then pictures captioned by a caption-like element next to them. Pictures in
+    pictures captioned by a caption-like element next to them, and pictures outside any
+    figure (captioned by the short paragraph beside them, if any). Pictures in
     nav/aside/promo boxes are left out."""
     images: list[Image] = []
     taken: set[HtmlElement] = set()
     figures = set(scope.xpath(figure_xpath))
-    found = [e for e in scope.iter() if e in figures or _loose_caption(e)]
+    found = [
+        e
+        for e in scope.iter()
+        if e in figures or (isinstance(e.tag, str) and (e.tag in _IMG_TAGS or _loose_caption(e)))
+    ]
     for element in found:
-        if any(a in taken for a in element.iterancestors()) or not in_article(element):
+        if element in taken or any(a in taken for a in element.iterancestors()):
             continue
+        if not in_article(element):
+            continue
+        caption = credit = None
         if element in figures:
             container, caption_element = element, next(iter(element.xpath(caption_xpath)), None)
+        elif element.tag in _IMG_TAGS:
+            if any(a.tag == "figure" or a in figures for a in element.iterancestors()):
+                continue
+            container, caption_element = element, None
+            caption, credit = caption_beside(element)
         else:
             container, caption_element = _picture_near(element), element
             if container is None:
                 continue
         url, width, height = picture_url(doc, container)
-        if not url:
+        if not url and not (caption_element is not None and _lost_picture(container)):
             continue
         taken.add(element)
-        caption = credit = None
         if caption_element is not None:
             caption, credit = split_figcaption(caption_element)
-        images.append(Image(url=url, caption=caption, credit=credit, width=width, height=height))
+            if credit is None:
+                credit = _credit_beside(container)
+        image = Image(url=url, caption=caption, credit=credit, width=width, height=height)
+        if element.tag in _IMG_TAGS and is_junk(image):
+            continue  # a logo, an icon or an avatar outside any figure
+        if url or caption or credit:
+            images.append(image)
     return images
+
+
+#: How far up a picture's wrappers the paragraph beside it is looked for.
+_MAX_WRAPPER_CLIMB = 3
+_MAX_CAPTION_CHARS = 400
+
+
+def _next_text_element(node: HtmlElement) -> HtmlElement | None:
+    """The next sibling element with text, skipping empty ones (buttons, ads' slots)."""
+    sibling = node.getnext()
+    for _ in range(3):
+        if sibling is None:
+            return None
+        if isinstance(sibling.tag, str) and text_of(sibling):
+            return sibling
+        sibling = sibling.getnext()
+    return None
+
+
+def _beside(picture: HtmlElement) -> HtmlElement | None:
+    """The element with text right after a picture or after its wrappers (a ``<div>`` holding
+    only the picture), never further than a few wrappers up."""
+    node = picture
+    for _ in range(_MAX_WRAPPER_CLIMB):
+        following = _next_text_element(node)
+        if following is not None:
+            return following
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "article", "main", "figure"):
+            return None
+        if text_of(parent) or sum(1 for _ in parent.iter(*_IMG_TAGS)) > 1:
+            return None  # the wrapper holds more than this picture
+        node = parent
+    return None
+
+
+def caption_beside(picture: HtmlElement) -> tuple[str | None, str | None]:
+    """(caption, credit) printed right after a picture outside any ``<figure>``.
+
+    The element after the picture (or after the wrappers holding only it) is its caption
+    when it has a caption-like class or is a short paragraph ending in a parenthesised
+    agency or photo credit ("… on its way to Bakhmut (Reuters)"); a lone credit ("Reuters",
+    "Photo: Jane Doe") is its credit.
+    """
+    element = _beside(picture)
+    if element is None or element.tag in ("h1", "h2", "h3", "figure", "ul", "ol", "table"):
+        return None, None
+    text = text_of(element)
+    if len(text) > _MAX_CAPTION_CHARS:
+        return None, None
+    classes = element.get("class") or ""
+    if LOOSE_CAPTION_CLASS.search(classes) or credited_caption(text):
+        return split_figcaption(element)
+    if _CREDIT_CLASS.search(classes) or _lone_credit(text):
+        return None, text
+    return None, None
+
+
+def _lone_credit(text: str) -> bool:
+    """A line that is only a photo credit ("Reuters", "Photo: Jane Doe/AP")."""
+    words = text.split()
+    if not words or len(words) > 8 or text.endswith((".", "!", "?")):
+        return False
+    return bool(agencies_only(text)) or looks_like_credit(text) or bool(_CREDIT_LABEL.match(text))
+
+
+_CREDIT_LABEL = re.compile(
+    r"^(?:photo|foto|bild|image|picture|credit|crédit|fotos?|photos?)s?\s*(?::|by\b)|^©",
+    re.IGNORECASE,
+)
+
+
+def _credit_beside(figure: HtmlElement) -> str | None:
+    """A credit printed right after a figure, outside it (``<figure>…</figure><p class=
+    "credit">Reuters</p>``)."""
+    following = _next_text_element(figure)
+    if following is None or following.tag not in ("p", "div", "span", "small", "cite"):
+        return None
+    text = text_of(following)
+    classes = following.get("class") or ""
+    if len(text) <= 120 and (_CREDIT_CLASS.search(classes) or _lone_credit(text)):
+        return text
+    return None
+
+
+_MEDIA = ("img", "amp-img", "picture", "video", "audio", "iframe", "svg", "canvas", "object",
+          "embed", "table", "blockquote", "pre", "code", "math", "noscript")  # fmt: skip
+
+
+def _lost_picture(figure: HtmlElement) -> bool:
+    """A ``<figure>`` holding nothing but its caption: a picture the copy lost (a text copy, a
+    reader view), known by its caption and credit only."""
+    return figure.tag == "figure" and next(figure.iter(*_MEDIA), None) is None
 
 
 def _loose_caption(element: HtmlElement) -> bool:
@@ -231,7 +362,7 @@ def merge_images(lead: Image | None, figures: list[Image]) -> list[Image]:
     article: then the figure's URL is kept (it is what the page shows), with what the
     metadata adds (a caption the figure lacks, a fuller credit).
     """
-    pictures = ([lead] if lead is not None else []) + figures
+    pictures = ([lead] if lead is not None else []) + [f for f in figures if f is not lead]
     index = PictureIndex([p.url for p in pictures])
     out: list[Image] = []
     slots: list[int] = []  # index in ``pictures`` of each kept entry

@@ -193,6 +193,38 @@ def split_caption(caption: str | None) -> tuple[str | None, str | None]:
     return text, credit
 
 
+_PAREN_TAIL = re.compile(r"\((?P<credit>[^()]{1,80})\)\s*$")
+_MAX_CAPTION_WORDS = 40
+
+
+def credited_caption(text: str | None, *, sentence_end: bool = True) -> bool:
+    """Whether a short paragraph is a picture caption: it ends in a parenthesised agency or
+    photo credit ("… on its way to Bakhmut (Reuters)", "… (Picture: PA)", "(AP Photo/…)").
+
+    Next to a picture, a caption may end its description with a full stop; with
+    ``sentence_end=False`` (a text copy, where the picture is gone) it may not, so a body
+    paragraph ending "… officials said. (Reuters)" stays a paragraph.
+
+    >>> credited_caption("A Ukrainian tank on its way to Bakhmut (Reuters)")
+    True
+    >>> credited_caption("Troops crossed into Gjadër (Albania)"), credited_caption("(Reuters)")
+    (False, False)
+    >>> credited_caption("Officials said so. (AP)", sentence_end=False)
+    False
+    """
+    line = clean_text(text)
+    match = _PAREN_TAIL.search(line)
+    if match is None or "\n" in (text or "") or len(line.split()) > _MAX_CAPTION_WORDS:
+        return False
+    before = line[: match.start()].rstrip()
+    if not fold_key(before) or (not sentence_end and before.endswith((".", "!", "?", ":"))):
+        return False
+    inner = match["credit"].strip()
+    return bool(
+        _PAREN_LABEL.search(line) or inner.startswith("AP Photo") or looks_like_credit(inner)
+    )
+
+
 @dataclass(slots=True)
 class ImageResult:
     images: list[Image]
@@ -237,6 +269,8 @@ def absolute_url(url: str | None, base: str | None) -> str | None:
 
 def is_junk(image: Image) -> bool:
     """Tracking pixels, spacers, icons, logos and avatars."""
+    if image.url is None:
+        return False
     w, h = image.width, image.height
     if (w is not None and w <= 2) or (h is not None and h <= 2):
         return True
@@ -250,9 +284,13 @@ def is_junk(image: Image) -> bool:
 
 
 def normalize_image(image: Image, base_url: str | None = None) -> Image | None:
-    """One image with an absolute URL and its caption/credit split; None if unusable."""
+    """One image with an absolute URL and its caption/credit split; None if unusable.
+
+    A picture without a URL (known only by its caption) is kept when it has a caption or a
+    credit.
+    """
     url = absolute_url(image.url, base_url)
-    if url is None:
+    if url is None and (image.url or not (image.caption or image.credit)):
         return None
     caption, credit = split_caption(image.caption)
     credit = clean_credit(image.credit) or credit

@@ -223,19 +223,22 @@ def picture_keys(url: str) -> tuple[set[str], set[str]]:
 class PictureIndex:
     """The pictures of one page, to ask which of them another URL shows."""
 
-    def __init__(self, urls: Sequence[str]) -> None:
-        self._keys = [picture_keys(u) for u in urls]
+    def __init__(self, urls: Sequence[str | None]) -> None:
+        self._keys = [picture_keys(u) if u else (set(), set()) for u in urls]
         counts: Counter[str] = Counter()
         seen: set[str] = set()
         for url, (_keys, ids) in zip(urls, self._keys, strict=True):
-            if url not in seen:  # a token in every picture of the page names the page
+            if url and url not in seen:  # a token in every picture of the page names the page
                 seen.add(url)
                 counts.update(ids)
         self._common = {token for token, n in counts.items() if n > 2}
-        self._urls = list(urls)
+        self._urls = [u or "" for u in urls]
 
     def same(self, a: int, b: int) -> bool:
-        """Whether pictures ``a`` and ``b`` of the page are renditions of one picture."""
+        """Whether pictures ``a`` and ``b`` of the page are renditions of one picture (never
+        for a picture without a URL)."""
+        if not (self._urls[a] and self._urls[b]):
+            return False
         if self._urls[a] == self._urls[b]:
             return True
         keys_a, ids_a = self._keys[a]
