@@ -205,8 +205,8 @@ def figure_images(
         taken.add(element)
         if caption_element is not None:
             caption, credit = split_figcaption(caption_element)
-            if credit is None:
-                credit = _credit_beside(container)
+        if credit is None and element in figures:
+            credit = _credit_beside(container)
         image = Image(url=url, caption=caption, credit=credit, width=width, height=height)
         if element.tag in _IMG_TAGS and is_junk(image):
             continue  # a logo, an icon or an avatar outside any figure

@@ -246,7 +246,7 @@ class PictureIndex:
         return bool(keys_a & keys_b) or bool((ids_a & ids_b) - self._common)
 
 
-def same_picture(a: str, b: str) -> bool:
+def same_picture(a: str | None, b: str | None) -> bool:
     """Whether two URLs show the same picture (without the rest of the page to compare with).
 
     >>> same_picture("https://i.ex/Lj5/rs:fill:1600:0/plain/l/74c9cd9c-f3cf-4ea7-8cee-47415c5c6ebc.jpeg",
