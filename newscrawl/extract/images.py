@@ -121,24 +121,58 @@ def _int(value: str | None) -> int | None:
     return None
 
 
+def _is_icon(element: HtmlElement) -> bool:
+    """An icon's text ("Camera Icon"): an ``<svg>``, an ``aria-hidden`` element, an icon class."""
+    classes = element.get("class") or ""
+    return (
+        element.tag == "svg"
+        or element.get("aria-hidden") == "true"
+        or any("icon" in token.lower() for token in classes.split())
+    )
+
+
 def split_figcaption(caption: HtmlElement) -> tuple[str | None, str | None]:
-    """(caption text, credit text) of a ``<figcaption>``-like element."""
+    """(caption text, credit text) of a ``<figcaption>``-like element; icons' text left out."""
     credit_parts: list[str] = []
+    icon_parts: list[str] = []
     for element in caption.iter():
         if element is caption or not isinstance(element.tag, str):
             continue
         classes = (element.get("class") or "") + " " + (element.get("itemprop") or "")
-        if element.tag in ("small", "cite") or _CREDIT_CLASS.search(classes):
+        if _is_icon(element):
+            text = text_of(element)
+            if text:
+                icon_parts.append(text)
+        elif element.tag in ("small", "cite") or _CREDIT_CLASS.search(classes):
             text = text_of(element)
             if text and text not in credit_parts:
                 credit_parts.append(text)
     full = text_of(caption)
     text = full
-    for part in credit_parts:
+    for part in (*icon_parts, *credit_parts):
         text = text.replace(part, " ")
     text = " ".join(text.split())
     credit = " ".join(credit_parts) or None
     return (text or None), credit
+
+
+def _credit_in_figure(figure: HtmlElement, caption: HtmlElement | None) -> str | None:
+    """A credit printed inside a figure but outside its caption: a ``<footer>``, ``<cite>`` or
+    ``<small>``, an element with a credit class, or a lone credit line ("Foto: Seznam")."""
+    for element in figure.iter("footer", "cite", "small", "span", "div", "p"):
+        if caption is not None and (element is caption or caption in element.iterancestors()):
+            continue
+        if element.tag in ("span", "div", "p") and next(element.iter("img", "picture"), None):
+            continue
+        text = text_of(element)
+        if not text or len(text) > 120:
+            continue
+        classes = element.get("class") or ""
+        if element.tag in ("footer", "cite", "small") or _CREDIT_CLASS.search(classes):
+            return text
+        if _lone_credit(text):
+            return text
+    return None
 
 
 def in_article(element: HtmlElement) -> bool:
@@ -195,6 +229,8 @@ def figure_images(
                 continue
             container, caption_element = element, None
             caption, credit = caption_beside(element)
+        elif sum(1 for _ in element.iter(*_IMG_TAGS)) == 1:
+            container, caption_element = element, element  # a caption box holding its picture
         else:
             container, caption_element = _picture_near(element), element
             if container is None:
@@ -206,7 +242,7 @@ def figure_images(
         if caption_element is not None:
             caption, credit = split_figcaption(caption_element)
         if credit is None and element in figures:
-            credit = _credit_beside(container)
+            credit = _credit_in_figure(container, caption_element) or _credit_beside(container)
         image = Image(url=url, caption=caption, credit=credit, width=width, height=height)
         if element.tag in _IMG_TAGS and is_junk(image):
             continue  # a logo, an icon or an avatar outside any figure
@@ -263,7 +299,7 @@ def caption_beside(picture: HtmlElement) -> tuple[str | None, str | None]:
     text = text_of(element)
     if len(text) > _MAX_CAPTION_CHARS:
         return None, None
-    classes = element.get("class") or ""
+    classes = " ".join(e.get("class") or "" for e in element.iter() if isinstance(e.tag, str))
     if LOOSE_CAPTION_CLASS.search(classes) or credited_caption(text):
         return split_figcaption(element)
     if _CREDIT_CLASS.search(classes) or _lone_credit(text):

@@ -46,6 +46,7 @@ _COPYRIGHT = re.compile(
 )
 # "... country AP Photo/Edgar H. Clemente", "(AP Photo/Marco Ugarte)".
 _AP_PHOTO = re.compile(r"\s*\(?(?P<credit>\bAP Photo/[^()]+?)\)?\s*$")
+_LABEL_WORD = re.compile(rf"^{_LABEL}$", re.IGNORECASE)
 _CREDIT_PREFIX = re.compile(rf"^(?:{_LABEL}\s*(?::|\bby\b)|©|Copyright\b)\s*(?P<rest>.+)$", re.I)
 _TRAILING_PAREN = re.compile(r"\s*\((?P<credit>[^()]{1,100})\)\s*$")
 # Japanese conventions: "…（代表撮影）" (photographed by), "…＝ＡＰ" (agency).
@@ -134,7 +135,11 @@ def _paren_credit(before: str, inner: str) -> bool:
     if looks_like_credit(inner):
         return True
     sentence_done = not before.strip() or before.rstrip()[-1] in '.!?…"”’»'
-    return sentence_done and ((_name_like(inner) and len(inner.split()) >= 2) or "/" in inner)
+    if not sentence_done:
+        return False
+    if len(inner.split()) == 1:  # "… young women and girls. (Christie's)", not "(Archivbild)"
+        return _name_like(inner) and inner[:1].isupper() and not _LABEL_WORD.match(inner)
+    return _name_like(inner) or "/" in inner
 
 
 def _strip_outer_parens(text: str) -> str:
