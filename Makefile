@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-dev browser lint
+.PHONY: demo test install install-dev browser lint typecheck
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,16 @@ browser:
 demo: install
 	$(BIN)/newscrawl demo
 
+# the checks first (seconds), then the suite (minutes)
 test: install-dev browser
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python .ci/typecheck
 	$(BIN)/python -m pytest
 
 lint: install-dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# mypy over newscrawl/, the glue folders (as newscrawl.spiders, ...), tests/ and bench/
+typecheck: install-dev
+	$(BIN)/python .ci/typecheck

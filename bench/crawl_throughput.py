@@ -43,7 +43,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,7 +209,7 @@ class ChildUsage:
 
 
 def run_child(
-    cmd: list[str], cwd: Path, log_path: Path, others: set[int] = frozenset()
+    cmd: list[str], cwd: Path, log_path: Path, others: Set[int] = frozenset()
 ) -> ChildUsage:
     """Run a crawler in a session of its own; account for every process it starts.
 
@@ -374,16 +374,18 @@ def print_profile(raw: Path, title: str, top: int = 25) -> None:
     ``runpy`` frame count, so idle helper threads (child watcher, thread pool) do not
     dilute the percentages.
     """
-    own, inclusive, total = Counter(), Counter(), 0
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
     for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
+        stack, _, samples = line.rpartition(" ")
         frames = [f for f in stack.split(";") if f]
         if not frames or "<frozen runpy>" not in frames[0]:
             continue
-        total += int(count)
-        own[frames[-1]] += int(count)
+        total += int(samples)
+        own[frames[-1]] += int(samples)
         for frame in set(frames):
-            inclusive[frame] += int(count)
+            inclusive[frame] += int(samples)
     print(f"\n## py-spy profile of {title}: {total:,} main-thread samples\n")
     print("| stage | share of main-thread time |\n|---|---:|")
     for label, prefix in STAGES:

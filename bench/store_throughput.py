@@ -78,7 +78,7 @@ def crawl_mix(start: int, count: int, stored: int) -> list[Article]:
             old.hints["original_url"] = old.url
             old.url = f"https://www.inkl.com/news/{uuid.uuid4().hex[:10]}"
             old.source = "inkl"
-            old.body = " ".join(old.body.split()[:200])
+            old.body = " ".join((old.body or "").split()[:200])
         items.append(old)
     return items
 
@@ -106,7 +106,11 @@ def measure(
     return time.perf_counter() - began, time.process_time() - cpu, time.thread_time() - own
 
 
-def new_database(backend: str) -> tuple[str, object]:
+#: What drops a bench database: an SQLite file's directory, or (admin URL, name) on Postgres.
+DatabaseHandle = str | tuple[str, str]
+
+
+def new_database(backend: str) -> tuple[str, DatabaseHandle]:
     if backend == "sqlite":
         directory = tempfile.mkdtemp(prefix="newscrawl-storebench-")
         return f"sqlite:///{directory}/bench.db", directory
@@ -118,16 +122,16 @@ def new_database(backend: str) -> tuple[str, object]:
     return url.render_as_string(False), (admin, name)
 
 
-def drop_database(handle: object) -> None:
+def drop_database(handle: DatabaseHandle) -> None:
     if isinstance(handle, str):
         shutil.rmtree(handle, ignore_errors=True)
         return
-    admin, name = handle  # type: ignore[misc]
+    admin, name = handle
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def filled_store(backend: str, size: int, batch: int) -> tuple[Store, object, float]:
+def filled_store(backend: str, size: int, batch: int) -> tuple[Store, DatabaseHandle, float]:
     """A fresh database holding ``size`` articles; (store, handle to drop it, fill seconds)."""
     url, handle = new_database(backend)
     try:
@@ -148,7 +152,7 @@ def run_backend(backend: str, sizes: list[int], args: argparse.Namespace) -> lis
     per cent over minutes, and measuring one size after the other put that drift straight
     into the ratio.
     """
-    stores: dict[int, tuple[Store, object, float]] = {}
+    stores: dict[int, tuple[Store, DatabaseHandle, float]] = {}
     timings: dict[int, list[tuple[float, float, float]]] = {size: [] for size in sizes}
     try:
         for size in sizes:

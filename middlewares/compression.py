@@ -13,12 +13,15 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.exceptions import IgnoreRequest
 
 if TYPE_CHECKING:
-    from scrapy import Request
+    from scrapy import Request, Spider
     from scrapy.http import Response
 
 
 class CountingHttpCompressionMiddleware(HttpCompressionMiddleware):
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
+        """``spider`` is optional as in the parent (Scrapy stopped passing it; 2.13 still does)."""
         try:
             return super().process_response(request, response)
         except IgnoreRequest:

@@ -38,9 +38,13 @@ CONTRACT_FIELDS: tuple[str, ...] = (
 
 @dataclass(slots=True)
 class Image:
-    """One picture of an article: the largest rendition, its caption and its credit."""
+    """One picture of an article: the largest rendition, its caption and its credit.
 
-    url: str
+    ``url`` is None for a picture known only by its caption and credit (a text copy of a
+    page, or a figure whose picture the copy lost).
+    """
+
+    url: str | None
     caption: str | None = None
     credit: str | None = None
     width: int | None = None
@@ -51,7 +55,8 @@ class Image:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Image:
-        return cls(**{f.name: data.get(f.name) for f in dataclasses.fields(cls)})
+        fields: dict[str, Any] = {f.name: data.get(f.name) for f in dataclasses.fields(cls)}
+        return cls(**fields)
 
 
 class CrawlState:

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from newscrawl.discover.hosts import domains_of, host_of, on_domain
+
 #: Scrapy settings a source may override.
 POLITENESS_KEYS = frozenset(
     {
@@ -79,9 +81,7 @@ class Source:
                 check_start_url(url)
             except SourceError as err:
                 raise SourceError(f"source {name!r}: {err}") from None
-        domains = data.get("allowed_domains") or sorted(
-            {(urlsplit(u).hostname or "").removeprefix("www.") for u in start}
-        )
+        domains = data.get("allowed_domains") or domains_of(start)
         politeness = dict(data.get("politeness") or {})
         bad = set(politeness) - POLITENESS_KEYS
         if bad:
@@ -98,8 +98,7 @@ class Source:
 
     def covers(self, url: str) -> bool:
         """True when ``url`` is on one of the source's domains (or a sub-domain)."""
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+        return any(on_domain(host_of(url), d) for d in self.allowed_domains)
 
 
 #: The sources shipped with newscrawl (package data).
@@ -203,11 +202,9 @@ def load_sources(path: str | Path | None = None) -> dict[str, Source]:
 def source_for_url(sources: Iterable[Source], url: str) -> Source | None:
     """The source whose domains cover ``url`` (the most specific domain wins)."""
     best: tuple[int, Source] | None = None
-    host = (urlsplit(url).hostname or "").lower()
+    host = host_of(url)
     for source in sources:
         for domain in source.allowed_domains:
-            if (host == domain or host.endswith("." + domain)) and (
-                best is None or len(domain) > best[0]
-            ):
+            if on_domain(host, domain) and (best is None or len(domain) > best[0]):
                 best = (len(domain), source)
     return best[1] if best else None

@@ -8,8 +8,10 @@ then spooled to ``STORE_SPOOL_DIR``, default ``$XDG_STATE_HOME/newscrawl/spool``
 (default: on for SQLite, off for Postgres).
 
 Earlier runs' spooled items of the same database are replayed when the spider opens, before
-it asks which pages were seen recently. A full disk closes the spider (``storage_full``). At
-close one line says how many items were stored, spooled (where) and lost.
+it asks which pages were seen recently. A full disk closes the spider (``storage_full``); so
+does a write that fails on a bug rather than on its items or an outage (``store_failed``, the
+error logged once with its traceback: the run fails). At close one line says how many items
+were stored, rejected, spooled (where) and lost.
 """
 
 from __future__ import annotations
@@ -32,11 +34,14 @@ from newscrawl.store.buffer import BufferedWriter, BufferPolicy
 from newscrawl.store.engine import database_url_from_env, describe_url
 from newscrawl.store.problems import DatabaseProblem, explained
 from newscrawl.store.runs import crawl_run_from_stats, spider_identity
+from newscrawl.store.store import reason_of
 
 logger = logging.getLogger(__name__)
 
 #: Finish reason of a crawl stopped because the database's or the spool's disk is full.
 STORAGE_FULL = "storage_full"
+#: Finish reason of a crawl stopped because a write failed on a bug (a renamed column...).
+STORE_FAILED = "store_failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,9 @@ class StorePipeline:
         self.store: Store | None = None
         self.writer: BufferedWriter | None = None
         self.loop: LoopingCall | None = None
+        #: Why the crawl must stop, when that is found while the spider opens.
+        self._stop_at_open: str | None = None
+        self._opened = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -105,6 +113,7 @@ class StorePipeline:
             on_durable=self._durable,
             on_replayed=self._count_replayed,
             on_full=self._storage_full,
+            on_failed=self._store_failed,
         )
         # earlier runs' spooled articles go in before the spider asks what was seen recently
         # (newscrawl.discover.incremental), so that their pages are not fetched again
@@ -112,6 +121,9 @@ class StorePipeline:
             self.writer.flush()
         except Exception:  # they stay in the spool, for the next flush or the next run
             logger.exception("replaying the spool failed")
+        if self._stop_at_open is not None:  # Scrapy closes the spider once it is open
+            raise CloseSpider(self._stop_at_open)
+        self._opened = True
         self.loop = LoopingCall(self._tick)
         self.loop.start(max(0.5, self.settings.policy.flush_interval / 2), now=False)
 
@@ -142,13 +154,25 @@ class StorePipeline:
     def _storage_full(self, error: Exception) -> None:
         """No room for the database or the spool: stop fetching what cannot be kept."""
         self.stats.set_value("newscrawl/store/storage_full", str(error)[:200])
+        self._stop_crawl(STORAGE_FULL)
+
+    def _store_failed(self, error: Exception) -> None:
+        """A write failed on a bug (the writer logged it): every later item would too."""
+        self.stats.set_value("newscrawl/store/failed", reason_of(error))
+        self._stop_crawl(STORE_FAILED)
+
+    def _stop_crawl(self, reason: str) -> None:
+        if not self._opened:
+            self._stop_at_open = self._stop_at_open or reason
+            return
         engine = self.crawler.engine
-        if engine is None or getattr(engine, "spider", None) is None:
+        spider = getattr(engine, "spider", None)
+        if engine is None or spider is None:
             return
         if hasattr(engine, "close_spider_async"):  # Scrapy 2.14+
-            deferred_from_coro(engine.close_spider_async(reason=STORAGE_FULL))
+            deferred_from_coro(engine.close_spider_async(reason=reason))
         else:
-            engine.close_spider(self.crawler.spider, STORAGE_FULL)
+            engine.close_spider(spider, reason)
 
     def _durable(self, items: list[Article]) -> None:
         self.crawler.signals.send_catch_log(items_durable, items=items)

@@ -21,7 +21,6 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import scrapy
 from newscrawl.spiders.failures import FailureAccounting, describe_failure, failed_request
@@ -324,8 +323,8 @@ class DiscoverySpider(scrapy.Spider):
         depth = response.meta.get("nc_depth", 0)
         if depth >= self.conf.listing_depth:
             return
-        domains = list(self.allowed_domains or []) or [urlsplit(response.url).hostname or ""]
-        selection = select_links(response.url, hrefs, domains)
+        # no allowed domains: the page's own host (select_links' rule)
+        selection = select_links(response.url, hrefs, self.allowed_domains or ())
         yield from self.article_requests(selection.articles, depth=depth + 1)
         for url in selection.listings:
             yield self._page_request(url, self._page_meta(depth + 1), PRIORITY_LISTING)

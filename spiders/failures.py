@@ -58,7 +58,7 @@ def failed_request(failure: Failure) -> Request:
 def describe_failure(failure: Failure) -> str:
     """What went wrong with a request, for the log: the HTTP status of a non-2xx answer
     (Scrapy's own message, "Ignoring non-200 response", does not say which)."""
-    if failure.check(HttpError):
+    if isinstance(failure.value, HttpError):
         status = failure.value.response.status
         try:
             return f"HTTP {status} {HTTPStatus(status).phrase}"

@@ -21,7 +21,8 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 
-from newscrawl.discover.frontier import FoundPage, Frontier, host_of
+from newscrawl.discover.frontier import FoundPage, Frontier
+from newscrawl.discover.hosts import host_of
 
 #: Request meta key: the host a page was released for (its answer is reported against it).
 FOUND_KEY = "nc_found"

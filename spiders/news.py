@@ -10,11 +10,11 @@ an aggregator listing or an article page. Links are followed within ``allowed_do
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from newscrawl.spiders.base import DiscoverySpider, optional_int, split_urls
 from scrapy.exceptions import NotConfigured
 
+from newscrawl.discover.hosts import domains_of
 from newscrawl.sources import SourceError, check_start_url
 
 
@@ -37,9 +37,7 @@ class NewsSpider(DiscoverySpider):
         except SourceError as err:
             raise NotConfigured(f"start_urls: {err}") from None
         self.max_articles = optional_int(max_articles, "max_articles")
-        self.allowed_domains = split_urls(allowed_domains) or sorted(
-            {(urlsplit(u).hostname or "").removeprefix("www.") for u in self.start_urls}
-        )
+        self.allowed_domains = split_urls(allowed_domains) or domains_of(self.start_urls)
         self.lock_key = "news:" + ",".join(sorted(self.start_urls))
 
     def setup_sources(self) -> None:

@@ -59,7 +59,7 @@ class TripwireMiddleware:
                     infos = socket.getaddrinfo(host, None)
                 except OSError:
                     return True  # will not connect anywhere
-                addresses = [ipaddress.ip_address(i[4][0].split("%")[0]) for i in infos]
+                addresses = [ipaddress.ip_address(str(i[4][0]).split("%")[0]) for i in infos]
         for ip in addresses:
             if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
                 ip = ip.ipv4_mapped
@@ -214,7 +214,7 @@ def run_crawl(
 ) -> CrawlResult:
     """Crawl in a fresh Python process with the project settings plus ``settings``."""
     with tempfile.TemporaryDirectory() as tmp:
-        config = {
+        config: dict[str, Any] = {
             "start_urls": start_urls,
             "settings": settings or {},
             "follow": follow,

@@ -463,7 +463,7 @@ class _Server(ThreadingHTTPServer):
 
 def _serve(listener: Listener) -> ThreadingHTTPServer:
     handler = type(f"Handler_{listener.name}", (Handler,), {"listener": listener})
-    server_cls = _Server
+    server_cls: type[_Server] = _Server
     if ":" in listener.address:
         server_cls = type("_Server6", (_Server,), {"address_family": socket.AF_INET6})
     server = server_cls((listener.address, listener.port), handler)

@@ -12,9 +12,10 @@ import subprocess
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import URL, func, make_url, select
 
 from newscrawl.article import Article, Image
 from newscrawl.store import Store
@@ -32,9 +33,9 @@ def text(seed: int, n_words: int = 300) -> str:
     return "\n\n".join(paragraphs)
 
 
-def article(seed: int, url: str, minutes: int = 0, **fields) -> Article:
+def article(seed: int, url: str, minutes: int = 0, **fields: Any) -> Article:
     """An article whose body and headline depend only on ``seed``."""
-    values = {
+    values: dict[str, Any] = {
         "headline": f"Headline number {seed} about the storm",
         "body": text(seed),
         "publisher": "The Independent",
@@ -52,7 +53,7 @@ def counts(store: Store) -> dict[str, int]:
     """Rows per table."""
     with store.engine.connect() as connection:
         return {
-            table.name: connection.scalar(select(func.count()).select_from(table))
+            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
             for table in metadata.sorted_tables
         }
 
@@ -167,3 +168,10 @@ def sqlite_write_lock(path: Path):
     finally:
         locker.execute("ROLLBACK")
         locker.close()
+
+
+def sqlite_file(database_url: str | URL) -> str:
+    """The file of an SQLite URL, for a test that opens it with the sqlite3 module."""
+    path = make_url(database_url).database
+    assert path, f"not an SQLite file URL: {database_url}"
+    return path

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from newscrawl.article import Image
+from newscrawl.article import Article, Image
 from newscrawl.store import Store
 from newscrawl.store.schema import article_authors, article_revisions, articles, images
 from tests.storekit import T0, article, counts, text
@@ -17,7 +17,7 @@ ORIGINAL = "https://www.independent.co.uk/news/world/storm-hits-coast-a123.html"
 AGGREGATOR = "https://www.inkl.com/news/storm-hits-coast"
 
 
-def versions(seed: int = 1) -> dict[str, object]:
+def versions(seed: int = 1) -> dict[str, Article]:
     """The four URLs one Independent story is seen at."""
     full = text(seed, 400)
     truncated = " ".join(full.split()[:150])
@@ -83,7 +83,7 @@ def test_aggregator_copy_without_hint_found_by_text(database_url, aggregator_fir
         source="inkl",
         publisher="The Independent UK",
         headline="Storm batters the coast",
-        body=original.body + "\n\nRead more on inkl.",
+        body=f"{original.body}\n\nRead more on inkl.",
         hints={"aggregator": True},
     )
     first, second = (copy, original) if aggregator_first else (original, copy)
@@ -100,7 +100,7 @@ def test_aggregator_copy_without_hint_found_by_text(database_url, aggregator_fir
 
 def test_truncated_copy_without_hint_found_by_headline(store: Store) -> None:
     original = versions()["original"]
-    teaser = " ".join(original.body.split()[:60])
+    teaser = " ".join((original.body or "").split()[:60])
     copy = article(1, AGGREGATOR, publisher="The Independent UK", body=teaser)
     store.write([copy])
     store.write([original])
@@ -132,7 +132,7 @@ def test_same_text_other_publisher_is_a_new_row_of_the_same_story(store: Store) 
 def test_changed_body_at_same_url_is_a_revision(store: Store) -> None:
     first = article(3, ORIGINAL, minutes=0)
     corrected = article(
-        3, ORIGINAL, minutes=30, body=first.body + "\n\nCorrection: an earlier version erred."
+        3, ORIGINAL, minutes=30, body=f"{first.body}\n\nCorrection: an earlier version erred."
     )
     assert store.write([first]).results[0].outcome == "new"
     assert store.write([corrected]).results[0].outcome == "revised"

@@ -28,7 +28,8 @@ def test_parse_and_lookup() -> None:
     assert sources["bbc-sport"].kind == "publisher" and not sources["bbc-sport"].enabled
     found = source_for_url(sources.values(), "https://sport.bbc.co.uk/football/123")
     assert found is not None and found.name == "bbc-sport"  # the most specific domain wins
-    assert source_for_url(sources.values(), "https://www.bbc.com/news/x").name == "bbc"
+    found = source_for_url(sources.values(), "https://www.bbc.com/news/x")
+    assert found is not None and found.name == "bbc"
     assert source_for_url(sources.values(), "https://notbbc.com/") is None
 
 

@@ -28,8 +28,9 @@ def reactor() -> Iterator[Any]:
     from scrapy.utils.reactor import install_reactor
 
     install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
-    from twisted.internet import reactor as running
+    from twisted.internet import reactor as installed
 
+    running: Any = installed  # the installed reactor's own type, not the module's
     thread = threading.Thread(
         target=running.run, kwargs={"installSignalHandlers": False}, daemon=True
     )

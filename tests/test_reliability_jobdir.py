@@ -20,12 +20,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from filelock import FileLock
 from newscrawl.extensions.jobdir import JobDirGuard
 from scrapy import Spider
+from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
 from newscrawl.run import jobdir as jd
@@ -158,7 +160,9 @@ def expected_pages(site: Site) -> dict[str, tuple[int, int]]:
     out = {}
     for i in range(ARTICLES):
         html = sitegen.render(site.base, sitegen.article_path(i), ARTICLES).body.decode()
-        data = json.loads(re.search(r'ld\+json">(.*?)</script>', html).group(1))
+        found = re.search(r'ld\+json">(.*?)</script>', html)
+        assert found is not None, "no JSON-LD in a generated page"
+        data = json.loads(found.group(1))
         authors = {a["name"] for a in data["author"]}  # a name drawn twice is one author
         out[site.base + sitegen.article_path(i)] = (len(authors), html.count("<figure"))
     return out
@@ -222,7 +226,7 @@ def test_sigterm_then_resume_stores_every_article_once(site, tmp_path) -> None:
     before = site.article_fetches()
     db = stored(database_url)
     assert db.articles == len(before) == len(set(before))  # a clean stop stores what it fetched
-    marker = jd.read_marker(jobdir)
+    marker = marker_of(jobdir)
     assert marker["state"] == "stopped" and marker["resumable"], marker
 
     second = start_crawl(site, database_url, jobdir, tmp_path, "second")
@@ -254,7 +258,7 @@ def test_sigkill_then_fresh_run_stores_every_article_once(site, tmp_path, databa
     assert db.articles < len(before)  # buffered and in-flight articles died with the process
     assert_complete_rows(db, expected)  # batches are transactions: no half-stored article
     at_kill = set(db.children)
-    assert jd.read_marker(jobdir)["state"] == "running"
+    assert marker_of(jobdir)["state"] == "running"
 
     second = start_crawl(site, database_url, jobdir, tmp_path, "second")
     assert second.wait() == 0, second.text[-3000:]
@@ -281,7 +285,7 @@ def test_corrupt_jobdir_is_set_aside_and_the_crawl_starts_afresh(site, tmp_path)
     jobdir = tmp_path / "job"
     first = start_crawl(site, database_url, jobdir, tmp_path, "first", CLOSESPIDER_PAGECOUNT=60)
     assert first.wait() == 0, first.text[-3000:]
-    assert jd.read_marker(jobdir)["resumable"]
+    assert marker_of(jobdir)["resumable"]
     queue_files = [p for p in (jobdir / "requests.queue").rglob("*")
                    if p.is_file() and p.name != "active.json"]  # fmt: skip
     assert queue_files
@@ -323,12 +327,18 @@ def test_second_crawl_on_a_running_jobdir_is_refused_at_once(site, tmp_path) -> 
     assert first.proc.poll() is None  # the first crawl goes on
     first.proc.send_signal(signal.SIGTERM)
     first.wait()
-    assert jd.read_marker(jobdir)["state"] == "stopped"  # its JOBDIR was not touched
+    assert marker_of(jobdir)["state"] == "stopped"  # its JOBDIR was not touched
     figures("locked", second_exit_code=code, second_wall_s=f"{second.wall:.2f}",
             second_cpu_s=f"{second.cpu:.2f}", second_requests=0)  # fmt: skip
 
 
 # --- newscrawl.run.jobdir and the extension, in process -----------------------------------
+
+
+def marker_of(jobdir: Path) -> dict[str, Any]:
+    found = jd.read_marker(jobdir)
+    assert found is not None, f"no marker in {jobdir}"
+    return found
 
 
 def stopped_jobdir(path: Path, reason: str = "shutdown") -> Path:
@@ -377,7 +387,7 @@ def test_damaged_or_unclean_jobdir_is_not_resumed(tmp_path, damage, kind, reason
     assert verdict.kind == kind and reason in verdict.reason, verdict
 
 
-def _guard(jobdir: Path) -> tuple[JobDirGuard, object]:
+def _guard(jobdir: Path) -> tuple[JobDirGuard, Crawler]:
     crawler = get_crawler(Spider, settings_dict={"JOBDIR": str(jobdir)})
     return JobDirGuard.from_crawler(crawler), crawler
 
@@ -412,7 +422,7 @@ def test_guard_refuses_a_locked_jobdir_and_leaves_it_alone(tmp_path, caplog) -> 
     with FileLock(jd.lock_path(job)), pytest.raises(jd.JobDirLocked):
         _guard(job)
     assert "is in use by another crawl" in caplog.text
-    assert jd.read_marker(job)["state"] == "running"
+    assert marker_of(job)["state"] == "running"
     assert not list(tmp_path.glob("job.*-*"))
 
 
@@ -420,13 +430,13 @@ def test_guard_marks_running_then_stopped_with_the_scheduler_figures(tmp_path) -
     job = tmp_path / "job"
     guard, crawler = _guard(job)
     guard.spider_opened()
-    assert jd.read_marker(job)["state"] == "running"
+    assert marker_of(job)["state"] == "running"
     (job / "requests.seen").write_text("0" * 40 + "\n")
     crawler.stats.set_value("newscrawl/jobdir/saved_requests", 3)
     crawler.stats.set_value("newscrawl/jobdir/unsaved_requests", 0)
     guard.spider_closed("shutdown")
     guard.engine_stopped()
-    marker = jd.read_marker(job)
+    marker = marker_of(job)
     assert marker["state"] == "stopped" and marker["resumable"] and marker["reason"] == "shutdown"
     assert jd.inspect(job).kind == jd.RESUME
     FileLock(jd.lock_path(job)).acquire(timeout=0)  # released

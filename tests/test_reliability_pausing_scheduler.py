@@ -6,10 +6,12 @@ from pathlib import Path
 
 from newscrawl.engine.scheduler import PausingScheduler, host_pauses
 from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
 
-def _open(jobdir: Path | None = None) -> tuple[PausingScheduler, object]:
+def _open(jobdir: Path | None = None) -> tuple[PausingScheduler, Crawler]:
     # the default DownloaderAwarePriorityQueue needs a running engine; the parking logic
     # does not depend on the queue class (the crawl tests use the default one)
     settings: dict[str, str] = {"SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.ScrapyPriorityQueue"}
@@ -23,6 +25,11 @@ def _open(jobdir: Path | None = None) -> tuple[PausingScheduler, object]:
     return scheduler, crawler
 
 
+def _url(request: Request | None) -> str:
+    assert request is not None, "no request released"
+    return request.url
+
+
 def test_paused_host_is_skipped_and_released() -> None:
     scheduler, crawler = _open()
     pauses = host_pauses(crawler)
@@ -31,11 +38,11 @@ def test_paused_host_is_skipped_and_released() -> None:
     for url in ("http://slow.example/1", "http://slow.example/2", "http://ok.example/1"):
         scheduler.enqueue_request(Request(url))
     pauses.pause("slow.example", 30, "retry_after")
-    assert scheduler.next_request().url == "http://ok.example/1"
+    assert _url(scheduler.next_request()) == "http://ok.example/1"
     assert scheduler.next_request() is None
     assert scheduler.has_pending_requests() and len(scheduler) == 2
     clock[0] = 31.0
-    released = {scheduler.next_request().url, scheduler.next_request().url}
+    released = {_url(scheduler.next_request()), _url(scheduler.next_request())}
     assert released == {"http://slow.example/1", "http://slow.example/2"}
     assert not scheduler.has_pending_requests()
 
@@ -61,9 +68,13 @@ def test_close_counts_saved_and_memory_only_requests(tmp_path: Path) -> None:
     scheduler, crawler = _open(tmp_path)
     scheduler.enqueue_request(Request("http://a.example/1"))
     scheduler.enqueue_request(Request("http://slow.example/1"))
-    # a lambda callback cannot be pickled: the request lives in memory only, and a resumed
-    # JOBDIR would not have it (newscrawl.extensions.jobdir then refuses to resume)
-    scheduler.enqueue_request(Request("http://a.example/2", callback=lambda r: None))
+
+    # a callback that is no spider method cannot be saved: the request lives in memory only,
+    # and a resumed JOBDIR would not have it (newscrawl.extensions.jobdir then refuses to resume)
+    def not_a_spider_method(response: Response) -> None:
+        pass
+
+    scheduler.enqueue_request(Request("http://a.example/2", callback=not_a_spider_method))
     scheduler.close("shutdown")
     assert crawler.stats.get_value("newscrawl/jobdir/saved_requests") == 2
     assert crawler.stats.get_value("newscrawl/jobdir/unsaved_requests") == 1

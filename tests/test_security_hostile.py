@@ -11,6 +11,7 @@ streams.
 from __future__ import annotations
 
 import gzip
+from typing import Any
 
 import pytest
 from newscrawl.middlewares.hostile import HostileResponse, HostileResponseMiddleware
@@ -95,7 +96,7 @@ def _hostile_mw() -> HostileResponseMiddleware:
 def test_hostile_middleware_decisions(url: str, ctype: str, body: bytes, dropped: str) -> None:
     mw = _hostile_mw()
     request = Request(url)
-    response = responsetypes.from_args(headers={"Content-Type": ctype}, url=url)(
+    response = responsetypes.from_args(headers={b"Content-Type": ctype.encode()}, url=url)(
         url, body=body, headers={"Content-Type": ctype}, request=request
     )
     if dropped is None:
@@ -134,7 +135,7 @@ def test_hostile_responses_through_playwright() -> None:
     """The same endpoints requested with ``meta={"playwright": True}``: the main document
     is fetched and checked by Scrapy first (BrowserPrefetchMiddleware), so every endpoint
     is counted exactly as without a browser, and chromium never loads any of them."""
-    settings = {"DOWNLOAD_TIMEOUT": 5, "RETRY_ENABLED": False}
+    settings: dict[str, Any] = {"DOWNLOAD_TIMEOUT": 5, "RETRY_ENABLED": False}
     with MockServer() as server:
         settings["NEWSCRAWL_ALLOWED_PRIVATE_HOSTS"] = [server.hostport()]
         baseline = run_crawl([server.url("/article/2")], playwright=True, settings=settings)

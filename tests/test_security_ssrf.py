@@ -25,6 +25,7 @@ from twisted.internet.error import DNSLookupError
 from newscrawl.fetch.netguard import (
     AllowList,
     NetGuard,
+    Verdict,
     install_browser_guard,
     playwright_abort_request,
 )
@@ -89,19 +90,25 @@ def test_refused_by_default(url: str, reason: str) -> None:
 
 @pytest.mark.parametrize("url", ALLOWED_STATIC)
 def test_public_ip_literals_pass(url: str) -> None:
-    assert NetGuard().check_static(url) is not None
-    assert NetGuard().check_static(url).allowed
+    assert _static(NetGuard(), url).allowed
+
+
+def _static(guard: NetGuard, url: str) -> Verdict:
+    """The verdict on ``url`` before any DNS lookup (these URLs need none)."""
+    verdict = guard.check_static(url)
+    assert verdict is not None, f"{url} needs a DNS lookup"
+    return verdict
 
 
 def test_allow_list_matches_host_as_written_and_port() -> None:
     guard = NetGuard(AllowList.parse(["127.0.0.1:8080", "intranet.test"]))
-    assert guard.check_static("http://127.0.0.1:8080/x").allowed
-    assert not guard.check_static("http://127.0.0.1:8081/x").allowed
-    assert not guard.check_static("http://2130706433:8080/x").allowed
-    assert not guard.check_static("http://localhost:8080/x").allowed
+    assert _static(guard, "http://127.0.0.1:8080/x").allowed
+    assert not _static(guard, "http://127.0.0.1:8081/x").allowed
+    assert not _static(guard, "http://2130706433:8080/x").allowed
+    assert not _static(guard, "http://localhost:8080/x").allowed
     assert guard.check_resolved("intranet.test", ["10.1.1.1"]).allowed
     # allow-listing never re-enables other schemes
-    assert guard.check_static("file://127.0.0.1:8080/etc/passwd").reason == "scheme"
+    assert _static(guard, "file://127.0.0.1:8080/etc/passwd").reason == "scheme"
 
 
 def test_only_http_and_https_handlers_are_enabled() -> None:

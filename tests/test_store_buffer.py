@@ -28,7 +28,7 @@ from newscrawl.store.buffer import BufferedWriter, BufferPolicy
 from newscrawl.store.runs import crawl_run_from_stats, run_to_dict
 from newscrawl.store.schema import crawl_runs
 from newscrawl.store.spool import Spool, database_identity, default_spool_dir, from_line, to_line
-from tests.storekit import TcpProxy, article, counts, small_disk
+from tests.storekit import TcpProxy, article, counts, small_disk, sqlite_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,7 @@ def outage(database_url: str, monkeypatch) -> Iterator[Outage]:
         holder: list[sqlite3.Connection] = []
 
         def down() -> None:
-            locker = sqlite3.connect(url.database, isolation_level=None)
+            locker = sqlite3.connect(sqlite_file(url), isolation_level=None)
             locker.execute("BEGIN EXCLUSIVE")
             holder.append(locker)
 

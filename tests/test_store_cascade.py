@@ -28,7 +28,7 @@ from newscrawl.store.schema import (
     sightings,
 )
 from tests.newsroomkit import newsroom_fixture, run_scrapy  # noqa: F401  (fixture)
-from tests.storekit import article, text
+from tests.storekit import article, sqlite_file, text
 
 URL = "https://www.independent.co.uk/news/world/storm-a1"
 CHILDREN = (article_authors, article_credits, images, sightings, article_revisions)
@@ -48,9 +48,9 @@ def _orphans(store: Store) -> dict[str, int]:
     with store.engine.connect() as connection:
         ids = select(articles.c.id)
         return {
-            t.name: connection.scalar(
+            t.name: connection.execute(
                 select(func.count()).select_from(t).where(t.c.article_id.not_in(ids))
-            )
+            ).scalar_one()
             for t in CHILDREN
         }
 
@@ -61,9 +61,9 @@ def _children_of(store: Store, canonical_url: str) -> dict[str, int]:
             select(articles.c.id).where(articles.c.canonical_url == canonical_url)
         ).all()
         return {
-            t.name: connection.scalar(
+            t.name: connection.execute(
                 select(func.count()).select_from(t).where(t.c.article_id == article_id)
-            )
+            ).scalar_one()
             for t in CHILDREN
         }
 
@@ -72,11 +72,11 @@ def _delete_by_hand(database_url: str, canonical_url: str) -> None:
     """A DELETE from a plain connection: the sqlite3 module (foreign keys off) or psql."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        connection = sqlite3.connect(url.database)
-        assert connection.execute("PRAGMA foreign_keys").fetchone() == (0,)
-        connection.execute("DELETE FROM articles WHERE canonical_url = ?", (canonical_url,))
-        connection.commit()
-        connection.close()
+        shell = sqlite3.connect(sqlite_file(url))
+        assert shell.execute("PRAGMA foreign_keys").fetchone() == (0,)
+        shell.execute("DELETE FROM articles WHERE canonical_url = ?", (canonical_url,))
+        shell.commit()
+        shell.close()
         return
     conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(conninfo) as connection:
@@ -107,7 +107,7 @@ def test_sightings_pointing_nowhere_are_taken_over(store: Store, database_url: s
     if store.engine.dialect.name != "sqlite":
         pytest.skip("Postgres' foreign keys refuse a sighting of no article")
     _store_with_children(store)
-    connection = sqlite3.connect(make_url(database_url).database)
+    connection = sqlite3.connect(sqlite_file(database_url))
     connection.execute("UPDATE sightings SET article_id = 424242 WHERE url = ?", (URL,))
     connection.commit()
     connection.close()
@@ -123,10 +123,10 @@ def _wait_for_lock_wait(conninfo: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     with psycopg.connect(conninfo, autocommit=True) as watcher:
         while time.monotonic() < deadline:
-            waiting = watcher.execute(
+            [(waiting,)] = watcher.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                 " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            ).fetchone()[0]
+            ).fetchall()
             if waiting:
                 return
             time.sleep(0.02)
@@ -182,6 +182,7 @@ def test_recrawl_after_a_hand_delete_stores_the_article_again(newsroom, tmp_path
         with store.engine.connect() as connection:
             query = select(articles.c.canonical_url).order_by(articles.c.id)
             victim = connection.scalars(query).first()
+        assert victim is not None, "the first crawl stored nothing"
         before = _children_of(store, victim)
         assert before["sightings"] and before["article_authors"]
         shell = sqlite3.connect(path)  # as the sqlite3 shell does: foreign keys off

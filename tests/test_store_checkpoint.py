@@ -55,10 +55,15 @@ def test_commits_are_checkpointed_by_the_store_thread(sqlite_url: str, tmp_path:
     reopened.close()
 
 
+def _checkpointer(store: Store) -> WalCheckpointer:
+    assert store.checkpointer is not None, "an SQLite file store has a checkpointer"
+    return store.checkpointer
+
+
 def test_a_long_wal_is_restarted_so_it_is_overwritten_not_grown(sqlite_url: str) -> None:
     engine = create_engine(sqlite_url)
     store = Store(engine)
-    store.checkpointer.close()
+    _checkpointer(store).close()
     store.checkpointer = WalCheckpointer(engine, interval=0.0, restart_pages=1)
     try:
         for batch in range(5):
@@ -79,7 +84,7 @@ def test_only_sqlite_files_get_a_checkpoint_thread(tmp_path: Path) -> None:
 def test_a_failing_checkpoint_never_fails_a_write(sqlite_url: str, caplog) -> None:
     store = Store.open(sqlite_url)
     broken = WalCheckpointer(create_engine("sqlite:////nonexistent-dir/x.db"), interval=0.0)
-    store.checkpointer.close()
+    _checkpointer(store).close()
     store.checkpointer = broken
     try:
         report = store.write([article(1, "https://www.independent.co.uk/news/1")])
@@ -92,5 +97,5 @@ def test_a_failing_checkpoint_never_fails_a_write(sqlite_url: str, caplog) -> No
 def test_a_store_that_only_reads_starts_no_thread(sqlite_url: str) -> None:
     store = Store.open(sqlite_url)
     assert store.recently_seen_urls(["https://www.independent.co.uk/news/1"], T0) == set()
-    assert store.checkpointer._thread is None
+    assert _checkpointer(store)._thread is None
     store.close()

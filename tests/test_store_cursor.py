@@ -77,6 +77,7 @@ def test_an_updated_article_reappears_after_each_update(store: Store, database_u
         store.write([item])
         again = _export_settled(database_url, capsys, cursor)
         assert [r["id"] for r in again] == [stored_id], change
+        assert item.fetched_at is not None
         assert again[0]["fetched_at"] == item.fetched_at.isoformat()
     (last,) = again
     assert last["url"] == url, "the URL it was fetched at last"
@@ -169,7 +170,7 @@ def _wait_for_articles(database_url: str, pattern: str, count: int, timeout: flo
         while time.monotonic() < deadline:
             with engine.connect() as connection:
                 query = select(func.count()).where(articles.c.canonical_url.like(pattern))
-                if connection.scalar(query) >= count:
+                if connection.execute(query).scalar_one() >= count:
                     return
             time.sleep(0.05)
     finally:
@@ -237,7 +238,9 @@ def test_sqlite_writers_an_outage_and_an_export_loop(tmp_path) -> None:
     slow = _writer("slow", database_url, tmp_path, "--count", "30", "--hold", "0.3")
     with _processes(loop, buffered, slow):
         _wait_for_articles(database_url, "%buffered-%", 5)
-        locker = sqlite3.connect(path, isolation_level=None)  # the database goes away
+        # the database goes away (waiting as long as it takes for the writers' lock: on a
+        # loaded machine a writer holding its transaction can outlast sqlite3's default 5 s)
+        locker = sqlite3.connect(path, timeout=120, isolation_level=None)
         locker.execute("BEGIN EXCLUSIVE")
         try:
             _wait_for_spool(spool, buffered)
@@ -257,11 +260,12 @@ def _edit_late(conninfo: str, started: threading.Event, hold: float, seen: dict)
     """An editor's transaction as docs/schema.md asks: its id is taken at once, the change
     commits ``hold`` seconds later, after other writers' later transactions."""
     with psycopg.connect(conninfo) as connection:
-        seen["xid"] = int(connection.execute("SELECT pg_current_xact_id()::text").fetchone()[0])
+        [(xid,)] = connection.execute("SELECT pg_current_xact_id()::text").fetchall()
+        seen["xid"] = int(xid)
         started.set()
         time.sleep(hold)
         later = "SELECT count(*) FROM articles WHERE change_seq > %s"
-        seen["committed_after_it_began"] = connection.execute(later, [seen["xid"]]).fetchone()[0]
+        [(seen["committed_after_it_began"],)] = connection.execute(later, [seen["xid"]]).fetchall()
         connection.execute(
             "UPDATE articles SET headline = headline || ' (corrected)',"
             " change_seq = pg_current_xact_id()::text::bigint, updated_at = now()"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Column, Connection, select, text
 
 from newscrawl.store import Store
 from newscrawl.store.bands import LEVELS
@@ -22,7 +23,7 @@ from newscrawl.store.schema import (
 )
 from tests.storekit import T0
 
-LOOKUPS = {
+LOOKUPS: dict[str, tuple[Column[Any], Column[Any], list[Any]]] = {
     "sightings by URL": (sightings.c.url, sightings.c.article_id, ["u1", "u2"]),
     "articles by canonical URL": (articles.c.canonical_url, articles.c.id, ["u1", "u2"]),
     "articles by content hash": (articles.c.content_hash, articles.c.id, ["h1", "h2"]),

@@ -10,7 +10,6 @@ import uuid
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import inspect, select
-from sqlalchemy.engine import make_url
 
 from newscrawl.dedupe.fingerprint import BANDS, NUM_PERM, body_bands, content_hash, words
 from newscrawl.store import Store, schema, upgrade
@@ -18,7 +17,7 @@ from newscrawl.store.engine import WRITE_TRANSACTION, create_engine
 from newscrawl.store.export import iter_articles, open_window
 from newscrawl.store.migrate import alembic_config, current_revision, head_revision
 from newscrawl.store.schema import article_authors, articles, lsh_bands, sightings
-from tests.storekit import T0, article, text
+from tests.storekit import T0, article, sqlite_file, text
 
 FIRST_RELEASE = (64, 16)  # (permutations, bands) of revision 0001
 
@@ -190,7 +189,7 @@ def _seed_0003(url: str) -> None:
         ])  # fmt: skip
     engine.dispose()
     if url.startswith("sqlite"):
-        plain = sqlite3.connect(make_url(url).database)
+        plain = sqlite3.connect(sqlite_file(url))
         plain.execute("DELETE FROM articles WHERE canonical_url LIKE '%/2'")
         plain.commit()
         plain.close()

@@ -14,7 +14,7 @@ import logging
 import sys
 from typing import Any
 
-from newscrawl.run.crawls import run_sources, runs_exit_code
+from newscrawl.run.crawls import run_sources, runs_exit_code, setting_overrides
 from newscrawl.sources import SourceError, check_source_names, load_sources
 
 logger = logging.getLogger(__name__)
@@ -103,13 +103,11 @@ def run(args: argparse.Namespace) -> int:
     except SourceError as err:
         print(f"newscrawl crawl: {err}", file=sys.stderr)
         return 2
-    overrides: dict[str, Any] = {}
-    for item in args.settings:
-        key, sep, value = item.partition("=")
-        if not sep:
-            print(f"newscrawl crawl: -s wants NAME=VALUE, not {item!r}", file=sys.stderr)
-            return 2
-        overrides[key] = value
+    try:
+        overrides = setting_overrides(args.settings)
+    except ValueError as err:
+        print(f"newscrawl crawl: {err}", file=sys.stderr)
+        return 2
     if args.sources:
         overrides["NEWSCRAWL_SOURCES_FILE"] = args.sources
     if args.database_url:

@@ -97,7 +97,7 @@ def publisher_table(database_url: str) -> list[tuple[str, int, int, int, int, in
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            counts = dict(
+            counts: dict[str | None, int] = dict(
                 conn.execute(
                     select(articles.c.publisher, func.count()).group_by(articles.c.publisher)
                 ).all()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 import redis
 
@@ -20,17 +19,6 @@ from newscrawl.distributed.keys import RedisKeys
 from newscrawl.distributed.seeding import push_seeds, source_seed
 from newscrawl.run.outcome import exit_code, failure_reasons, signal_name
 from newscrawl.sources import SourceError, check_source_names, load_sources
-
-
-def parse_overrides(items: list[str]) -> dict[str, str]:
-    """``-s NAME=VALUE`` options as a dict; ValueError on a malformed one."""
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"-s wants NAME=VALUE, not {item!r}")
-        out[key] = value
-    return out
 
 
 def seeds_for(args: argparse.Namespace) -> list[bytes]:
@@ -45,11 +33,11 @@ def seeds_for(args: argparse.Namespace) -> list[bytes]:
 def run_worker(args: argparse.Namespace) -> int:
     from scrapy.crawler import CrawlerProcess
 
-    from newscrawl.run.crawls import project_settings
+    from newscrawl.run.crawls import project_settings, setting_overrides
     from newscrawl.run.stops import StopSignals
 
     try:
-        overrides: dict[str, Any] = parse_overrides(args.settings)
+        overrides = setting_overrides(args.settings)
         seeds = seeds_for(args)
     except (ValueError, SourceError) as err:
         print(f"newscrawl crawl --distributed: {err}", file=sys.stderr)

@@ -141,6 +141,30 @@ def _split_host(host: str) -> tuple[str, str]:
     return extracted.top_domain_under_public_suffix or host, extracted.domain or host
 
 
+def site_domain(host: str | None) -> tuple[str, str] | None:
+    """(registrable domain, its label) a host name offers as its site's name, from the Public
+    Suffix List; under a suffix the list does not know (a test's ``.example``) the last label is
+    taken for the suffix. None for an IP address, a single label or a bare suffix.
+
+    >>> site_domain("WWW.Independent.co.uk."), site_domain("www.news.example")
+    (('independent.co.uk', 'independent'), ('news.example', 'news'))
+    >>> site_domain("127.0.0.1"), site_domain("localhost"), site_domain("co.uk")
+    (None, None, None)
+    """
+    host = (host or "").lower().rstrip(".")
+    extracted = _TLD(host)
+    if extracted.suffix:
+        return (
+            (extracted.top_domain_under_public_suffix, extracted.domain)
+            if extracted.domain
+            else None
+        )
+    labels = host.split(".")
+    if len(labels) < 2 or extracted.ipv4 or extracted.ipv6:
+        return None
+    return ".".join(labels[-2:]), labels[-2]
+
+
 def registrable_domain(url: str) -> str:
     """The domain a publisher registered (public-suffix aware), lower-cased.
 

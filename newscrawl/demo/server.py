@@ -34,7 +34,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _resource(self, path: str) -> Resource:
-        site = self.server.newsroom.site_at(self.server.server_address[0])
+        site = self.server.newsroom.site_at(self.server.host)
         if site is None:
             return NOT_FOUND
         found = site.pages.get(path)
@@ -64,7 +64,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.record(
             {
                 "t": round(time.time(), 3),
-                "host": self.server.server_address[0],
+                "host": self.server.host,
                 "method": self.command,
                 "path": self.path,
                 "status": status,
@@ -86,6 +86,7 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], newsroom: Newsroom, log: _Log) -> None:
         super().__init__(address, _Handler)
+        self.host = address[0]  # the loopback address that names the site
         self.newsroom = newsroom
         self._log = log
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable
 from typing import NamedTuple
-from urllib.parse import urlsplit
+
+from newscrawl.discover.hosts import host_of
 
 
 class FoundPage(NamedTuple):
@@ -99,12 +100,3 @@ class Frontier:
         dropped, self._size = self._size, 0
         self._by_host.clear()
         return dropped
-
-
-def host_of(url: str) -> str:
-    """The host a page is fetched from, as Scrapy's download slots see it.
-
-    >>> host_of("https://WWW.Example.com:8443/a")
-    'www.example.com'
-    """
-    return urlsplit(url).hostname or ""

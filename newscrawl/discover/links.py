@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+from newscrawl.discover.hosts import host_of, on_domain
+
 #: Path segments of pages that are never articles.
 SKIP_SEGMENTS = frozenset(
     {
@@ -41,15 +43,6 @@ _LONG_ID = re.compile(r"(^|[/_.-])\d{5,}([/_.-]|$)")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
-def host_of(url: str) -> str:
-    """The URL's host name, lower-case, without port.
-
-    >>> host_of("https://WWW.News.Example:8443/a")
-    'www.news.example'
-    """
-    return (urlsplit(url).hostname or "").lower()
-
-
 def in_domains(url: str, domains: Iterable[str]) -> bool:
     """True when the URL's host is one of ``domains`` or a sub-domain of one.
 
@@ -62,11 +55,11 @@ def in_domains(url: str, domains: Iterable[str]) -> bool:
     >>> in_domains("https://anything.example/", [])
     True
     """
-    wanted = [d.lower().strip(".") for d in domains if d]
+    wanted = [d for d in domains if d]
     if not wanted:
         return True
     host = host_of(url)
-    return any(host == d or host.endswith("." + d) for d in wanted)
+    return any(on_domain(host, d) for d in wanted)
 
 
 def path_segments(url: str) -> list[str]:

@@ -20,6 +20,16 @@ DEFAULT_PREFIX = "newscrawl"
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9_.:-]+$")
 
 
+def as_text(reply: bytes | str) -> str:
+    """A Redis reply as text: our clients return bytes (a decode_responses client, str)."""
+    return reply.decode() if isinstance(reply, bytes) else reply
+
+
+def as_bytes(reply: bytes | str) -> bytes:
+    """A Redis reply as bytes, whichever way the client was built."""
+    return reply if isinstance(reply, bytes) else reply.encode()
+
+
 def check_prefix(prefix: str) -> str:
     """Refuse prefixes that would break key formatting or hash tags.
 

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 
 from redis import Redis
 
-from newscrawl.distributed.keys import RedisKeys
+from newscrawl.distributed.keys import RedisKeys, as_bytes, as_text
 
 # KEYS: queue (zset), my lease hash, idle set. ARGV: my worker id. Same order as
 # scrapy-redis' PriorityQueue.pop: lowest score (= highest priority) first. A worker that
@@ -106,7 +106,7 @@ class LeaseBook:
 
     def held(self) -> dict[str, bytes]:
         """This worker's leases: lease id -> serialized request."""
-        return {k.decode(): v for k, v in self.server.hgetall(self.my_leases).items()}
+        return {as_text(k): as_bytes(v) for k, v in self.server.hgetall(self.my_leases).items()}
 
     def others_hold_leases(self) -> bool:
         """Whether any other registered worker, not idle, still has requests in flight.
@@ -136,7 +136,7 @@ class LeaseBook:
         """
         adopted: list[tuple[str, bytes]] = []
         for raw in self.server.smembers(self.keys.workers):
-            worker = raw.decode()
+            worker = as_text(raw)
             if worker == self.worker_id:
                 continue
             keys = [

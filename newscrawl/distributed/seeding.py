@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from redis import Redis
 
-from newscrawl.distributed.keys import RedisKeys
+from newscrawl.distributed.keys import RedisKeys, as_text
 
 
 def url_seed(url: str) -> bytes:
@@ -53,7 +53,7 @@ class ClusterStatus:
 
 
 def status(server: Redis, keys: RedisKeys) -> ClusterStatus:
-    workers = [w.decode() for w in server.smembers(keys.workers)]
+    workers = [as_text(w) for w in server.smembers(keys.workers)]
     leased = sum(int(server.hlen(keys.leases(w))) for w in workers)
     return ClusterStatus(
         seeds=int(server.llen(keys.start_urls)),

@@ -166,11 +166,10 @@ def _trafilatura_blocks(tree: HtmlElement, url: str, *, fast: bool) -> list[str]
     options = copy.copy(_extractor(fast))  # trafilatura may change its options per page
     options.url = options.source = url
     result = trafilatura.bare_extraction(tree, options=options)
-    if result is None or getattr(result, "body", None) is None:
+    body = getattr(result, "body", None)  # None: trafilatura found nothing
+    if body is None:
         return []
-    return [
-        text for text, link_share in blocks_of(result.body) if not _is_link_block(text, link_share)
-    ]
+    return [text for text, link_share in blocks_of(body) if not _is_link_block(text, link_share)]
 
 
 #: A block of at most this many words that is mostly link text is a teaser.

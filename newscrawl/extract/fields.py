@@ -82,9 +82,9 @@ def site_names(meta: MetaTable, ld: JsonLd) -> list[str]:
                 names.append(name)
     for node in ld.nodes:
         if ld_mod.types_of(node) & {"newsmediaorganization", "website"}:
-            name = node.get("name")
-            if isinstance(name, str) and name.strip() and name.strip() not in names:
-                names.append(name.strip())
+            declared = node.get("name")
+            if isinstance(declared, str) and declared.strip() and declared.strip() not in names:
+                names.append(declared.strip())
     return names
 
 

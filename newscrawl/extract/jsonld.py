@@ -173,6 +173,7 @@ def people_and_organisations(value: Any) -> tuple[list[str], list[str]]:
     people: list[str] = []
     orgs: list[str] = []
     items = value if isinstance(value, list) else [value]
+    name: str | None
     for item in items:
         if isinstance(item, str):
             name = clean_text(item) or ""

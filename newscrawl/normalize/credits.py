@@ -81,6 +81,7 @@ def _credit_line(paragraph: str) -> tuple[str, list[Agency]] | None:
     """If the whole paragraph is credit text: (kind, agencies it credits); else None."""
     if len(paragraph) > 400:
         return None
+    found: list[Agency] | None
     if match := _CONTRIBUTED.match(paragraph):
         return "trailer", mentions(match["who"])
     if match := _REPORTING_BY.match(paragraph):

@@ -11,12 +11,11 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from newscrawl.dedupe.urls import site_domain
 from newscrawl.normalize.text import clean_text, fold_key
 
 # " | ", " - ", " – ", " — ", " · ", " • ", " :: ", " » ", " › " (pipes may lack spaces).
 _SEPARATOR_RE = re.compile(r"\s+[-–—·•»›|:*]\s+|\s*[|｜：]\s*|\s+::\s+")
-#: Second-level labels under which a site registers its name (bbc.co.uk, abc.net.au).
-_SECOND_LEVEL = frozenset(("co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"))
 _DATE = re.compile(r"^\d{1,4}(?:[./-]\d{1,2}){1,2}[./-]?\d{0,4}$")
 #: A site-name part is short; anything longer is part of the headline.
 _MAX_SITE_WORDS = 6
@@ -60,13 +59,8 @@ def host_names(host: str | None) -> list[str]:
     >>> host_names("www.independent.co.uk")
     ['independent.co.uk', 'independent']
     """
-    labels = (host or "").lower().rstrip(".").split(".")
-    if len(labels) < 2:
-        return []
-    # Registrable part: two labels, three under a short second level (co.uk, com.au).
-    size = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
-    registrable = labels[-size:]
-    return [".".join(registrable), registrable[0]]
+    found = site_domain(host)  # the Public Suffix List (tldextract): bbc.co.uk, abc.net.au
+    return list(found) if found else []
 
 
 def site_name_keys(names: Iterable[str | None]) -> list[str]:

@@ -62,6 +62,25 @@ def runs_exit_code(runs: Sequence[SourceRun]) -> int:
     return max((r.exit_code for r in runs), default=0)
 
 
+def setting_overrides(items: Sequence[str]) -> dict[str, Any]:
+    """``-s NAME=VALUE`` options as settings, split as ``scrapy crawl -s`` splits them
+    (Scrapy's ``arglist_to_dict``: at the first ``=``); ValueError naming a malformed one.
+
+    >>> setting_overrides(["LOG_LEVEL=INFO", "USER_AGENT=a=b"])
+    {'LOG_LEVEL': 'INFO', 'USER_AGENT': 'a=b'}
+    >>> setting_overrides(["NOEQUALS"])
+    Traceback (most recent call last):
+    ...
+    ValueError: -s wants NAME=VALUE, not 'NOEQUALS'
+    """
+    from scrapy.utils.conf import arglist_to_dict
+
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"-s wants NAME=VALUE, not {item!r}")
+    return dict(arglist_to_dict(list(items)))
+
+
 def project_settings(overrides: dict[str, Any]) -> Any:
     """The project's Scrapy settings with command-line overrides (priority ``cmdline``).
 

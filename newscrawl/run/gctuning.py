@@ -18,7 +18,7 @@ from collections.abc import Iterable
 DEFAULT_THRESHOLDS = (50_000, 20, 20)
 
 
-def gc_thresholds(values: Iterable[object] | None) -> tuple[int, int, int]:
+def gc_thresholds(values: Iterable[str | int] | None) -> tuple[int, int, int]:
     """Three positive integers from a setting (default :data:`DEFAULT_THRESHOLDS`).
 
     >>> gc_thresholds(["40000", 10, 10])
@@ -26,10 +26,10 @@ def gc_thresholds(values: Iterable[object] | None) -> tuple[int, int, int]:
     >>> gc_thresholds(None)
     (50000, 20, 20)
     """
-    numbers = tuple(int(v) for v in values) if values else DEFAULT_THRESHOLDS  # type: ignore[call-overload]
+    numbers = tuple(int(v) for v in values) if values else DEFAULT_THRESHOLDS
     if len(numbers) != 3 or min(numbers) < 1:
         raise ValueError(f"GC thresholds need three positive integers: {values!r}")
-    return numbers  # type: ignore[return-value]
+    return numbers[0], numbers[1], numbers[2]
 
 
 def tune_gc(thresholds: tuple[int, int, int] = DEFAULT_THRESHOLDS) -> int:

@@ -12,8 +12,8 @@ import importlib
 import pkgutil
 from collections.abc import Iterable
 from functools import lru_cache
-from urllib.parse import urlsplit
 
+from newscrawl.discover.hosts import host_of
 from newscrawl.sites.base import SiteDefinition
 
 __all__ = ["SiteDefinition", "all_sites", "site_for"]
@@ -43,7 +43,7 @@ def site_for(url: str, site_names: Iterable[str] = ()) -> SiteDefinition | None:
     >>> site_for("https://example.com/") is None
     True
     """
-    host = urlsplit(url).hostname or ""
+    host = host_of(url)
     if host:
         for site in all_sites():
             if site.matches_host(host):

@@ -14,6 +14,8 @@ from functools import lru_cache
 from cssselect import GenericTranslator, SelectorError
 from lxml.etree import XPath
 
+from newscrawl.discover.hosts import on_domain
+
 _TRANSLATOR = GenericTranslator()
 
 
@@ -81,5 +83,4 @@ class SiteDefinition:
 
     def matches_host(self, host: str) -> bool:
         """True when ``host`` is one of the domains or a subdomain of one."""
-        host = host.lower().rstrip(".")
-        return any(host == d or host.endswith("." + d) for d in self.domains)
+        return any(on_domain(host, d) for d in self.domains)

@@ -9,6 +9,14 @@ that earlier runs on the same database left behind before anything else.
 A full disk is not a passing outage: the writer reports it (``on_full``) so the crawl stops
 fetching, keeps what it holds (memory, then the spool if that can take it) and, at close,
 accounts for every item it was given: stored, spooled or lost (:class:`Tally`).
+
+A bug is not an outage either (:class:`newscrawl.store.problems.WriteFailure`: SQL that does
+not fit the database, say a renamed column): the items of the batch it met are rejected with
+its reason, the error is logged once with its traceback, the writer reports it
+(``on_failed``) so the crawl stops and fails, and it writes no more in this run: what waits is
+spooled. A spool file is deleted only once replayed to its end, so a replay that meets the bug
+leaves its file whole for a run with the bug fixed. Nothing is replayed into a bug wholesale,
+nor kept silently: every run that meets it fails.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from newscrawl.store.store import (
     StorageFullError,
     Store,
     StoreUnavailableError,
+    reason_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -98,6 +107,7 @@ class BufferedWriter:
         on_durable: Callable[[list[Article]], None] = lambda articles: None,
         on_replayed: Callable[[BatchReport], None] = lambda report: None,
         on_full: Callable[[Exception], None] = lambda error: None,
+        on_failed: Callable[[Exception], None] = lambda error: None,
     ) -> None:
         self.store = store
         self.policy = policy
@@ -108,6 +118,8 @@ class BufferedWriter:
         self.on_unavailable = on_unavailable
         #: Told once when the disk of the database or of the spool is full.
         self.on_full = on_full
+        #: Told once when a write met a bug (:attr:`BatchReport.bug`).
+        self.on_failed = on_failed
         #: Told which items are safe from a crash of this process: committed (stored or
         #: rejected for good) or fsync'ed to the spool. Distributed workers acknowledge
         #: their leases from it.
@@ -117,6 +129,8 @@ class BufferedWriter:
         self.tally = Tally()
         #: Why the storage is full (database or spool), once it was.
         self.full: Exception | None = None
+        #: The bug a write met, once it did: nothing more is written in this run.
+        self.failed: Exception | None = None
         self.spool_error: OSError | None = None
         self.spool = Spool(policy.spool_dir, database_identity(store.engine.url))
         self._claim()
@@ -149,10 +163,15 @@ class BufferedWriter:
         """Items not yet stored (memory and spool)."""
         return len(self.pending) + self.spool.count
 
+    @property
+    def stopped(self) -> bool:
+        """No more writes in this run: the storage is full, or a write met a bug."""
+        return self.full is not None or self.failed is not None
+
     def add(self, article: Article) -> None:
         self.tally.received += 1
         self.pending.append(article)
-        if self.full is not None:  # the crawl is stopping: keep what comes in the spool
+        if self.stopped:  # the crawl is stopping: keep what comes in the spool
             if len(self.pending) >= self.policy.batch_size and self.spool_error is None:
                 self._spill()
             return
@@ -205,12 +224,24 @@ class BufferedWriter:
             self._spill()
 
     def _write(self, articles: Sequence[Article], own: bool) -> None:
-        size = self.policy.batch_size
-        for start in range(0, len(articles), size):
-            report = self.store.write(articles[start : start + size])
-            self._account(report, own)
+        """One spooled batch (at most ``batch_size`` items)."""
+        if articles:
+            self._account(self.store.write(articles), own)
+
+    def _failed(self, error: Exception, rejected: int) -> None:
+        """A write met a bug: say it once, loudly, and write no more in this run."""
+        if self.failed is not None:
+            return
+        self.failed = error
+        logger.error("store: a write failed on a bug, not on the items nor an outage (%s); "
+                     "%d items of its batch rejected, nothing more is written in this run and "
+                     "what waits is spooled: %s", reason_of(error), rejected,
+                     " ".join(str(error).split())[:500], exc_info=error)  # fmt: skip
+        self.on_failed(error)
 
     def _account(self, report: BatchReport, own: bool) -> None:
+        if report.bug is not None:
+            self._failed(report.bug, len(report.rejected))
         if own:
             self.tally.stored += len(report.results)
             self.tally.rejected += len(report.rejected)
@@ -228,6 +259,8 @@ class BufferedWriter:
                 self._write(batch, spool_file.own)
                 self.spool.replayed(spool_file, offset, len(batch))
                 batch = []
+                if self.failed is not None:  # the rest waits for a run with the bug fixed
+                    return
                 self._replay_run(entry)
                 self.spool.replayed(spool_file, end, 0, runs=1)
             else:
@@ -236,9 +269,13 @@ class BufferedWriter:
                     self._write(batch, spool_file.own)
                     self.spool.replayed(spool_file, end, len(batch))
                     batch = []
+                    if self.failed is not None:
+                        return
             offset = end
         self._write(batch, spool_file.own)
         self.spool.replayed(spool_file, offset, len(batch))
+        if self.failed is not None:
+            return
         self.tally.damaged = self.spool.damaged
         self.spool.done(spool_file)
         logger.info("spool: replayed %s", spool_file.path)
@@ -255,10 +292,11 @@ class BufferedWriter:
         self.tally.runs_replayed += 1
 
     def flush(self) -> bool:
-        """Try to store everything waiting; False when the database is still unavailable."""
+        """Try to store everything waiting; False when the database is still unavailable
+        (or writes stopped: the storage is full, or a write met a bug)."""
         now = self.clock()
         self.last_flush = now
-        if self.full is not None:
+        if self.stopped:
             if self.pending and self.spool_error is None:
                 self._spill()
             return False
@@ -267,11 +305,15 @@ class BufferedWriter:
         try:
             for spool_file in self.spool.pending():
                 self._replay_file(spool_file)
+                if self.failed is not None:
+                    return self.flush()  # spool what waits in memory
             while self.pending:
                 chunk = self.pending[: self.policy.batch_size]
                 self._account(self.store.write(chunk), own=True)
                 del self.pending[: len(chunk)]
                 self.on_durable(chunk)
+                if self.failed is not None:
+                    return self.flush()
         except StoreUnavailableError as error:
             self.tally.damaged = self.spool.damaged
             self.unavailable_count += 1
@@ -296,8 +338,8 @@ class BufferedWriter:
         """
         deadline = self.clock() + timeout
         self.retry_at = 0.0
-        while self.waiting and self.full is None and not self.flush():
-            if self.full is not None or self.clock() >= deadline:
+        while self.waiting and not self.stopped and not self.flush():
+            if self.stopped or self.clock() >= deadline:
                 break
             time.sleep(max(0.0, min(self.retry_at, deadline) - self.clock()))
         if self.pending:
@@ -333,6 +375,8 @@ class BufferedWriter:
         parts = []
         if self.full is not None and self.full is not self.spool_error:
             parts.append(f"storage full: {self.full}")
+        if self.failed is not None:
+            parts.append(f"a write failed on a bug: {reason_of(self.failed)}")
         if self.spool_error is not None:
             parts.append(f"spool: {self.spool_error}")
         return "; ".join(parts)

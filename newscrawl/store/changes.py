@@ -26,8 +26,9 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Text, cast, func, select
+from sqlalchemy import BigInteger, ColumnElement, Connection, Text, cast, func, select
 
 from newscrawl.store.engine import dialect_insert
 from newscrawl.store.schema import articles, change_counter
@@ -67,7 +68,7 @@ class Cursor:
         return cls(found.group(1), int(found.group(2)))
 
 
-def _xid(expression: object) -> object:
+def _xid(expression: ColumnElement[Any]) -> ColumnElement[int]:
     """An ``xid8`` as bigint (xid8 has no direct cast to integer types)."""
     return cast(cast(expression, Text), BigInteger)
 
@@ -75,7 +76,7 @@ def _xid(expression: object) -> object:
 def next_change_seq(connection: Connection) -> int:
     """The ``change_seq`` of the batch being written on ``connection`` (in its transaction)."""
     if connection.dialect.name == "postgresql":
-        return connection.scalar(select(_xid(func.pg_current_xact_id())))
+        return connection.execute(select(_xid(func.pg_current_xact_id()))).scalar_one()
     # The counter, and never below a stored row (its row may have been deleted by hand).
     floor = select(func.coalesce(func.max(articles.c.change_seq), 0)).scalar_subquery()
     stmt = dialect_insert(connection, change_counter).values(id=1, last_seq=floor + 1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, event
+from sqlalchemy import Connection, Engine, TableClause, event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
@@ -120,7 +120,7 @@ def is_sqlite_file(engine: Engine) -> bool:
     return is_sqlite(engine) and not in_memory
 
 
-def dialect_insert(connection: Connection, table: Table) -> Any:
+def dialect_insert(connection: Connection, table: TableClause) -> Any:
     """An INSERT that knows ``on_conflict_do_*`` for the connection's dialect."""
     module = postgresql if connection.dialect.name == "postgresql" else sqlite
     return module.insert(table)

@@ -11,10 +11,11 @@ is the row's key URL. Every URL it was fetched at is in the ``sightings`` table.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, select, tuple_
+from sqlalchemy import Connection, Engine, Row, select, tuple_
 
 from newscrawl.article import Article
 from newscrawl.store.changes import Cursor, Window, export_window
@@ -45,7 +46,7 @@ def _fetched_urls(connection: Connection, ids: list[int]) -> dict[int, str]:
     return {article_id: found[2] for article_id, found in latest.items()}
 
 
-def _to_articles(connection: Connection, rows: list) -> list[Article]:
+def _to_articles(connection: Connection, rows: Sequence[Row[Any]]) -> list[Article]:
     ids = [r.id for r in rows]
     people, agencies, pictures = read_children(connection, ids)
     fetched = _fetched_urls(connection, ids)

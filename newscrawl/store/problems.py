@@ -1,14 +1,16 @@
-"""What is wrong with a database URL or connection, said in one line.
+"""What is wrong with a database URL or connection, said in one line; what a failed write means.
 
 Every command (``db upgrade``, ``export``, ``stats``, ``crawl``, ``demo``) and the store
 pipeline turn a database that cannot be used into a :class:`DatabaseProblem`: one line naming
 the database (password hidden), what is wrong and what to do, and whether it is a mistake in
-the configuration (exit 2) or a database that is away for now (exit 1). SQLAlchemy, psycopg
-and sqlite3 errors are explained here and nowhere else.
+the configuration (exit 2) or a database that is away for now (exit 1). A write that fails is
+the item's fault, a passing outage or a bug (:func:`write_failure`). SQLAlchemy, psycopg and
+sqlite3 errors are explained here and nowhere else.
 """
 
 from __future__ import annotations
 
+import enum
 import os
 import re
 from collections.abc import Iterator
@@ -233,3 +235,99 @@ def explained(url: str | URL) -> Iterator[None]:
         raise
     except DATABASE_ERRORS as error:
         raise explain(error, url) from error
+
+
+# --- a write that failed ------------------------------------------------------------------
+
+
+class WriteFailure(enum.Enum):
+    """Why a write failed, which decides what becomes of its items."""
+
+    #: The item's values (a constraint, a value the column cannot hold): the item is
+    #: rejected with its reason, its batch-mates are stored.
+    DATA = "data"
+    #: The database cannot work now (down, unreachable, locked, timed out, full): nothing is
+    #: lost, the items wait (memory, then the spool) and the write is tried again.
+    UNAVAILABLE = "unavailable"
+    #: Neither: newscrawl's SQL does not fit the database (a renamed column, a missing
+    #: table, a trigger raising an error) or the driver was misused. Waiting fixes nothing:
+    #: the crawl fails loudly (newscrawl.store.buffer).
+    BUG = "bug"
+
+
+#: SQLite's extended result codes have ``SQLITE_FULL`` (13) in their low byte; Postgres'
+#: SQLSTATE 53100 is ``disk_full`` ("could not extend file").
+_SQLITE_FULL, _PG_DISK_FULL = 13, "53100"
+_FULL_MESSAGES = ("database or disk is full", "no space left on device", "could not extend file")
+
+#: SQLite primary result codes of a database that cannot work now: BUSY, LOCKED, NOMEM,
+#: READONLY, INTERRUPT, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL, SCHEMA (changed under a
+#: statement), NOTADB. SQLITE_ERROR (1), a wrong SQL statement, is a bug: sqlite3 reports
+#: it as an OperationalError all the same, so the code decides, not the class.
+_SQLITE_UNAVAILABLE = frozenset({5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 17, 26})
+#: CONSTRAINT (a trigger's RAISE(ABORT) too), TOOBIG, MISMATCH: the row's values.
+_SQLITE_DATA = frozenset({18, 19, 20})
+#: Postgres SQLSTATE classes of a database that cannot work now: connection exception,
+#: transaction rollback (serialization failure, deadlock), insufficient resources, object
+#: not in prerequisite state (lock not available), operator intervention (shutdown, query
+#: cancelled by a timeout), system error.
+_PG_UNAVAILABLE_CLASSES = frozenset({"08", "40", "53", "55", "57", "58"})
+#: read_only_sql_transaction (a standby during a failover), idle_in_transaction timeout.
+_PG_UNAVAILABLE_STATES = frozenset({"25006", "25P03"})
+#: Data exception, integrity constraint violation.
+_PG_DATA_CLASSES = frozenset({"22", "23"})
+
+
+def is_storage_full(error: BaseException) -> bool:
+    """The error says the database's disk (or quota) is full."""
+    original = getattr(error, "orig", None) or error
+    if (getattr(original, "sqlite_errorcode", 0) or 0) & 0xFF == _SQLITE_FULL:
+        return True
+    if getattr(original, "sqlstate", None) == _PG_DISK_FULL:
+        return True
+    return any(text in str(original).lower() for text in _FULL_MESSAGES)
+
+
+def write_failure(error: BaseException) -> WriteFailure:
+    """What a write that raised ``error`` means: the driver's code first (SQLSTATE, SQLite
+    result code), its DB-API class where it gives none (a lost connection has no code).
+
+    A Python error of newscrawl's own code met while writing one item is that item's
+    (:attr:`WriteFailure.DATA`), as is a value SQLAlchemy could not convert.
+    """
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return WriteFailure.UNAVAILABLE
+        return _driver_failure(error)
+    if isinstance(error, (exc.DisconnectionError, exc.TimeoutError, ConnectionError, TimeoutError)):
+        return WriteFailure.UNAVAILABLE
+    if isinstance(error, exc.StatementError):  # a bound value SQLAlchemy could not convert
+        return WriteFailure.DATA
+    if isinstance(error, exc.SQLAlchemyError):  # a statement SQLAlchemy cannot build or run
+        return WriteFailure.BUG
+    return WriteFailure.DATA
+
+
+def _driver_failure(error: exc.DBAPIError) -> WriteFailure:
+    original = error.orig
+    if is_storage_full(error):
+        return WriteFailure.UNAVAILABLE
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate:
+        if sqlstate[:2] in _PG_DATA_CLASSES:
+            return WriteFailure.DATA
+        if sqlstate[:2] in _PG_UNAVAILABLE_CLASSES or sqlstate in _PG_UNAVAILABLE_STATES:
+            return WriteFailure.UNAVAILABLE
+        return WriteFailure.BUG
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        if code & 0xFF in _SQLITE_UNAVAILABLE:
+            return WriteFailure.UNAVAILABLE
+        return WriteFailure.DATA if code & 0xFF in _SQLITE_DATA else WriteFailure.BUG
+    if isinstance(error, (exc.IntegrityError, exc.DataError)):
+        return WriteFailure.DATA
+    if type(original).__module__ == "sqlite3":  # misuse of the module: no SQLite code
+        return WriteFailure.BUG
+    if isinstance(error, (exc.OperationalError, exc.InterfaceError)):
+        return WriteFailure.UNAVAILABLE  # psycopg: connection refused, lost, closed
+    return WriteFailure.BUG

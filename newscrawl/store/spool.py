@@ -80,7 +80,7 @@ def database_identity(url: str | URL) -> str:
             return f"sqlite://:memory:{os.getpid()}"
         return "sqlite:///" + os.path.realpath(database)
     host = parsed.host or parsed.query.get("host") or "localhost"
-    port = parsed.port or {"postgresql": 5432}.get(backend, "")
+    port = parsed.port or {"postgresql": 5432}.get(backend) or ""
     return f"{backend}://{host}:{port}/{parsed.database or ''}"
 
 
@@ -233,11 +233,11 @@ class Spool:
         return written
 
     def _write(self, data: bytes) -> None:
-        if self.own is None:
-            self._create(data)
+        own = self.own
+        if own is None:
+            own = self._create(data)
         else:
-            assert self.own is not None
-            fd = self.own.fd
+            fd = own.fd
             start = os.lseek(fd, 0, os.SEEK_END)
             try:
                 _write_all(fd, data)
@@ -246,10 +246,10 @@ class Spool:
                 os.ftruncate(fd, start)  # no cut-off line left behind
                 raise
         articles, runs = _count_lines(data.splitlines())
-        self.own.entries += articles
-        self.own.runs += runs
+        own.entries += articles
+        own.runs += runs
 
-    def _create(self, data: bytes) -> None:
+    def _create(self, data: bytes) -> SpoolFile:
         """A new own file: written under a hidden name, locked, then renamed into place, so
         that no other writer ever sees it unlocked or without its first lines."""
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -268,6 +268,7 @@ class Spool:
             raise
         self.own = SpoolFile(final, fd, own=True, entries=0)
         self.files.append(self.own)
+        return self.own
 
     # --- claiming and replaying ---------------------------------------------------------
 

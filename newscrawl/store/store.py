@@ -3,9 +3,12 @@
 One batch is one transaction. Writers serialize on a lock (``BEGIN IMMEDIATE`` on
 SQLite, a transaction-level advisory lock on Postgres) so that two crawler processes
 make their de-duplication decisions one after the other and never store the same
-story twice. A batch that fails on bad data is split until the bad item is isolated
-and rejected with a reason; a database that is down or locked raises
-:class:`StoreUnavailableError` and loses nothing, so the caller can retry later.
+story twice. What a failed write means is decided by
+:func:`newscrawl.store.problems.write_failure`: a batch that fails on bad data is split until
+the bad item is isolated and rejected with a reason; a database that is down or locked raises
+:class:`StoreUnavailableError` and loses nothing, so the caller can retry later; a bug (SQL
+that does not fit the database) is isolated the same way, its items rejected, and the report
+carries the error (:attr:`BatchReport.bug`) for the caller to fail loudly.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, exc, func, select
+from sqlalchemy import URL, Connection, Engine, func, select
 
 from newscrawl.article import Article
 from newscrawl.dedupe.prepare import Prepared, prepared_of
@@ -31,6 +34,7 @@ from newscrawl.store.engine import (
 )
 from newscrawl.store.lookup import load_candidates
 from newscrawl.store.migrate import ensure_schema
+from newscrawl.store.problems import WriteFailure, is_storage_full, write_failure
 from newscrawl.store.resolve import BatchResolver, ItemResult
 from newscrawl.store.runs import CrawlRun, insert_crawl_run
 from newscrawl.store.schema import articles, sightings
@@ -51,22 +55,6 @@ class StorageFullError(StoreUnavailableError):
     passing outage, the crawl should stop fetching."""
 
 
-#: SQLite's extended result codes have ``SQLITE_FULL`` (13) in their low byte; Postgres'
-#: SQLSTATE 53100 is ``disk_full`` ("could not extend file").
-_SQLITE_FULL, _PG_DISK_FULL = 13, "53100"
-_FULL_MESSAGES = ("database or disk is full", "no space left on device", "could not extend file")
-
-
-def is_storage_full(error: BaseException) -> bool:
-    """The error says the database's disk (or quota) is full."""
-    original = getattr(error, "orig", None) or error
-    if (getattr(original, "sqlite_errorcode", 0) or 0) & 0xFF == _SQLITE_FULL:
-        return True
-    if getattr(original, "sqlstate", None) == _PG_DISK_FULL:
-        return True
-    return any(text in str(original).lower() for text in _FULL_MESSAGES)
-
-
 def unavailable(error: Exception) -> StoreUnavailableError:
     """The error to raise for a database that cannot be written now, in one line (the
     driver's message, without SQLAlchemy's SQL and help link)."""
@@ -82,26 +70,13 @@ class BatchReport:
 
     results: list[ItemResult] = field(default_factory=list)
     rejected: list[tuple[Article | Prepared, str]] = field(default_factory=list)
+    #: The first error of this batch that was neither an item's fault nor an outage
+    #: (:attr:`WriteFailure.BUG`); the items it met are among ``rejected``.
+    bug: Exception | None = None
 
 
-#: Errors of the database itself (down, unreachable, locked, misconfigured): retry later.
-_UNAVAILABLE = (
-    exc.OperationalError,
-    exc.InterfaceError,
-    exc.InternalError,
-    exc.ProgrammingError,
-    exc.DisconnectionError,
-    exc.TimeoutError,
-    ConnectionError,
-)
-
-
-def _is_data_error(error: Exception) -> bool:
-    """Errors caused by an item (split the batch to find it), not by the database."""
-    return not isinstance(error, _UNAVAILABLE)
-
-
-def _reason(error: Exception) -> str:
+def reason_of(error: BaseException) -> str:
+    """The reason an item is rejected for: the driver's error class (``UndefinedColumn``)."""
     original = getattr(error, "orig", None) or error
     return type(original).__name__
 
@@ -117,7 +92,9 @@ class Store:
         self.band_cursors = cursors_for(engine.dialect.name)
 
     @classmethod
-    def open(cls, database_url: str | None = None, *, auto_upgrade: bool | None = None) -> Store:
+    def open(
+        cls, database_url: str | URL | None = None, *, auto_upgrade: bool | None = None
+    ) -> Store:
         """Connect and check the schema (applied automatically on SQLite by default)."""
         engine = create_engine(database_url)
         upgrade = is_sqlite(engine) if auto_upgrade is None else auto_upgrade
@@ -157,18 +134,25 @@ class Store:
     def _write_split(self, batch: list[Prepared], items: list, now: datetime) -> BatchReport:
         try:
             return BatchReport(results=self._write_once(batch, now))
-        except Exception as error:
-            if not _is_data_error(error):
-                raise unavailable(error) from error
-            if len(batch) == 1:
-                logger.warning("rejected %s: %s", batch[0].url, _reason(error))
-                return BatchReport(rejected=[(items[0], _reason(error))])
-            middle = len(batch) // 2
-            first = self._write_split(batch[:middle], items[:middle], now)
-            second = self._write_split(batch[middle:], items[middle:], now)
-            return BatchReport(
-                results=first.results + second.results, rejected=first.rejected + second.rejected
-            )
+        except Exception as caught:  # split outside this block: a traceback of its own
+            error = caught
+        failure = write_failure(error)
+        if failure is WriteFailure.UNAVAILABLE:
+            raise unavailable(error) from error
+        if len(batch) == 1:
+            bug = error if failure is WriteFailure.BUG else None
+            # a bug is logged once, with its traceback, by whoever reads the report
+            level = logging.DEBUG if bug else logging.WARNING
+            logger.log(level, "rejected %s: %s", batch[0].url, reason_of(error))
+            return BatchReport(rejected=[(items[0], reason_of(error))], bug=bug)
+        middle = len(batch) // 2
+        first = self._write_split(batch[:middle], items[:middle], now)
+        second = self._write_split(batch[middle:], items[middle:], now)
+        return BatchReport(
+            results=first.results + second.results,
+            rejected=first.rejected + second.rejected,
+            bug=first.bug or second.bug,
+        )
 
     def write(
         self, items: Sequence[Article | Prepared], now: datetime | None = None
@@ -176,7 +160,8 @@ class Store:
         """Store a batch in one transaction; returns one result per stored item.
 
         Raises :class:`StoreUnavailableError` (nothing written) when the database
-        cannot be reached or stays locked.
+        cannot be reached or stays locked. Items a bug met are rejected, and the report's
+        ``bug`` says so: the caller must not take it for bad data.
         """
         batch: list[Prepared] = []
         kept: list[Article | Prepared] = []
@@ -196,14 +181,15 @@ class Store:
 
     def record_crawl_run(self, run: CrawlRun) -> int:
         """Insert one ``crawl_runs`` row; returns its id. Raises
-        :class:`StoreUnavailableError` when the database cannot be written now."""
+        :class:`StoreUnavailableError` when the database cannot be written now, the error
+        itself otherwise."""
         try:
             with self.engine.begin() as connection:
                 return insert_crawl_run(connection, run)
         except Exception as error:
-            if _is_data_error(error):
-                raise
-            raise unavailable(error) from error
+            if write_failure(error) is WriteFailure.UNAVAILABLE:
+                raise unavailable(error) from error
+            raise
 
     # --- reading ---------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
+from scrapy import Spider
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import CloseSpider, NotConfigured, UsageError
 from twisted.internet.defer import Deferred
@@ -69,12 +70,14 @@ class Command(ScrapyCrawlCommand):
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
+        assert self.settings is not None  # Scrapy sets them before it processes options
         self._jobdir_lock = _hold_jobdir(self.settings.get("JOBDIR"))
 
-    def _create_crawler(self, spname: str) -> Any:
+    def _create_crawler(self, spname: type[Spider] | str) -> Any:
         try:
             self._crawler = super()._create_crawler(spname)
         except KeyError:  # the spider loader's "Spider not found"
+            assert self.crawler_process is not None
             names = ", ".join(sorted(self.crawler_process.spider_loader.list()))
             raise UsageError(f"no spider named {spname!r} (spiders: {names})") from None
         return self._crawler
@@ -93,6 +96,7 @@ class Command(ScrapyCrawlCommand):
             return
         crawler = self._crawler
         stats = crawler.stats.get_stats() if crawler is not None and crawler.stats else {}
+        assert self.settings is not None
         reasons = failure_reasons(
             stats, max_drop_share=self.settings.getfloat("NEWSCRAWL_MAX_DROP_SHARE", 0.5)
         )
@@ -113,14 +117,16 @@ class Command(ScrapyCrawlCommand):
         if isinstance(started, asyncio.Future):
 
             def done(task: asyncio.Future) -> None:
-                if not task.cancelled() and task.exception() is not None:
-                    keep(task.exception())
+                error = None if task.cancelled() else task.exception()
+                if error is not None:
+                    keep(error)
 
             started.add_done_callback(done)
         elif isinstance(started, Deferred):
 
             def failed(failure: Failure) -> None:
-                keep(failure.value)
+                if failure.value is not None:
+                    keep(failure.value)
 
             started.addErrback(failed)
 
