@@ -4,11 +4,12 @@
 
 Generates article pages with ``bench/sitegen.py`` (the pages ``crawl_throughput.py``
 serves) — or, with ``--fixtures``, reads the fundus fixture pages under
-``tests/fixtures/fundus/`` — and times, per page, the stages ``spiders/base.py`` and the item
-pipelines run: the one lxml parse, the app-shell and article decisions, extraction,
-normalization and the dedupe preparation (canonical URL and fingerprints). The best of
-``--repeat`` passes is kept, so the figures are CPU cost, not noise. Use it to see which
-stage a change made cheaper before running the whole crawl benchmark.
+``tests/fixtures/fundus/`` — and times, per page, the stages
+``newscrawl.process.process_page`` runs: the one lxml parse, the app-shell and article
+decisions, extraction, normalization and the dedupe preparation (canonical URL and
+fingerprints). The best of ``--repeat`` passes is kept, so the figures are CPU cost, not
+noise. Use it to see which stage a change made cheaper before running the whole crawl
+benchmark.
 """
 
 from __future__ import annotations

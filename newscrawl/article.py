@@ -7,9 +7,12 @@ commands print it and downstream jobs read it. Add fields, never rename them.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from newscrawl.dedupe.prepare import Prepared
 
 #: Field names of the public JSON form, in the order they are printed.
 CONTRACT_FIELDS: tuple[str, ...] = (
@@ -56,14 +59,31 @@ class Image:
         return cls(**fields)
 
 
-@dataclass(slots=True)
-class Article:
+class CrawlState:
+    """What travels with an Article through a crawl but is not the article: never exported
+    (feed exports and itemadapter see only dataclass fields), serialized or stored.
+
+    ``hints``: what extraction saw but the contract does not hold (raw byline strings, site
+    names, credit organisations, an aggregator copy's ``original_url``), for normalization
+    and de-duplication; a distributed crawl's lease mark (:mod:`newscrawl.distributed.acks`).
+    ``normalized``: the normalization outcomes (stats key -> count) of
+    :func:`newscrawl.process.finish_article`, for the normalize pipeline to count; None
+    when the article was not normalized by it. ``prepared``: the de-duplication preparation
+    (:func:`newscrawl.dedupe.prepare.prepared_of`), made once.
+    """
+
+    hints: dict[str, Any]
+    normalized: dict[str, int] | None = None
+    prepared: Prepared | None = None
+
+
+@dataclass
+class Article(CrawlState):
     """A news article as newscrawl understands it.
 
     Dates are timezone-aware ``datetime`` objects in Python and ISO 8601 strings
-    with an offset in the JSON form. ``hints`` carries what extraction saw but the
-    contract does not hold (raw byline strings, site names, credit organisations)
-    so that normalization can use it; it is never serialized or stored.
+    with an offset in the JSON form. ``Article(..., hints={...})`` sets the hints
+    (:class:`CrawlState`), which are not a field.
     """
 
     url: str
@@ -85,7 +105,11 @@ class Article:
     #: The stored article's ``articles.id`` (``export`` only): stable while ``canonical_url``
     #: may change when a better URL of the article is seen, so incremental readers key on it.
     id: int | None = None
-    hints: dict[str, Any] = field(default_factory=dict)
+    #: Not a field (an init-only argument): the hints live in :class:`CrawlState`.
+    hints: InitVar[dict[str, Any] | None] = None
+
+    def __post_init__(self, hints: dict[str, Any] | None) -> None:
+        self.hints = dict(hints) if hints else {}
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON form: contract fields only, dates as ISO 8601 strings."""

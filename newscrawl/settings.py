@@ -76,6 +76,8 @@ SCHEDULER = "newscrawl.engine.scheduler.PausingScheduler"
 EXTENSIONS: dict[str, int | None] = {
     # alembic's INFO chatter (7 lines per crawl) only at LOG_LEVEL DEBUG
     "newscrawl.extensions.quiet_logs.QuietLibraryLogs": 0,
+    # one run of a source (or of a set of start URLs) into a database at a time (cron)
+    "newscrawl.extensions.run_lock.RunLock": 50,
     "newscrawl.extensions.jobdir.JobDirGuard": 100,
     # start-up objects frozen, collector thresholds raised: 13 % of a crawl's CPU was GC
     "newscrawl.extensions.gc_tuning.GcTuning": 200,
@@ -101,7 +103,7 @@ NEWSCRAWL_BROWSER_REQUEST_DEADLINE = 60.0
 TWISTED_DNS_RESOLVER = "newscrawl.engine.resolver.GuardedResolver"
 
 # --- Discovery and incremental crawling (spiders/) ---------------------------------------
-# On an aggregator copy, also fetch the publisher's original (article.hints["original_url"]).
+# On an aggregator copy, also fetch the publisher's original (the page's original_url hint).
 FOLLOW_ORIGINALS = True
 # Article URLs seen (table `sightings`) within this many hours are not fetched again; 0: off.
 NEWSCRAWL_RECRAWL_WINDOW_HOURS = 24.0
@@ -174,10 +176,11 @@ STORE_CLOSE_TIMEOUT = 60.0
 STORE_AUTO_UPGRADE: bool | None = None
 DEDUPE_MAX_HEADLINE_CHARS = 2000
 
-# --- Extraction workers (newscrawl/extract/pool.py) ---------------------------------------
-# Pages are parsed, extracted, normalized and fingerprinted in this many worker processes
-# while the crawler keeps downloading: "auto" = one per CPU (none on a single CPU), 0 = all
-# in the crawler's own thread. Several crawler processes on one machine: set it explicitly.
+# --- Extraction workers (newscrawl/process.py, newscrawl/extract/pool.py) ----------------
+# Pages are parsed, extracted, normalized and fingerprinted (newscrawl.process.process_page) in
+# this many worker processes while the crawler keeps downloading: "auto" = one per CPU (none on
+# a single CPU), 0 = all in the crawler's own thread, with the same outcome. Several crawler
+# processes on one machine: set it explicitly. (The spiders' default is "auto" too.)
 NEWSCRAWL_EXTRACT_WORKERS: int | str = "auto"
 
 # --- Frontier (newscrawl/discover/frontier.py) -------------------------------------------

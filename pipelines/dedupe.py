@@ -1,8 +1,9 @@
-"""Item pipeline: validate, canonicalize and fingerprint each Article (Scrapy glue only).
+"""Item pipeline: drop articles that cannot be stored and repeats within this crawl (glue only).
 
-The decisions that need the database (is this URL or text already stored?) are made
-by the store pipeline inside its write transaction; here we drop what cannot be
-stored and exact repeats within this crawl, and leave the preparation on the item.
+Articles come prepared (canonical URL, hashes, band keys: :func:`newscrawl.process.process_page`
+left ``article.prepared``); an Article from another spider is prepared here, once, and
+carries its preparation on. The decisions that need the database (is this URL or text
+already stored?) are made by the store pipeline inside its write transaction.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 
 from newscrawl.article import Article
-from newscrawl.dedupe.prepare import HINT_KEY, Prepared, prepared_of
-from newscrawl.dedupe.urls import choose_canonical_url
+from newscrawl.dedupe.prepare import prepared_of
 from newscrawl.dedupe.validate import MAX_HEADLINE_CHARS, invalid_reason
 
 #: (URL, text hash) pairs remembered for in-crawl repeats before the set is reset.
@@ -54,8 +54,7 @@ class DedupePipeline:
         if reason:
             self.stats.inc_value(f"newscrawl/dedupe/invalid/{reason}")
             raise InvalidArticle(f"{reason}: {item.url}")
-        from_worker = isinstance(item.hints.get(HINT_KEY), Prepared)
-        prepared = prepared_of(item)  # done already when an extraction worker prepared it
+        prepared = item.prepared = prepared_of(item)
         key = (item.url, prepared.version.content_hash)
         if key in self.seen:
             self.stats.inc_value("newscrawl/dedupe/duplicate")
@@ -63,8 +62,5 @@ class DedupePipeline:
         if len(self.seen) >= SEEN_LIMIT:  # bounded memory on endless crawls
             self.seen.clear()
         self.seen.add(key)
-        if not from_worker:  # a worker chose it already (newscrawl.extract.worker)
-            item.canonical_url = choose_canonical_url(item.url, item.canonical_url)
-        item.hints[HINT_KEY] = prepared
         self.stats.inc_value("newscrawl/dedupe/prepared")
         return item

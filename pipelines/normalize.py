@@ -1,16 +1,17 @@
-"""Item pipeline: run :func:`newscrawl.normalize.normalize_article` over each Article.
+"""Item pipeline: count each Article's normalization outcomes; drop the unusable ones.
 
-Scrapy glue only: the cleaning itself lives in ``newscrawl/normalize/``. An article
-normalized in an extraction worker (``NEWSCRAWL_EXTRACT_WORKERS``) carries its outcomes in
-its hints; they are counted here and the article is not normalized twice. Every outcome is a
-stats key ``newscrawl/normalize/<field>/<outcome>``; unusable articles are dropped with one
-:class:`~scrapy.exceptions.DropItem` subclass per reason, so Scrapy's own
-``item_dropped_reasons_count/<Reason>`` stats say why.
+Scrapy glue only. Articles come normalized: the spiders' page processing
+(:func:`newscrawl.process.process_page`, in the crawler or in an extraction worker) ran
+:func:`newscrawl.normalize.normalize_article` and left its outcomes on the article
+(``article.normalized``); they are counted here as stats keys
+``newscrawl/normalize/<field>/<outcome>``. An Article from another spider is not normalized
+here (finish it with :func:`newscrawl.process.finish_article` to store what a crawl stores).
+Unusable articles are dropped with one :class:`~scrapy.exceptions.DropItem` subclass per
+reason, so Scrapy's own ``item_dropped_reasons_count/<Reason>`` stats say why.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -19,10 +20,7 @@ from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 
 from newscrawl.article import Article
-from newscrawl.extract.worker import NORMALIZED_KEY
-from newscrawl.normalize import STAT_PREFIX, normalize_article
-
-logger = logging.getLogger(__name__)
+from newscrawl.normalize import STAT_PREFIX
 
 
 class EmptyArticle(DropItem):
@@ -46,7 +44,7 @@ class NormalizeSettings:
 
 
 class NormalizePipeline:
-    """Normalize headline, authors, wire credits, body and images; count and drop."""
+    """Count what normalization did to each article; drop empty and too short ones."""
 
     def __init__(self, crawler: Crawler, settings: NormalizeSettings) -> None:
         self.stats = crawler.stats
@@ -56,9 +54,9 @@ class NormalizePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler, NormalizeSettings.from_settings(crawler.settings))
 
-    def _count(self, key: str) -> None:
+    def _count(self, key: str, times: int = 1) -> None:
         if self.stats is not None:
-            self.stats.inc_value(key)
+            self.stats.inc_value(key, times)
 
     def _drop(self, error: type[DropItem], reason: str, article: Article) -> None:
         self._count(f"{STAT_PREFIX}/drop/{reason}")
@@ -68,22 +66,12 @@ class NormalizePipeline:
         if not isinstance(item, Article):
             self._count(f"{STAT_PREFIX}/item/not_an_article")
             return item
-        done = item.hints.pop(NORMALIZED_KEY, None)
-        if done is not None:  # normalized in an extraction worker: count what it did
-            for key, times in done.items():
-                if self.stats is not None:
-                    self.stats.inc_value(key, times)
-            article = item
-        else:
-            try:
-                article = normalize_article(item, on_outcome=self._count)
-            except Exception as exc:  # a bad page must not stop the crawl
-                self._count(f"{STAT_PREFIX}/error/{type(exc).__name__}")
-                logger.exception("normalization failed for %s", item.url)
-                return item
-        if not article.headline and not article.body:
-            self._drop(EmptyArticle, "empty_article", article)
-        if self.settings.min_body_chars and len(article.body or "") < self.settings.min_body_chars:
-            self._drop(BodyTooShort, "body_too_short", article)
-        self._count(f"{STAT_PREFIX}/item/normalized")
-        return article
+        for key, times in (item.normalized or {}).items():
+            self._count(key, times)
+        if not item.headline and not item.body:
+            self._drop(EmptyArticle, "empty_article", item)
+        if self.settings.min_body_chars and len(item.body or "") < self.settings.min_body_chars:
+            self._drop(BodyTooShort, "body_too_short", item)
+        if item.normalized is not None:
+            self._count(f"{STAT_PREFIX}/item/normalized")
+        return item

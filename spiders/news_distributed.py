@@ -17,14 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from newscrawl.engine import distributed as distributed_settings
-from newscrawl.spiders.base import (
-    PRIORITY_DISCOVERY,
-    DiscoverySpider,
-    describe_failure,
-    failed_request,
-    optional_int,
-    split_urls,
-)
+from newscrawl.spiders.base import PRIORITY_DISCOVERY, DiscoverySpider, optional_int, split_urls
+from newscrawl.spiders.failures import failed_request
 from newscrawl.spiders.redis_seeds import RedisSeedMixin
 from scrapy import Request
 from scrapy.settings import BaseSettings
@@ -90,13 +84,10 @@ class NewsDistributedSpider(RedisSeedMixin, DiscoverySpider):
             return []
         return [r for url in found.start_urls for r in self.requests_for_url(url, {})]
 
-    def start_failed(self, failure: Any) -> None:
+    def start_failed(self, failure: Failure) -> None:
         # With seeds arriving over time there is no "every start URL failed" verdict.
-        request = failed_request(failure)
-        self.lease_done(request)
-        self.start_failures += 1
-        self._inc("start/failed")
-        self.logger.error("seed failed: %s: %s", request.url, describe_failure(failure))
+        self.lease_done(failed_request(failure))
+        self.failures.start_failed(failure, starts=None)
 
     def page_failed(self, failure: Failure) -> Iterator[Request]:
         # Also failures no downloader middleware reports (a hostile body, a redirect loop).

@@ -76,7 +76,7 @@ def test_permutations_and_empty_signature_are_datasketchs() -> None:
 def test_crawling_code_does_not_import_datasketch() -> None:
     """``import datasketch`` brings scipy: 0.4 s and ~30 MB in every crawler and worker."""
     code = (
-        "import sys, newscrawl.extract.worker, newscrawl.dedupe.prepare;"
+        "import sys, newscrawl.process, newscrawl.extract.pool, newscrawl.dedupe.prepare;"
         "import newscrawl.pipelines.dedupe;"
         "from newscrawl.dedupe.fingerprint import fingerprint;"
         "fingerprint('A headline of words', ' '.join(f'w{i}' for i in range(99)));"

@@ -114,3 +114,23 @@ def test_a_page_saved_as_plain_text_is_extracted_like_html(capsys):
     assert body.count("\n\n") >= 10  # paragraphs kept, not one blob
     assert "premium titles" not in body and "Start reading" not in body
     assert "\ufffd" not in body
+
+
+def test_a_page_a_crawl_would_not_store_gives_an_error_line(capsys, tmp_path):
+    """extract runs the crawl's own page processing: a listing or an app shell is not an
+    article there, so it is not printed as one here."""
+    links = "".join(f'<li><a href="/news/{i}">Story {i}</a></li>' for i in range(3))
+    listing = tmp_path / "home.html"
+    listing.write_text(f"<html><body><h1>News</h1><ul>{links}</ul></body></html>")
+    shell = tmp_path / "app.html"
+    shell.write_text('<html><body><div id="root"></div><script src="/a.js"></script></body></html>')
+    code, records = run(capsys, str(listing), str(shell), str(INKL / "article_lazy.html"))
+    assert code == 1
+    assert records[0] == {
+        "path": str(listing),
+        "error": "not an article: a crawl takes it for a listing and follows its 3 links",
+    }
+    assert records[1]["error"].startswith("an app shell: a crawl renders it in a browser")
+    assert records[2]["headline"].startswith("Russia admits")
+    # what a crawl stores: the canonical URL chosen, the source and no fetch time
+    assert records[2]["canonical_url"] and records[2]["fetched_at"] is None

@@ -1,4 +1,7 @@
-"""The normalize item pipeline inside a real Scrapy crawler: settings, stats keys, drops."""
+"""The normalize item pipeline inside a real Scrapy crawler: settings, stats keys, drops.
+
+Articles reach it normalized by the page processing (:func:`newscrawl.process.finish_article`);
+it counts what normalization did and drops what is unusable."""
 
 from __future__ import annotations
 
@@ -9,6 +12,13 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from newscrawl.article import Article
+from newscrawl.process import finish_article
+
+
+def finished(article: Article) -> Article:
+    outcome = finish_article(article)
+    assert outcome.article is not None
+    return outcome.article
 
 
 def crawler_with(**settings):
@@ -26,12 +36,14 @@ def test_project_settings_load_the_pipeline():
 def test_every_outcome_is_a_namespaced_stat():
     crawler = crawler_with()
     pipeline = NormalizePipeline.from_crawler(crawler)
-    item = Article(
-        url="https://www.example.com/world/a",
-        headline="Storm hits coast | Example News",
-        authors=["By JANE DOE and Staff"],
-        body="LONDON (Reuters) - A storm hit.\n\nA flooded street (AP)\n\nIt rained.",
-        hints={"site_names": ["Example News"]},
+    item = finished(
+        Article(
+            url="https://www.example.com/world/a",
+            headline="Storm hits coast | Example News",
+            authors=["By JANE DOE and Staff"],
+            body="LONDON (Reuters) - A storm hit.\n\nA flooded street (AP)\n\nIt rained.",
+            hints={"site_names": ["Example News"]},
+        )
     )
     out = pipeline.process_item(item)
     stats = crawler.stats.get_stats()
@@ -50,7 +62,9 @@ def test_empty_article_is_dropped_with_its_own_reason():
     crawler = crawler_with()
     pipeline = NormalizePipeline.from_crawler(crawler)
     with pytest.raises(EmptyArticle):
-        pipeline.process_item(Article(url="https://www.example.com/empty", headline=" \u200b "))
+        pipeline.process_item(
+            finished(Article(url="https://www.example.com/empty", headline=" \u200b "))
+        )
     assert crawler.stats.get_value("newscrawl/normalize/drop/empty_article") == 1
     assert crawler.stats.get_value("newscrawl/normalize/headline/missing") == 1
 

@@ -1,9 +1,11 @@
 """``newscrawl extract PATH... [--url URL]``: pages -> normalized Article JSON Lines.
 
-Runs exactly what a crawl runs (extract, then normalize), so its output is what the crawl
+Runs exactly what a crawl runs on a page (:func:`newscrawl.process.process_document`: is it
+an article, extract, normalize, choose the canonical URL), so its output is what the crawl
 would store. One JSON object per input, in input order, each with a ``path`` key. A page
-that cannot be read or parsed gives ``{"path": ..., "error": ...}`` and a line on stderr, and
-the run goes on; the exit code is then 1 (2 for wrong arguments).
+that cannot be read or parsed, or that a crawl would not store as an article (a listing, an
+app shell), gives ``{"path": ..., "error": ...}`` and a line on stderr, and the run goes on;
+the exit code is then 1 (2 for wrong arguments).
 """
 
 from __future__ import annotations
@@ -16,20 +18,20 @@ import zlib
 from pathlib import Path
 from typing import Any, TextIO
 
-from newscrawl.extract.core import extract_document
 from newscrawl.extract.document import Document, UnparsablePage, parse_document
 from newscrawl.extract.meta import canonical_link
 from newscrawl.extract.plaintext import is_plain_text, text_to_html
 from newscrawl.fetch.encoding import decode_html
-from newscrawl.normalize import normalize_article
+from newscrawl.process import PageOutcome, process_document
 from newscrawl.run.outcome import EXIT_FAILED, EXIT_OK
 from newscrawl.sources import SourceError, check_start_url
 
 DESCRIPTION = """\
-Run a crawl's extraction and normalization on saved pages (HTML or plain text, gzip read
-transparently, - for stdin) and print one article per page as JSON Lines, each with its
-"path". A page that cannot be read or extracted gives {"path": ..., "error": ...} and a
-line on stderr, and the others are still extracted.
+Run what a crawl runs on a page (article or listing?, extraction, normalization) on saved
+pages (HTML or plain text, gzip read transparently, - for stdin) and print one article per
+page as JSON Lines, each with its "path": what a crawl would store. A page that cannot be
+read or extracted, or that a crawl would not store as an article, gives
+{"path": ..., "error": ...} and a line on stderr, and the others are still extracted.
 
 Exit code: 0 when every page was extracted, 1 when any failed, 2 for wrong arguments.
 """
@@ -114,14 +116,35 @@ def parse_page(data: bytes, path: str, url: str | None) -> Document:
 def extract_path(
     path: str, *, url: str | None = None, source: str | None = None, fast: bool = False
 ) -> dict:
-    """One output record for ``path``: the normalized Article's JSON form, or an error."""
+    """One output record for ``path``: the finished Article's JSON form, or an error (with
+    the article too when only its normalization failed: it is stored as extracted)."""
     try:
         data = read_page(path)
-        article = extract_document(parse_page(data, path, url), source=source, fast=fast)
-        record = normalize_article(article).to_dict()
+        outcome = process_document(parse_page(data, path, url), source=source, fast=fast)
     except Exception as err:  # one bad page must not stop the run
         return {"path": path, "error": failure_reason(err)}
-    return {"path": path, **record}
+    if outcome.article is None:
+        return {"path": path, "error": not_an_article(outcome)}
+    record = {"path": path, **outcome.article.to_dict()}
+    if outcome.error:
+        record["error"] = outcome.error
+    return record
+
+
+def not_an_article(outcome: PageOutcome) -> str:
+    """Why a crawl would store nothing from a page, for the user.
+
+    >>> not_an_article(PageOutcome("listing", links=["/a", "/b"]))
+    'not an article: a crawl takes it for a listing and follows its 2 links'
+    """
+    if outcome.kind == "listing":
+        return (
+            "not an article: a crawl takes it for a listing and follows its "
+            f"{len(outcome.links)} links"
+        )
+    if outcome.kind == "app_shell":
+        return "an app shell: a crawl renders it in a browser first (save the rendered page)"
+    return outcome.error or outcome.kind
 
 
 def failure_reason(err: Exception) -> str:

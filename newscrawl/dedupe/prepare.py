@@ -22,9 +22,6 @@ from newscrawl.dedupe.urls import (
     is_http_url,
 )
 
-#: Key under which the dedupe pipeline leaves its work in ``Article.hints``.
-HINT_KEY = "newscrawl.prepared"
-
 
 @dataclass(slots=True)
 class Prepared:
@@ -110,6 +107,6 @@ def prepare(article: Article, now: datetime | None = None) -> Prepared:
 
 
 def prepared_of(article: Article) -> Prepared:
-    """The preparation the dedupe pipeline left on the item, or a fresh one."""
-    cached = article.hints.get(HINT_KEY)
-    return cached if isinstance(cached, Prepared) else prepare(article)
+    """The preparation the article carries (:func:`newscrawl.process.finish_article` made it
+    for a crawled page), or a fresh one (an article from another spider or the spool)."""
+    return article.prepared if article.prepared is not None else prepare(article)

@@ -1,11 +1,12 @@
 """The extraction worker pool: worker processes driven from the crawler's event loop.
 
 Each worker is a fresh interpreter running this module (``python -m
-newscrawl.extract.pool``), which imports the extraction code (lxml, trafilatura, the
-normalizers, the fingerprint) and nothing else: not Scrapy, Twisted or the command that
-started the crawl, which multiprocessing's ``spawn`` and ``forkserver`` workers re-run when
-the parent's ``__main__`` is a script such as ``scrapy`` (spawned ``ProcessPoolExecutor``
-workers measured ~200 MB of RSS each in a crawl; these take 71 MB of RSS, 54 MB of PSS).
+newscrawl.extract.pool``), which imports the page processing (:mod:`newscrawl.process`: lxml,
+trafilatura, the normalizers, the fingerprint) and nothing else: not Scrapy, Twisted or the
+command that started the crawl, which multiprocessing's ``spawn`` and ``forkserver`` workers
+re-run when the parent's ``__main__`` is a script such as ``scrapy`` (spawned
+``ProcessPoolExecutor`` workers measured ~200 MB of RSS each in a crawl; these take 71 MB of
+RSS, 54 MB of PSS).
 
 The crawler talks to each worker over a socket pair with asyncio streams on its side: a job
 is written and its answer read by the event loop itself. (``ProcessPoolExecutor`` hands every
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newscrawl.extract.worker import start_worker
+from newscrawl.run.gctuning import tune_gc
 
 #: Jobs written to one worker ahead of its answers: enough to keep it busy while the crawler's
 #: thread is away for tens of milliseconds (a store batch). N = 5,000, alternating runs: 2 ->
@@ -94,6 +95,15 @@ def usable_cpus() -> int:
 
 
 # --- in the worker ---------------------------------------------------------------------------
+
+
+def start_worker(gc_thresholds: GcThresholds) -> None:
+    """Set a worker process up: import the page processing first, then tune the collector as
+    the crawler does (start-up objects frozen, fewer passes)."""
+    import newscrawl.process  # noqa: F401  (imported before the freeze; jobs need it)
+
+    if gc_thresholds is not None:
+        tune_gc(gc_thresholds)
 
 
 def serve(fd: int, gc_thresholds: GcThresholds) -> None:

@@ -27,6 +27,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from newscrawl.run.jobdir import JobDirLocked, acquire
+from newscrawl.run.locks import CrawlLocked
 from newscrawl.run.outcome import EXIT_FAILED, EXIT_USAGE, exit_code, failure_reasons, signal_name
 from newscrawl.run.stops import StopSignals
 from newscrawl.sources import SourceError
@@ -54,8 +55,6 @@ def _hold_jobdir(value: str | None) -> FileLock | None:
 
 def start_error_exit_code(error: BaseException) -> int:
     """Exit code of a crawl whose spider could not be set up."""
-    from newscrawl.spiders.base import CrawlLocked
-
     if isinstance(error, CrawlLocked):
         return EXIT_FAILED
     if isinstance(error, DatabaseProblem):
@@ -132,8 +131,6 @@ class Command(ScrapyCrawlCommand):
             started.addErrback(failed)
 
     def _report_start_error(self, error: BaseException) -> None:
-        from newscrawl.spiders.base import CrawlLocked
-
         self.exitcode = start_error_exit_code(error)
         logger.debug("the crawl could not start", exc_info=error)
         if isinstance(error, CrawlLocked):  # the spider has said why
