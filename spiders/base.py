@@ -114,7 +114,7 @@ class CrawlSettings:
             sources_file=s.get("NEWSCRAWL_SOURCES_FILE") or None,
             maxsize=s.getint("DOWNLOAD_MAXSIZE", 0),
             sitemap_max_age_days=s.getfloat("NEWSCRAWL_SITEMAP_MAX_AGE_DAYS", 0.0),
-            extract_workers=worker_count(s.get("NEWSCRAWL_EXTRACT_WORKERS", 0)),
+            extract_workers=worker_count(s.get("NEWSCRAWL_EXTRACT_WORKERS", "auto")),
             gc_thresholds=gc_thresholds(s.getlist("NEWSCRAWL_GC_THRESHOLDS"))
             if s.getbool("NEWSCRAWL_GC_TUNING", True)
             else None,
