@@ -21,6 +21,22 @@ each saved page with its expected values. Metrics (one function each, registered
 - photo_credits: the same, counting only credits found in the image's ``credit`` field;
 - wire_credits: set F1 of canonical wire credits on pages whose expected authors name an
   agency (Fundus lists agencies as authors; newscrawl moves them to ``wire_credits``).
+
+Images (one function each, pages whose expected values list images):
+
+- image_recall: share of expected pictures one of whose renditions (``versions``) is an output
+  image URL (URLs compared canonicalized, scheme left out);
+- image_precision: share of output image URLs that are a rendition of an expected picture
+  (pages with output images; a page Fundus lists no picture for scores 0 when we output some);
+- caption_exact: share of expected captions that an output caption equals exactly (after
+  whitespace normalization), on pages with expected captions;
+- credit_f1: set F1 of credit parts (credits split at "/", "|", ",", ";", case-insensitive: one
+  convention for Fundus' credit lists and our one credit string per picture), on pages with
+  expected credits.
+
+With ``--previous FILE`` (default ``bench/extract_quality_previous.json``, the figures of the
+previous release, written with ``--json --per-page``) the table shows them next to today's,
+and ``--per-page`` prints each page's previous newscrawl scores under ``previous``.
 """
 
 from __future__ import annotations
@@ -40,8 +56,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from w3lib.url import canonicalize_url
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FIXTURES = ROOT / "tests" / "fixtures" / "fundus"
+DEFAULT_PREVIOUS = ROOT / "bench" / "extract_quality_previous.json"
 _SPACES = re.compile(r"\s+")
 
 
@@ -57,6 +76,8 @@ class Prediction:
     captions: list[str] = field(default_factory=list)
     credits: list[str] = field(default_factory=list)
     wire_credits: list[str] = field(default_factory=list)
+    #: (url, caption, credit) of every output picture, in order
+    images: list[tuple[str | None, str | None, str | None]] = field(default_factory=list)
     error: str | None = None
 
 
@@ -207,6 +228,82 @@ def score_photo_credits(expected: dict[str, Any], got: Prediction) -> float | No
     return _recall(wanted, got.credits)
 
 
+# --- image metrics ----------------------------------------------------------------------
+
+_CREDIT_SPLIT = re.compile(r"[/|,;]")
+
+
+def url_key(url: str) -> str:
+    """A URL compared as a browser would fetch it: canonical query and escapes, no scheme.
+
+    >>> url_key("https://cdn.ex.com/a.jpg?w=1,2") == url_key("http://cdn.ex.com/a.jpg?w=1%2C2")
+    True
+    """
+    try:
+        canonical = canonicalize_url(url.strip())
+    except ValueError:
+        canonical = url.strip()
+    return canonical.split("://", 1)[-1]
+
+
+def _expected_pictures(expected: dict[str, Any]) -> list[set[str]]:
+    """The rendition URL keys of each expected picture."""
+    return [
+        {url_key(v["url"]) for v in img.get("versions") or [] if v.get("url")}
+        for img in expected.get("images") or []
+    ]
+
+
+def _output_urls(got: Prediction) -> list[str]:
+    return [url_key(url) for url, _caption, _credit in got.images if url]
+
+
+def score_image_recall(expected: dict[str, Any], got: Prediction) -> float | None:
+    pictures = [p for p in _expected_pictures(expected) if p]
+    if not pictures:
+        return None
+    have = set(_output_urls(got))
+    return sum(1 for keys in pictures if keys & have) / len(pictures)
+
+
+def score_image_precision(expected: dict[str, Any], got: Prediction) -> float | None:
+    if "images" not in expected:
+        return None
+    urls = _output_urls(got)
+    if not urls:
+        return None
+    known = set().union(*_expected_pictures(expected))
+    return sum(1 for url in urls if url in known) / len(urls)
+
+
+def score_caption_exact(expected: dict[str, Any], got: Prediction) -> float | None:
+    wanted = [
+        norm(img["caption"]) for img in expected.get("images") or [] if norm(img.get("caption"))
+    ]
+    if not wanted:
+        return None
+    have = {norm(caption) for _url, caption, _credit in got.images if caption}
+    return sum(1 for w in wanted if w in have) / len(wanted)
+
+
+def credit_parts(credits: list[str]) -> list[str]:
+    """Credit strings as their parts.
+
+    >>> credit_parts(["AP Photo/Eric Gay, File", "dpa | Jens Kalaene"])
+    ['AP Photo', 'Eric Gay', 'File', 'dpa', 'Jens Kalaene']
+    """
+    return [part.strip() for text in credits for part in _CREDIT_SPLIT.split(text) if part.strip()]
+
+
+def score_credit_f1(expected: dict[str, Any], got: Prediction) -> float | None:
+    wanted = credit_parts(
+        [a for img in expected.get("images") or [] for a in img.get("authors") or []]
+    )
+    if not wanted:
+        return None
+    return set_f1(wanted, credit_parts([c for _url, _caption, c in got.images if c]))
+
+
 #: name -> metric; "overall" averages the fields listed in :data:`OVERALL`.
 METRICS: dict[str, Callable[[dict[str, Any], Prediction], float | None]] = {
     "headline": score_headline,
@@ -218,6 +315,10 @@ METRICS: dict[str, Callable[[dict[str, Any], Prediction], float | None]] = {
     "image_credits": score_image_credits,
     "photo_credits": score_photo_credits,
     "wire_credits": score_wire_credits,
+    "image_recall": score_image_recall,
+    "image_precision": score_image_precision,
+    "caption_exact": score_caption_exact,
+    "credit_f1": score_credit_f1,
 }
 OVERALL: tuple[str, ...] = ("headline", "authors", "date", "body", "captions")
 
@@ -234,6 +335,7 @@ def _prediction(article: Any) -> Prediction:
         captions=[i.caption for i in article.images if i.caption],
         credits=[i.credit for i in article.images if i.credit],
         wire_credits=list(article.wire_credits),
+        images=[(i.url, i.caption, i.credit) for i in article.images],
     )
 
 
@@ -355,6 +457,7 @@ def evaluate(
             "counts": counts,
             "overall": sum(overall) / len(overall) if overall else None,
             "ms_per_page": 1000 * seconds[name] / max(len(cases), 1),
+            "pages_per_s": len(cases) / seconds[name] if seconds[name] else None,
             "errors": errors[name],
         }
     summary["per_page"] = pages
@@ -365,34 +468,47 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def format_table(summary: dict[str, Any]) -> str:
-    systems = list(summary["systems"])
+def load_previous(path: Path | None) -> dict[str, Any] | None:
+    """The previous release's summary (``--json --per-page`` output), if the file exists."""
+    if path is None or not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _cell(metric: str, data: dict[str, Any] | None) -> str:
+    if data is None:
+        return f"{'':>15}"
+    value = data["scores"].get(metric) if metric in METRICS else data.get(metric)
+    if value is None:
+        return f"{'n/a':>15}"
+    if metric in ("ms_per_page", "pages_per_s"):
+        return f"{value:>15.1f}"
+    if metric == "errors":
+        return f"{value:>15d}"
+    return f"{value:>15.3f}"
+
+
+def format_table(summary: dict[str, Any], previous: dict[str, Any] | None = None) -> str:
+    """One row per metric, one column per system (and, with ``previous``, its figures of the
+    previous release beside it)."""
+    columns: list[tuple[str, dict[str, Any] | None]] = []
+    for name, data in summary["systems"].items():
+        columns.append((name, data))
+        if previous is not None and name in previous["systems"] and name != "trafilatura":
+            columns.append(("previous", previous["systems"][name]))
     lines = [
         f"fixtures: {summary['fixtures']}  pages: {summary['pages']}",
-        f"{'field':<15}" + "".join(f"{s:>15}" for s in systems) + f"{'pages':>8}",
+        f"{'field':<15}" + "".join(f"{name:>15}" for name, _ in columns) + f"{'pages':>8}",
     ]
-    for metric in [*METRICS, "overall", "ms_per_page", "errors"]:
-        row = f"{metric:<15}"
-        count = ""
-        for name in systems:
-            data = summary["systems"][name]
-            if metric in METRICS:
-                value = data["scores"][metric]
-                count = str(data["counts"][metric])
-            else:
-                value = data[metric]
-            if value is None:
-                row += f"{'n/a':>15}"
-            elif metric == "ms_per_page":
-                row += f"{value:>15.1f}"
-            elif metric == "errors":
-                row += f"{value:>15d}"
-            else:
-                row += f"{value:>15.3f}"
-        lines.append(row + f"{count:>8}")
+    for metric in [*METRICS, "overall", "ms_per_page", "pages_per_s", "errors"]:
+        row = f"{metric:<15}" + "".join(_cell(metric, data) for _, data in columns)
+        counts = [d["counts"][metric] for _, d in columns if d and metric in d.get("counts", {})]
+        lines.append(row + f"{counts[0] if counts and metric in METRICS else '':>8}")
     lines.append(
         "newscrawl-raw: extract_article only; newscrawl: + normalize_article (the CLI output)"
     )
+    if previous is not None:
+        lines.append("previous: the same system at the previous release (--previous FILE)")
     lines.append("trafilatura has no per-image captions: its caption/credit scores are 0 by design")
     return "\n".join(lines)
 
@@ -404,6 +520,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-page", action="store_true", help="also print per-page scores")
     parser.add_argument("--limit", type=int, help="only the first N pages")
     parser.add_argument("--fast", action="store_true", help="extract_article(fast=True)")
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        default=DEFAULT_PREVIOUS,
+        help="the previous release's --json --per-page output, shown beside today's figures",
+    )
     parser.add_argument(
         "--no-normalize",
         action="store_true",
@@ -420,10 +542,14 @@ def main(argv: list[str] | None = None) -> int:
             summary.pop("per_page")
         print(json.dumps(summary, ensure_ascii=False, indent=1))
         return 0
+    previous = load_previous(args.previous)
     if args.per_page:
+        before = {p["html"]: p for p in (previous or {}).get("per_page", [])}
         for page in summary["per_page"]:
+            if page["html"] in before:
+                page["previous"] = before[page["html"]].get("newscrawl")
             print(json.dumps(page, ensure_ascii=False))
-    print(format_table(summary))
+    print(format_table(summary, previous))
     return 0
 
 

@@ -35,9 +35,13 @@ CONTRACT_FIELDS: tuple[str, ...] = (
 
 @dataclass(slots=True)
 class Image:
-    """One picture of an article: the largest rendition, its caption and its credit."""
+    """One picture of an article: the largest rendition, its caption and its credit.
 
-    url: str
+    ``url`` is None for a picture known only by its caption and credit (a text copy of a
+    page, or a figure whose picture the copy lost).
+    """
+
+    url: str | None
     caption: str | None = None
     credit: str | None = None
     width: int | None = None

@@ -46,14 +46,15 @@ def test_credit_element_is_split_from_the_caption():
     assert image.credit == "Photo: Reuters"
 
 
-def test_lead_image_from_metadata_comes_first_and_merges_its_figure():
+def test_lead_image_comes_first_under_the_url_its_figure_shows():
+    """og:image is another rendition of a figure: one entry, the figure's URL, first."""
     images = images_of(
         '<figure><img src="/other.jpg"><figcaption>Second</figcaption></figure>'
         '<figure><img src="/lead-1024x768.jpg"><figcaption>Lead caption</figcaption></figure>',
         head='<meta property="og:image" content="https://news.example.com/lead.jpg">',
     )
     assert [i.url for i in images] == [
-        "https://news.example.com/lead.jpg",
+        "https://news.example.com/lead-1024x768.jpg",
         "https://news.example.com/other.jpg",
     ]
     assert images[0].caption == "Lead caption"

@@ -152,3 +152,16 @@ def test_lead_photo_credit_left_under_the_headline_is_not_a_wire_credit():
     # The same line at the end of the story is a trailer credit.
     article.body = "Water rose overnight.\n\nResidents left.\n\nReuters"
     assert normalize_article(article).wire_credits == ["Reuters"]
+
+
+def test_a_caption_printed_with_entities_in_the_body_is_removed_the_first_time():
+    """Hypothesis found it: "000&amp;" became "000&" only after the caption check, so a
+    second normalization removed what the first kept (not idempotent)."""
+    article = Article(
+        url="https://www.example.com/a",
+        body="Rain.\n\nA tank &amp; a truck\n\nMore rain.",
+        images=[Image(url="/a.jpg", caption="A tank & a truck")],
+    )
+    out = normalize_article(article)
+    assert out.body == "Rain.\n\nMore rain."
+    assert normalize_article(out).body == out.body

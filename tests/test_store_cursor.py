@@ -238,7 +238,9 @@ def test_sqlite_writers_an_outage_and_an_export_loop(tmp_path) -> None:
     slow = _writer("slow", database_url, tmp_path, "--count", "30", "--hold", "0.3")
     with _processes(loop, buffered, slow):
         _wait_for_articles(database_url, "%buffered-%", 5)
-        locker = sqlite3.connect(path, isolation_level=None)  # the database goes away
+        # the database goes away (waiting as long as it takes for the writers' lock: on a
+        # loaded machine a writer holding its transaction can outlast sqlite3's default 5 s)
+        locker = sqlite3.connect(path, timeout=120, isolation_level=None)
         locker.execute("BEGIN EXCLUSIVE")
         try:
             _wait_for_spool(spool, buffered)

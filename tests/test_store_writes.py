@@ -6,9 +6,10 @@ import multiprocessing
 
 from sqlalchemy import select
 
+from newscrawl.article import Image
 from newscrawl.store import Store
 from newscrawl.store.runs import crawl_run_from_stats
-from newscrawl.store.schema import crawl_runs
+from newscrawl.store.schema import crawl_runs, images
 from tests.storekit import T0, article, counts, write_in_process
 
 
@@ -79,3 +80,17 @@ def test_crawl_run_row_from_stats_without_password(store: Store) -> None:
     assert row.drops == {"InvalidArticle": 3, "store_rejected/DataError": 1}
     assert row.started_at == T0
     assert "hunter2" not in str(row.stats)
+
+
+def test_pictures_without_url_are_not_stored_and_do_not_fail_the_article(store: Store) -> None:
+    """A text copy's pictures are known by caption only (``url`` None): no image row."""
+    item = article(1, "https://www.independent.co.uk/news/text-copy")
+    item.images = [
+        Image(url=None, caption="A tank near Bakhmut", credit="Reuters"),
+        Image(url="https://www.independent.co.uk/img/tank.jpg", caption="A tank", credit="AP"),
+    ]
+    report = store.write([item])
+    assert report.rejected == []
+    with store.engine.connect() as connection:
+        rows = connection.execute(select(images.c.position, images.c.url)).all()
+    assert rows == [(0, "https://www.independent.co.uk/img/tank.jpg")]

@@ -68,7 +68,9 @@ def union_names(first: Iterable[str], second: Iterable[str]) -> list[str]:
 
 
 def _image_key(image: Image) -> str:
-    return canonicalize_url(image.url) if image.url else ""
+    if image.url:
+        return canonicalize_url(image.url)
+    return f"caption:{image.caption}|{image.credit}"  # a picture known only by its caption
 
 
 def union_images(first: Iterable[Image], second: Iterable[Image]) -> list[Image]:

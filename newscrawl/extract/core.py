@@ -21,6 +21,7 @@ from newscrawl.extract.document import Document, parse_document, text_of
 from newscrawl.extract.images import figure_images, merge_images, split_figcaption
 from newscrawl.extract.jsonld import JsonLd, read_jsonld
 from newscrawl.extract.meta import MetaTable, canonical_link, first, meta_table
+from newscrawl.normalize.renditions import same_picture
 from newscrawl.sites import SiteDefinition, site_for
 from newscrawl.sites.base import compile_css, compile_patterns, css_to_xpath
 
@@ -285,12 +286,10 @@ def _images(
     figures.extend(
         figure_images(doc, scope, figure_xpath=figure_xpath, caption_xpath=caption_xpath)
     )
-    if site is not None and site.lead_figure and figures:
-        first_fig = figures[0]
-        if lead is not None:
-            first_fig.width = first_fig.width or lead.width
-            first_fig.height = first_fig.height or lead.height
-        lead = first_fig
+    # A site's lead figure is the lead; metadata only adds to it when it shows the same picture.
+    lead_figure = site is not None and site.lead_figure and figures
+    if lead_figure and lead is not None and not same_picture(lead.url, figures[0].url):
+        lead = None
     return merge_images(lead, figures)
 
 

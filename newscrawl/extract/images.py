@@ -11,21 +11,20 @@ normalization.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
 from newscrawl.article import Image
 from newscrawl.extract.document import Document, text_of
+from newscrawl.normalize.agencies import agencies_only
+from newscrawl.normalize.images import credited_caption, is_junk, looks_like_credit
+from newscrawl.normalize.renditions import PictureIndex, Rendition, largest, parse_srcset
 
-_SRCSET_ITEM = re.compile(r"(\S+?)(?:\s+(\d+(?:\.\d+)?)([wx]))?\s*(?:,\s*|$)")
 _PLACEHOLDER = re.compile(
     r"(placeholder|blank\.(gif|png)|spacer|pixel\.(gif|png)|transparent\.(gif|png)|1x1|"
     r"lazy[-_]?load|loading\.(gif|svg)|/grey\.|data:image)",
     re.IGNORECASE,
 )
-_SIZE_TOKEN = re.compile(r"([-_.]?\d{2,4}x\d{2,4}|[-_.]w\d{2,4}|[-_.]\d{2,4}w)$")
 _CREDIT_CLASS = re.compile(
     r"(credit|copyright|source|photographer|byline|attribution|courtesy|author)", re.IGNORECASE
 )
@@ -66,74 +65,33 @@ _LAZY_SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "srcset")
 _SKIP_ANCESTORS = frozenset({"nav", "aside", "footer", "noscript"})
 
 
-@dataclass(slots=True)
-class Rendition:
-    """One candidate URL for a picture with what its descriptor says about its size."""
-
-    url: str
-    width: int | None = None
-    density: float | None = None
+_IMG_TAGS = ("img", "amp-img")
+#: Attributes holding a zoom / full-screen rendition ("data-fullscreen-src", "data-zoom-image",
+#: "data-large-src", "data-hi-res-src"): the picture at its largest when no srcset says.
+_FULL_SIZE_ATTR = re.compile(r"^data-[\w-]*(?:full|zoom|large|hi-?res|highres|big|max)[\w-]*$")
 
 
-def parse_srcset(srcset: str) -> list[Rendition]:
-    """Candidates of a ``srcset`` value.
-
-    >>> [(r.url, r.width) for r in parse_srcset("a.jpg 320w, b.jpg 1024w")]
-    [('a.jpg', 320), ('b.jpg', 1024)]
-    >>> [(r.url, r.density) for r in parse_srcset("a.jpg, b.jpg 2x")]
-    [('a.jpg', None), ('b.jpg', 2.0)]
-    """
-    out: list[Rendition] = []
-    for match in _SRCSET_ITEM.finditer(srcset.strip()):
-        url, number, unit = match.groups()
-        if not url:
-            continue
-        url = url.rstrip(",")
-        if unit == "w":
-            out.append(Rendition(url, width=int(float(number))))
-        elif unit == "x":
-            out.append(Rendition(url, density=float(number)))
-        else:
-            out.append(Rendition(url))
-    return out
-
-
-def largest(renditions: Iterable[Rendition]) -> Rendition | None:
-    """The widest rendition (by ``w``, then ``x`` descriptor); the first one if none says.
-
-    >>> largest(parse_srcset("a.jpg 320w, b.jpg 1024w, c.jpg 640w")).url
-    'b.jpg'
-    """
-    best: Rendition | None = None
-    best_key = (-1.0, -1.0)
-    for rendition in renditions:
-        key = (float(rendition.width or 0), rendition.density or 0.0)
-        if best is None or key > best_key:
-            best, best_key = rendition, key
-    return best
-
-
-def image_key(url: str) -> str:
-    """A rough identity of a picture across renditions: file name without size or extension.
-
-    >>> image_key("https://cdn.ex.com/2023/05/tank-1024x768.jpg?w=800")
-    'tank'
-    """
-    path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    name = path.rsplit("/", 1)[-1].lower()
-    name = name.rsplit(".", 1)[0] if "." in name else name
-    return _SIZE_TOKEN.sub("", name) or name
+def _full_size(img: HtmlElement) -> str | None:
+    for name, value in img.attrib.items():
+        url = value.strip()
+        usable = "/" in url and " " not in url and not _PLACEHOLDER.search(url)
+        if usable and _FULL_SIZE_ATTR.match(name):
+            return url
+    return None
 
 
 def picture_url(doc: Document, element: HtmlElement) -> tuple[str | None, int | None, int | None]:
-    """Best absolute URL (and size) of the picture in ``element`` (a figure, picture or img)."""
+    """Best absolute URL (and size) of the picture in ``element`` (a figure, picture or img):
+    the widest ``srcset`` candidate, else a full-size attribute, else a lazy or plain
+    ``src``."""
     renditions: list[Rendition] = []
-    img: HtmlElement | None = element if element.tag == "img" else None
+    img: HtmlElement | None = element if element.tag in _IMG_TAGS else None
     if img is None:
-        for candidate in element.iter("img"):
-            img = candidate
-            break
-    sources = [element] if element.tag in ("img", "source") else list(element.iter("source", "img"))
+        img = next(element.iter(*_IMG_TAGS), None)
+    if element.tag in (*_IMG_TAGS, "source"):
+        sources = [element]
+    else:
+        sources = list(element.iter("source", *_IMG_TAGS))
     for source in sources:
         for attr in _LAZY_SRCSET_ATTRS:
             value = source.get(attr)
@@ -143,11 +101,11 @@ def picture_url(doc: Document, element: HtmlElement) -> tuple[str | None, int | 
     width: int | None = chosen.width if chosen else None
     url = chosen.url if chosen else None
     if url is None and img is not None:
+        url = _full_size(img)
         for attr in _LAZY_SRC_ATTRS:
             value = img.get(attr)
-            if value and not _PLACEHOLDER.search(value):
+            if url is None and value and not _PLACEHOLDER.search(value):
                 url = value
-                break
     if url is None and renditions:
         url = renditions[0].url
     height = None
@@ -163,24 +121,58 @@ def _int(value: str | None) -> int | None:
     return None
 
 
+def _is_icon(element: HtmlElement) -> bool:
+    """An icon's text ("Camera Icon"): an ``<svg>``, an ``aria-hidden`` element, an icon class."""
+    classes = element.get("class") or ""
+    return (
+        element.tag == "svg"
+        or element.get("aria-hidden") == "true"
+        or any("icon" in token.lower() for token in classes.split())
+    )
+
+
 def split_figcaption(caption: HtmlElement) -> tuple[str | None, str | None]:
-    """(caption text, credit text) of a ``<figcaption>``-like element."""
+    """(caption text, credit text) of a ``<figcaption>``-like element; icons' text left out."""
     credit_parts: list[str] = []
+    icon_parts: list[str] = []
     for element in caption.iter():
         if element is caption or not isinstance(element.tag, str):
             continue
         classes = (element.get("class") or "") + " " + (element.get("itemprop") or "")
-        if element.tag in ("small", "cite") or _CREDIT_CLASS.search(classes):
+        if _is_icon(element):
+            text = text_of(element)
+            if text:
+                icon_parts.append(text)
+        elif element.tag in ("small", "cite") or _CREDIT_CLASS.search(classes):
             text = text_of(element)
             if text and text not in credit_parts:
                 credit_parts.append(text)
     full = text_of(caption)
     text = full
-    for part in credit_parts:
+    for part in (*icon_parts, *credit_parts):
         text = text.replace(part, " ")
     text = " ".join(text.split())
     credit = " ".join(credit_parts) or None
     return (text or None), credit
+
+
+def _credit_in_figure(figure: HtmlElement, caption: HtmlElement | None) -> str | None:
+    """A credit printed inside a figure but outside its caption: a ``<footer>``, ``<cite>`` or
+    ``<small>``, an element with a credit class, or a lone credit line ("Foto: Seznam")."""
+    for element in figure.iter("footer", "cite", "small", "span", "div", "p"):
+        if caption is not None and (element is caption or caption in element.iterancestors()):
+            continue
+        if element.tag in ("span", "div", "p") and next(element.iter("img", "picture"), None):
+            continue
+        text = text_of(element)
+        if not text or len(text) > 120:
+            continue
+        classes = element.get("class") or ""
+        if element.tag in ("footer", "cite", "small") or _CREDIT_CLASS.search(classes):
+            return text
+        if _lone_credit(text):
+            return text
+    return None
 
 
 def in_article(element: HtmlElement) -> bool:
@@ -213,31 +205,144 @@ def figure_images(
     caption_xpath: str = ".//figcaption",
 ) -> list[Image]:
     """Every picture of ``scope`` with its caption, in document order: ``<figure>`` elements,
-    then pictures captioned by a caption-like element next to them. Pictures in
+    pictures captioned by a caption-like element next to them, and pictures outside any
+    figure (captioned by the short paragraph beside them, if any). Pictures in
     nav/aside/promo boxes are left out."""
     images: list[Image] = []
     taken: set[HtmlElement] = set()
     figures = set(scope.xpath(figure_xpath))
-    found = [e for e in scope.iter() if e in figures or _loose_caption(e)]
+    found = [
+        e
+        for e in scope.iter()
+        if e in figures or (isinstance(e.tag, str) and (e.tag in _IMG_TAGS or _loose_caption(e)))
+    ]
     for element in found:
-        if any(a in taken for a in element.iterancestors()) or not in_article(element):
+        if element in taken or any(a in taken for a in element.iterancestors()):
+            continue
+        if not in_article(element):
             continue
         container: HtmlElement | None
+        caption = credit = None
         if element in figures:
             container, caption_element = element, next(iter(element.xpath(caption_xpath)), None)
+        elif element.tag in _IMG_TAGS:
+            if any(a.tag == "figure" or a in figures for a in element.iterancestors()):
+                continue
+            container, caption_element = element, None
+            caption, credit = caption_beside(element)
+        elif sum(1 for _ in element.iter(*_IMG_TAGS)) == 1:
+            container, caption_element = element, element  # a caption box holding its picture
         else:
             container, caption_element = _picture_near(element), element
             if container is None:
                 continue
         url, width, height = picture_url(doc, container)
-        if not url:
+        if not url and not (caption_element is not None and _lost_picture(container)):
             continue
         taken.add(element)
-        caption = credit = None
         if caption_element is not None:
             caption, credit = split_figcaption(caption_element)
-        images.append(Image(url=url, caption=caption, credit=credit, width=width, height=height))
+        if credit is None and element in figures:
+            credit = _credit_in_figure(container, caption_element) or _credit_beside(container)
+        image = Image(url=url, caption=caption, credit=credit, width=width, height=height)
+        if element.tag in _IMG_TAGS and is_junk(image):
+            continue  # a logo, an icon or an avatar outside any figure
+        if url or caption or credit:
+            images.append(image)
     return images
+
+
+#: How far up a picture's wrappers the paragraph beside it is looked for.
+_MAX_WRAPPER_CLIMB = 3
+_MAX_CAPTION_CHARS = 400
+
+
+def _next_text_element(node: HtmlElement) -> HtmlElement | None:
+    """The next sibling element with text, skipping empty ones (buttons, ads' slots)."""
+    sibling = node.getnext()
+    for _ in range(3):
+        if sibling is None:
+            return None
+        if isinstance(sibling.tag, str) and text_of(sibling):
+            return sibling
+        sibling = sibling.getnext()
+    return None
+
+
+def _beside(picture: HtmlElement) -> HtmlElement | None:
+    """The element with text right after a picture or after its wrappers (a ``<div>`` holding
+    only the picture), never further than a few wrappers up."""
+    node = picture
+    for _ in range(_MAX_WRAPPER_CLIMB):
+        following = _next_text_element(node)
+        if following is not None:
+            return following
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "article", "main", "figure"):
+            return None
+        if text_of(parent) or sum(1 for _ in parent.iter(*_IMG_TAGS)) > 1:
+            return None  # the wrapper holds more than this picture
+        node = parent
+    return None
+
+
+def caption_beside(picture: HtmlElement) -> tuple[str | None, str | None]:
+    """(caption, credit) printed right after a picture outside any ``<figure>``.
+
+    The element after the picture (or after the wrappers holding only it) is its caption
+    when it has a caption-like class or is a short paragraph ending in a parenthesised
+    agency or photo credit ("… on its way to Bakhmut (Reuters)"); a lone credit ("Reuters",
+    "Photo: Jane Doe") is its credit.
+    """
+    element = _beside(picture)
+    if element is None or element.tag in ("h1", "h2", "h3", "figure", "ul", "ol", "table"):
+        return None, None
+    text = text_of(element)
+    if len(text) > _MAX_CAPTION_CHARS:
+        return None, None
+    classes = " ".join(e.get("class") or "" for e in element.iter() if isinstance(e.tag, str))
+    if LOOSE_CAPTION_CLASS.search(classes) or credited_caption(text):
+        return split_figcaption(element)
+    if _CREDIT_CLASS.search(classes) or _lone_credit(text):
+        return None, text
+    return None, None
+
+
+def _lone_credit(text: str) -> bool:
+    """A line that is only a photo credit ("Reuters", "Photo: Jane Doe/AP")."""
+    words = text.split()
+    if not words or len(words) > 8 or text.endswith((".", "!", "?")):
+        return False
+    return bool(agencies_only(text)) or looks_like_credit(text) or bool(_CREDIT_LABEL.match(text))
+
+
+_CREDIT_LABEL = re.compile(
+    r"^(?:photo|foto|bild|image|picture|credit|crédit|fotos?|photos?)s?\s*(?::|by\b)|^©",
+    re.IGNORECASE,
+)
+
+
+def _credit_beside(figure: HtmlElement) -> str | None:
+    """A credit printed right after a figure, outside it (``<figure>…</figure><p class=
+    "credit">Reuters</p>``)."""
+    following = _next_text_element(figure)
+    if following is None or following.tag not in ("p", "div", "span", "small", "cite"):
+        return None
+    text = text_of(following)
+    classes = following.get("class") or ""
+    if len(text) <= 120 and (_CREDIT_CLASS.search(classes) or _lone_credit(text)):
+        return text
+    return None
+
+
+_MEDIA = ("img", "amp-img", "picture", "video", "audio", "iframe", "svg", "canvas", "object",
+          "embed", "table", "blockquote", "pre", "code", "math", "noscript")  # fmt: skip
+
+
+def _lost_picture(figure: HtmlElement) -> bool:
+    """A ``<figure>`` holding nothing but its caption: a picture the copy lost (a text copy, a
+    reader view), known by its caption and credit only."""
+    return figure.tag == "figure" and next(figure.iter(*_MEDIA), None) is None
 
 
 def _loose_caption(element: HtmlElement) -> bool:
@@ -268,29 +373,53 @@ def _picture_near(caption: HtmlElement) -> HtmlElement | None:
     return None
 
 
+def fuller_credit(first: str | None, second: str | None) -> str | None:
+    """``first``, unless ``second`` says the same and more ("Reuters" < "Reuters/John Doe").
+
+    >>> fuller_credit("Getty Images", "Getty Images/Juanmonino")
+    'Getty Images/Juanmonino'
+    """
+    if not first or (second and second.startswith(first) and len(second) > len(first)):
+        return second or first
+    return first
+
+
+def _enrich(kept: Image, other: Image) -> None:
+    kept.caption = kept.caption or other.caption
+    kept.credit = fuller_credit(kept.credit, other.credit)
+    if kept.url == other.url:
+        kept.width = kept.width or other.width
+        kept.height = kept.height or other.height
+
+
 def merge_images(lead: Image | None, figures: list[Image]) -> list[Image]:
-    """Lead image first (enriched by the figure showing the same picture), then the rest."""
+    """One entry per picture, the lead first.
+
+    The lead (from JSON-LD or og:image) is usually another rendition of a figure of the
+    article: then the figure's URL is kept (it is what the page shows), with what the
+    metadata adds (a caption the figure lacks, a fuller credit).
+    """
+    pictures = ([lead] if lead is not None else []) + [f for f in figures if f is not lead]
+    index = PictureIndex([p.url for p in pictures])
     out: list[Image] = []
-    seen_urls: set[str] = set()
-    seen_keys: set[str] = set()
-    if lead is not None:
-        lead_key = image_key(lead.url)
-        for image in figures:
-            if image.url == lead.url or image_key(image.url) == lead_key:
-                lead.caption = lead.caption or image.caption
-                lead.credit = lead.credit or image.credit
-                lead.width = lead.width or image.width
-                lead.height = lead.height or image.height
-                seen_urls.add(image.url)
-                break
-        out.append(lead)
-        seen_urls.add(lead.url)
-        seen_keys.add(lead_key)
-    for image in figures:
-        key = image_key(image.url)
-        if image.url in seen_urls or key in seen_keys:
-            continue
-        seen_urls.add(image.url)
-        seen_keys.add(key)
-        out.append(image)
+    slots: list[int] = []  # index in ``pictures`` of each kept entry
+    for i, picture in enumerate(pictures):
+        same = next((n for n, j in enumerate(slots) if _same(index, pictures, i, j)), None)
+        if same is None:
+            out.append(picture)
+            slots.append(i)
+        elif lead is not None and slots[same] == 0:  # the lead, shown by this figure
+            out[same] = picture
+            slots[same] = i
+            _enrich(picture, lead)
+        else:
+            _enrich(out[same], picture)
     return out
+
+
+def _same(index: PictureIndex, pictures: list[Image], a: int, b: int) -> bool:
+    """Same rendition rule, or (for the lead) the same caption as a figure."""
+    if index.same(a, b):
+        return True
+    first, second = pictures[a], pictures[b]
+    return bool(first.caption and first.caption == second.caption and 0 in (a, b))

@@ -63,7 +63,7 @@ def _without_captions(
     paragraphs = body.split("\n\n")
     kept = []
     for i, paragraph in enumerate(paragraphs):
-        key = fold_key(paragraph) if len(paragraph) <= longest else ""
+        key = fold_key(clean_text(paragraph)) if len(paragraph) <= longest else ""
         if key and (key in captions or (i < 2 and key in credits)):
             continue
         kept.append(paragraph)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from w3lib.url import safe_url_string
 
 from newscrawl.article import Image
 from newscrawl.normalize.agencies import agencies_only, lookup
+from newscrawl.normalize.renditions import PictureIndex, largest_url
 from newscrawl.normalize.text import clean_text, fold_key
 
 _LABELS = (
@@ -45,6 +46,7 @@ _COPYRIGHT = re.compile(
 )
 # "... country AP Photo/Edgar H. Clemente", "(AP Photo/Marco Ugarte)".
 _AP_PHOTO = re.compile(r"\s*\(?(?P<credit>\bAP Photo/[^()]+?)\)?\s*$")
+_LABEL_WORD = re.compile(rf"^{_LABEL}$", re.IGNORECASE)
 _CREDIT_PREFIX = re.compile(rf"^(?:{_LABEL}\s*(?::|\bby\b)|©|Copyright\b)\s*(?P<rest>.+)$", re.I)
 _TRAILING_PAREN = re.compile(r"\s*\((?P<credit>[^()]{1,100})\)\s*$")
 # Japanese conventions: "…（代表撮影）" (photographed by), "…＝ＡＰ" (agency).
@@ -133,7 +135,11 @@ def _paren_credit(before: str, inner: str) -> bool:
     if looks_like_credit(inner):
         return True
     sentence_done = not before.strip() or before.rstrip()[-1] in '.!?…"”’»'
-    return sentence_done and ((_name_like(inner) and len(inner.split()) >= 2) or "/" in inner)
+    if not sentence_done:
+        return False
+    if len(inner.split()) == 1:  # "… young women and girls. (Christie's)", not "(Archivbild)"
+        return _name_like(inner) and inner[:1].isupper() and not _LABEL_WORD.match(inner)
+    return _name_like(inner) or "/" in inner
 
 
 def _strip_outer_parens(text: str) -> str:
@@ -192,6 +198,38 @@ def split_caption(caption: str | None) -> tuple[str | None, str | None]:
     return text, credit
 
 
+_PAREN_TAIL = re.compile(r"\((?P<credit>[^()]{1,80})\)\s*$")
+_MAX_CAPTION_WORDS = 40
+
+
+def credited_caption(text: str | None, *, sentence_end: bool = True) -> bool:
+    """Whether a short paragraph is a picture caption: it ends in a parenthesised agency or
+    photo credit ("… on its way to Bakhmut (Reuters)", "… (Picture: PA)", "(AP Photo/…)").
+
+    Next to a picture, a caption may end its description with a full stop; with
+    ``sentence_end=False`` (a text copy, where the picture is gone) it may not, so a body
+    paragraph ending "… officials said. (Reuters)" stays a paragraph.
+
+    >>> credited_caption("A Ukrainian tank on its way to Bakhmut (Reuters)")
+    True
+    >>> credited_caption("Troops crossed into Gjadër (Albania)"), credited_caption("(Reuters)")
+    (False, False)
+    >>> credited_caption("Officials said so. (AP)", sentence_end=False)
+    False
+    """
+    line = clean_text(text)
+    match = _PAREN_TAIL.search(line)
+    if match is None or "\n" in (text or "") or len(line.split()) > _MAX_CAPTION_WORDS:
+        return False
+    before = line[: match.start()].rstrip()
+    if not fold_key(before) or (not sentence_end and before.endswith((".", "!", "?", ":"))):
+        return False
+    inner = match["credit"].strip()
+    return bool(
+        _PAREN_LABEL.search(line) or inner.startswith("AP Photo") or looks_like_credit(inner)
+    )
+
+
 @dataclass(slots=True)
 class ImageResult:
     images: list[Image]
@@ -212,35 +250,6 @@ _AVATAR_WORDS = re.compile(
 _LARGE = 300
 _JUNK_HOSTS = re.compile(r"(?:^|\.)(?:gravatar\.com|doubleclick\.net|scorecardresearch\.com)$")
 _JUNK_EXT = re.compile(r"\.(?:svg|ico)$", re.I)
-_SIZE_PARAMS = frozenset(
-    (
-        *("w", "h", "width", "height", "resize", "fit", "quality", "q", "crop", "fm", "format"),
-        *("auto", "dpr", "im", "ixlib", "s", "rect", "cs", "fl", "impolicy", "imwidth", "size"),
-    )
-)
-_SIZE_IN_PATH = (
-    re.compile(r"[-_.]\d{2,5}x\d{2,5}(?=[-_./]|$)"),  # -300x200
-    re.compile(r"/(?:w|h|c|q|f|t|ar|dpr)_[^/]*"),  # /w_800,h_600/
-    re.compile(r"/\d{2,5}(?:x\d{2,5})?(?=/)"),  # /800/ /800x600/
-    re.compile(r"[-_@](?:\d{2,5}w|\d(?:\.\d)?x|small|medium|large|thumb|thumbnail|original)(?=\.)"),
-    re.compile(r"\.(?:jpe?g|png|webp|avif|gif)$"),
-)
-_SRCSET_ITEM = re.compile(r"^(?P<url>\S+)(?:\s+(?P<n>\d+(?:\.\d+)?)(?P<unit>[wx]))?$")
-_MIN_STEM = 12
-
-
-def _largest_from_srcset(value: str) -> str:
-    """The largest candidate if ``value`` is a srcset, else the value itself."""
-    if "," not in value or " " not in value:
-        return value
-    best, best_size = value, -1.0
-    for item in value.split(","):
-        match = _SRCSET_ITEM.match(item.strip())
-        if match:
-            size = float(match["n"] or 1)
-            if size > best_size:
-                best, best_size = match["url"], size
-    return best
 
 
 def absolute_url(url: str | None, base: str | None) -> str | None:
@@ -251,7 +260,7 @@ def absolute_url(url: str | None, base: str | None) -> str | None:
     >>> absolute_url("data:image/gif;base64,R0lG", None) is None
     True
     """
-    value = _largest_from_srcset((url or "").strip())
+    value = largest_url((url or "").strip())
     if not value:
         return None
     if value.startswith("//"):
@@ -265,6 +274,8 @@ def absolute_url(url: str | None, base: str | None) -> str | None:
 
 def is_junk(image: Image) -> bool:
     """Tracking pixels, spacers, icons, logos and avatars."""
+    if image.url is None:
+        return False
     w, h = image.width, image.height
     if (w is not None and w <= 2) or (h is not None and h <= 2):
         return True
@@ -277,28 +288,14 @@ def is_junk(image: Image) -> bool:
     return bool(_JUNK_EXT.search(path) or (_AVATAR_WORDS.search(path) and (w or 0) < _LARGE))
 
 
-def picture_keys(url: str) -> tuple[str, str | None]:
-    """Keys under which two renditions of one picture collide: path without sizes, file stem.
-
-    >>> picture_keys("https://cdn.x.com/img/800x600/photo-2023-abc-1200x800.jpg?w=800&id=7")
-    ('cdn.x.com/img/photo-2023-abc?id=7', 'photo-2023-abc')
-    """
-    parts = urlsplit(url)
-    path = unquote(parts.path).lower()
-    for pattern in _SIZE_IN_PATH:
-        path = pattern.sub("", path)
-    query = urlencode(
-        sorted((k, v) for k, v in parse_qsl(parts.query) if k.lower() not in _SIZE_PARAMS)
-    )
-    key = f"{(parts.hostname or '').lower()}{path}" + (f"?{query}" if query else "")
-    stem = path.rsplit("/", 1)[-1]
-    return key, stem if len(stem) >= _MIN_STEM else None
-
-
 def normalize_image(image: Image, base_url: str | None = None) -> Image | None:
-    """One image with an absolute URL and its caption/credit split; None if unusable."""
+    """One image with an absolute URL and its caption/credit split; None if unusable.
+
+    A picture without a URL (known only by its caption) is kept when it has a caption or a
+    credit.
+    """
     url = absolute_url(image.url, base_url)
-    if url is None:
+    if url is None and (image.url or not (image.caption or image.credit)):
         return None
     caption, credit = split_caption(image.caption)
     credit = clean_credit(image.credit) or credit
@@ -318,9 +315,12 @@ def _merge(kept: Image, other: Image) -> Image:
 
 
 def normalize_images(images: list[Image], base_url: str | None = None) -> ImageResult:
-    """Normalize, filter and de-duplicate an article's images, keeping their order (lead first)."""
+    """Normalize, filter and de-duplicate an article's images, keeping their order (lead first).
+
+    Two renditions of one picture (:mod:`newscrawl.normalize.renditions`) become one entry.
+    """
     result = ImageResult([])
-    slots: dict[str, int] = {}
+    usable: list[Image] = []
     for raw in images:
         image = normalize_image(raw, base_url)
         if image is None:
@@ -331,15 +331,16 @@ def normalize_images(images: list[Image], base_url: str | None = None) -> ImageR
             continue
         if raw.caption and image.credit and not clean_credit(raw.credit):
             result.outcomes["credit_from_caption"] += 1
-        key, stem = picture_keys(image.url)
-        slot = slots.get(key, slots.get(stem) if stem else None)
+        usable.append(image)
+    index = PictureIndex([i.url for i in usable])
+    slots: list[int] = []
+    for i, image in enumerate(usable):
+        slot = next((n for n, j in enumerate(slots) if index.same(i, j)), None)
         if slot is not None:
             result.images[slot] = _merge(result.images[slot], image)
             result.outcomes["duplicate"] += 1
             continue
-        slots[key] = len(result.images)
-        if stem:
-            slots.setdefault(stem, len(result.images))
+        slots.append(i)
         result.images.append(image)
     result.outcomes["kept"] += len(result.images)
     return result

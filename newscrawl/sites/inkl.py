@@ -21,7 +21,10 @@ SITE = SiteDefinition(
         "[class*='publisher-name'], [class*='publisher__name'], [data-publisher-name], "
         "[itemprop='sourceOrganization'] [itemprop='name'], a[href*='/publishers/'][title]"
     ),
-    section="[class*='article-section'], [class*='article__section'], [class*='section-name']",
+    section=(
+        "[class*='article-section'], [class*='article__section'], [class*='section-name'], "
+        "[class~='category']"
+    ),
     byline=(
         "[class*='article-author'] [class*='name'], [class*='article-author'], "
         "[class*='article__author'], [rel='author'], [itemprop='author'] [itemprop='name']"

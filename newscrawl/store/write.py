@@ -120,9 +120,9 @@ def _replace_children(connection: Connection, rows: list[StoredRow], ids: dict[i
             {"article_id": article_id, "position": i, "name": n} for i, n in enumerate(v.authors)
         ]
         agencies += [{"article_id": article_id, "agency": a} for a in dict.fromkeys(v.credits)]
-        pictures += [
+        pictures += [  # a picture known only by its caption (a text copy) has no row
             {"article_id": article_id, "position": i, **image.to_dict()}
-            for i, image in enumerate(v.images)
+            for i, image in enumerate(i for i in v.images if i.url)
         ]
     for table, params in (
         (article_authors, people),
