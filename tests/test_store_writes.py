@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -57,17 +56,6 @@ def test_two_processes_writing_the_same_urls_store_each_once(database_url: str) 
     assert counts(store)["articles"] == 100
     assert counts(store)["sightings"] == 100
     store.close()
-
-
-def test_recently_seen_urls_for_incremental_crawls(store: Store) -> None:
-    now = datetime.now(UTC)
-    fresh = article(1, "https://www.independent.co.uk/news/1", fetched_at=now)
-    stale = article(2, "https://www.independent.co.uk/news/2", fetched_at=now - timedelta(days=3))
-    store.write([fresh, stale])
-    asked = [fresh.url, stale.url, fresh.url + "?utm_source=x", "https://other.example/x"]
-    assert store.recently_seen_urls(asked, timedelta(hours=1)) == {asked[0], asked[2]}
-    assert store.is_url_fresh(stale.url, timedelta(days=7))
-    assert not store.is_url_fresh(stale.url, timedelta(days=1))
 
 
 def test_crawl_run_row_from_stats_without_password(store: Store) -> None:

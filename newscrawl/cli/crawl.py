@@ -14,7 +14,7 @@ import logging
 import sys
 from typing import Any
 
-from newscrawl.run.crawls import run_sources, runs_exit_code, setting_overrides
+from newscrawl.run.crawls import command_line_settings, run_sources, runs_exit_code
 from newscrawl.sources import SourceError, check_source_names, load_sources
 
 logger = logging.getLogger(__name__)
@@ -104,14 +104,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"newscrawl crawl: {err}", file=sys.stderr)
         return 2
     try:
-        overrides = setting_overrides(args.settings)
+        overrides = command_line_settings(args)
     except ValueError as err:
         print(f"newscrawl crawl: {err}", file=sys.stderr)
         return 2
-    if args.sources:
-        overrides["NEWSCRAWL_SOURCES_FILE"] = args.sources
-    if args.database_url:
-        overrides["DATABASE_URL"] = args.database_url
     spider_args = {"max_articles": args.max_articles} if args.max_articles else {}
     runs = run_sources(names, overrides, concurrent=args.concurrent, spider_args=spider_args)
     print(f"{'source':<16} {'pages':>6} {'articles':>8}  result", file=sys.stderr)

@@ -33,23 +33,15 @@ def seeds_for(args: argparse.Namespace) -> list[bytes]:
 def run_worker(args: argparse.Namespace) -> int:
     from scrapy.crawler import CrawlerProcess
 
-    from newscrawl.run.crawls import project_settings, setting_overrides
+    from newscrawl.run.crawls import command_line_settings, project_settings
     from newscrawl.run.stops import StopSignals
 
     try:
-        overrides = setting_overrides(args.settings)
+        overrides = command_line_settings(args)
         seeds = seeds_for(args)
     except (ValueError, SourceError) as err:
         print(f"newscrawl crawl --distributed: {err}", file=sys.stderr)
         return 2
-    if args.sources:
-        overrides["NEWSCRAWL_SOURCES_FILE"] = args.sources
-    if args.database_url:
-        overrides["DATABASE_URL"] = args.database_url
-    if args.redis_url:
-        overrides["REDIS_URL"] = args.redis_url
-    if args.prefix:
-        overrides["NEWSCRAWL_REDIS_PREFIX"] = args.prefix
     settings = project_settings(overrides)
     if seeds:
         server = redis.Redis.from_url(settings.get("REDIS_URL") or "redis://127.0.0.1:6379/0")

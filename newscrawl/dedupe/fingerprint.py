@@ -3,6 +3,12 @@
 The band keys are plain 63-bit integers so that the near-duplicate index can live in
 an indexed database column (``lsh_bands``): a lookup is one ``IN`` over at most
 :data:`BANDS` keys, whatever the size of the table.
+
+The MinHash signatures are computed here, in numpy (:func:`signature`), with datasketch's
+``affine32`` permutations: the values datasketch's ``MinHash.update_batch`` gives, which
+``tests/test_dedupe_fingerprint.py`` checks against datasketch itself. Crawlers never import
+datasketch (it brings scipy: 0.4 s and ~30 MB in every crawler and worker); it is a test
+dependency only.
 """
 
 from __future__ import annotations
@@ -15,12 +21,8 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:  # imported where a MinHash object is made: ``import datasketch`` pulls in
-    from datasketch import MinHash  # scipy (0.4 s and ~30 MB in every crawler and worker)
 
 #: MinHash size and banding: 10 bands of 3 rows. A pair of bodies shares a band with
 #: probability 1 - (1 - J**3)**10: 0.91 at the 0.6 Jaccard that makes the same text, 0.48 at
@@ -132,10 +134,6 @@ class _TokenHashes(dict[str, int]):
 _TOKEN_HASHES = _TokenHashes()
 
 
-def _token_hash(token: str) -> int:
-    return _TOKEN_HASHES[token]
-
-
 #: datasketch's affine permutation scheme over 32-bit values, named rather than left to
 #: the library's default (which changed in datasketch 2.0): stored band keys depend on it.
 SCHEME = "affine32"
@@ -143,13 +141,6 @@ SCHEME = "affine32"
 
 #: The largest 32-bit value: a permutation's minimum before any input (affine32's "empty").
 _EMPTY = np.uint32(0xFFFFFFFF)
-
-
-@lru_cache(maxsize=4)
-def _template(num_perm: int = NUM_PERM) -> MinHash:
-    from datasketch import MinHash
-
-    return MinHash(num_perm=num_perm, seed=_SEED, hashfunc=int, scheme=SCHEME)
 
 
 @lru_cache(maxsize=4)
@@ -190,24 +181,9 @@ def signature(hashes: np.ndarray, num_perm: int = NUM_PERM) -> np.ndarray:
     return (mixed * a + b).min(axis=0)
 
 
-def minhash(hashes: np.ndarray) -> MinHash:
-    """MinHash signature of a set of 32-bit shingle hashes (datasketch's permutations)."""
-    from datasketch import MinHash
-
-    return MinHash(
-        num_perm=NUM_PERM,
-        seed=_SEED,
-        hashfunc=int,
-        hashvalues=signature(hashes),
-        permutations=_template().permutations,
-        scheme=SCHEME,
-    )
-
-
-def band_keys(signature: MinHash | np.ndarray, bands: int = BANDS) -> tuple[int, ...]:
+def band_keys(signature: np.ndarray, bands: int = BANDS) -> tuple[int, ...]:
     """One signed 63-bit key per LSH band (band number mixed in, so bands never collide)."""
-    values = getattr(signature, "hashvalues", signature)  # a datasketch MinHash, or its values
-    packed = np.asarray(values).astype(">u4").tobytes()
+    packed = np.asarray(signature).astype(">u4").tobytes()
     width = len(packed) // bands
     keys = []
     for band in range(bands):

@@ -57,8 +57,3 @@ def same_article(stored: Version, incoming: Version) -> float:
         return 0.5
     _, containment = resemblance(stored.body, incoming.body)
     return 0.5 if containment >= SAME_HEADLINE_CONTAINMENT else 0.0
-
-
-def same_story(stored: Version, incoming: Version) -> bool:
-    """True when two articles (of any publishers) carry the same text."""
-    return text_match(stored, incoming) > 0.0

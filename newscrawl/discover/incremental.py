@@ -8,8 +8,7 @@ and corrections still reach ``article_revisions``.
 Only URLs known *before this crawl started* count, and only as fetched (not as canonical
 URLs), which keeps a crawl deterministic: a tracking-parameter or AMP variant met for the
 first time is fetched once (its sighting is recorded) even when the article itself was
-stored a moment earlier by the same crawl. (``Store.recently_seen_urls`` also matches
-canonical URLs and this crawl's own writes, so it is not used here.) The question is asked
+stored a moment earlier by the same crawl. The question is asked
 once per feed, sitemap or listing page, with an indexed ``IN`` query, so memory does not grow
 with the table.
 

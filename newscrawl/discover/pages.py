@@ -205,9 +205,3 @@ def is_app_shell(tree: HtmlElement) -> bool:
         return False
     ids = {value.lower() for value in tree.xpath("//body//*/@id")}
     return bool(ids & APP_ROOT_IDS) or not tree.xpath("//body//p")
-
-
-def amp_alternate(tree: HtmlElement) -> str | None:
-    """The ``rel=amphtml`` link of a page, if any (an AMP variant to record, not to prefer)."""
-    hrefs = tree.xpath('//link[@rel="amphtml"]/@href')
-    return hrefs[0].strip() if hrefs else None

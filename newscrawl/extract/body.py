@@ -213,17 +213,6 @@ def blocks_of(body: HtmlElement) -> Iterable[tuple[str, float]]:
                 yield text, share
 
 
-def element_paragraphs(containers: Iterable[HtmlElement], block_xpath: str) -> list[str]:
-    """Text blocks of site-defined body containers (for sites where trafilatura fails)."""
-    out: list[str] = []
-    for container in containers:
-        for block in container.xpath(block_xpath):
-            text = normalize_space(block.text_content())
-            if text:
-                out.append(text)
-    return out
-
-
 def clean_paragraphs(
     paragraphs: Iterable[str],
     *,

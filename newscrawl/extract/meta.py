@@ -7,11 +7,10 @@ so each field lookup afterwards is a dict access.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Iterable
 
-from newscrawl.extract.document import Document, text_of
+from newscrawl.extract.document import Document
 
 _SPACES = re.compile(r"\s+")
 _KEYWORD_SPLIT = re.compile(r"\s*[,;|]\s*")
@@ -72,24 +71,6 @@ def canonical_link(doc: Document) -> str | None:
     return doc.absolute(first(meta_table(doc), "og:url", "twitter:url"))
 
 
-def html_language(doc: Document) -> str | None:
-    """``<html lang>``, else the Content-Language / og:locale / DC language meta."""
-    lang = doc.tree.get("lang") or doc.tree.get("xml:lang")
-    if not lang:
-        table = meta_table(doc)
-        lang = first(table, "content-language", "og:locale", "dc.language", "language")
-    return lang.strip() if lang else None
-
-
-def title_tag(doc: Document) -> str | None:
-    """The ``<title>`` text."""
-    for title in doc.tree.iter("title"):
-        text = text_of(title)
-        if text:
-            return text
-    return None
-
-
 def meta_authors(table: MetaTable) -> list[str]:
     """Author names from author/parsely/sailthru/DC/article:author meta (URLs are skipped)."""
     out: list[str] = []
@@ -109,18 +90,6 @@ def meta_authors(table: MetaTable) -> list[str]:
         if value not in out:
             out.append(value)
     return out
-
-
-def parsely_page(table: MetaTable) -> dict:
-    """The legacy ``parsely-page`` JSON blob, if any."""
-    raw = first(table, "parsely-page")
-    if not raw:
-        return {}
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def split_keywords(values: Iterable[str]) -> list[str]:

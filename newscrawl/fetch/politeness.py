@@ -88,9 +88,6 @@ class HostPauses:
             return False
         return True
 
-    def remaining(self, key: str) -> float:
-        return max(0.0, self.until.get(key, 0.0) - self.clock())
-
 
 @dataclass
 class ErrorStreaks:

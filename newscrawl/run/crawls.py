@@ -81,6 +81,26 @@ def setting_overrides(items: Sequence[str]) -> dict[str, Any]:
     return dict(arglist_to_dict(list(items)))
 
 
+#: Options of ``newscrawl crawl`` that set a setting: (argparse destination, setting).
+OPTION_SETTINGS = (
+    ("sources", "NEWSCRAWL_SOURCES_FILE"),
+    ("database_url", "DATABASE_URL"),
+    ("redis_url", "REDIS_URL"),
+    ("prefix", "NEWSCRAWL_REDIS_PREFIX"),
+)
+
+
+def command_line_settings(args: Any) -> dict[str, Any]:
+    """The settings a ``newscrawl crawl`` command line asks for: its ``-s NAME=VALUE`` options,
+    then the options that name a setting (``--database-url``...), which win. ValueError for
+    a malformed ``-s``."""
+    overrides = setting_overrides(args.settings)
+    for option, setting in OPTION_SETTINGS:
+        if value := getattr(args, option, None):
+            overrides[setting] = value
+    return overrides
+
+
 def project_settings(overrides: dict[str, Any]) -> Any:
     """The project's Scrapy settings with command-line overrides (priority ``cmdline``).
 

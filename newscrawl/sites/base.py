@@ -8,7 +8,7 @@ it matches something on the page.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from cssselect import GenericTranslator, SelectorError
@@ -52,7 +52,7 @@ class SiteDefinition:
     first matching element's text (``date`` prefers a ``datetime``/``content`` attribute);
     ``byline`` keeps every match. ``body`` names the container(s) whose ``body_blocks`` are
     the article text; without it trafilatura runs with ``remove`` pruned. ``figure`` and
-    ``caption``/``credit`` locate the pictures. ``original_link`` finds the link to the
+    ``caption`` locate the pictures. ``original_link`` finds the link to the
     original article on an aggregator copy. ``boilerplate`` drops matching paragraphs and
     ``body_stop`` ends the body at the first paragraph matching it.
     """
@@ -72,14 +72,10 @@ class SiteDefinition:
     remove: tuple[str, ...] = ()
     figure: str = "figure"
     caption: str = "figcaption"
-    credit: str | None = None
     lead_figure: str | None = None
     original_link: str | None = None
     boilerplate: tuple[str, ...] = ()
     body_stop: tuple[str, ...] = ()
-    start_urls: tuple[str, ...] = ()
-    needs_js: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
     def matches_host(self, host: str) -> bool:
         """True when ``host`` is one of the domains or a subdomain of one."""

@@ -48,7 +48,6 @@ SITE = SiteDefinition(
     ),
     figure="figure",
     caption="figcaption",
-    credit="[class*='credit'], [class*='copyright'], small",
     lead_figure="[class*='lead'] figure, figure[class*='lead'], figure[class*='hero']",
     original_link=(
         "a[class*='original'], a[data-original-url], a[rel~='original'], "

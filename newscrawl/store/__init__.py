@@ -1,7 +1,7 @@
 """Storage: SQLAlchemy schema, engine, migrations and the de-duplicating batch writer.
 
 Entry points: :class:`~newscrawl.store.store.Store` (``Store.open(url)``, ``write``,
-``recently_seen_urls``, ``is_url_fresh``, ``record_crawl_run``),
+``record_crawl_run``),
 :func:`~newscrawl.store.migrate.upgrade` and
 :class:`~newscrawl.store.buffer.BufferedWriter` (retries while the database is away).
 """

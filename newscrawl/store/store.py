@@ -1,4 +1,4 @@
-"""The storage API: write batches of articles with de-duplication, answer what was seen.
+"""The storage API: write batches of articles with de-duplication, record crawl runs.
 
 One batch is one transaction. Writers serialize on a lock (``BEGIN IMMEDIATE`` on
 SQLite, a transaction-level advisory lock on Postgres) so that two crawler processes
@@ -14,15 +14,14 @@ carries the error (:attr:`BatchReport.bug`) for the caller to fail loudly.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import URL, Connection, Engine, func, select
 
 from newscrawl.article import Article
 from newscrawl.dedupe.prepare import Prepared, prepared_of
-from newscrawl.dedupe.urls import canonicalize_url
 from newscrawl.store.bands import cursors_for
 from newscrawl.store.checkpoint import WalCheckpointer
 from newscrawl.store.engine import (
@@ -37,7 +36,6 @@ from newscrawl.store.migrate import ensure_schema
 from newscrawl.store.problems import WriteFailure, is_storage_full, write_failure
 from newscrawl.store.resolve import BatchResolver, ItemResult
 from newscrawl.store.runs import CrawlRun, insert_crawl_run
-from newscrawl.store.schema import articles, sightings
 from newscrawl.store.write import write_resolution
 
 logger = logging.getLogger(__name__)
@@ -82,7 +80,10 @@ def reason_of(error: BaseException) -> str:
 
 
 class Store:
-    """A newscrawl database: articles in, de-duplicated; answers for spiders and reports."""
+    """A newscrawl database: articles in, de-duplicated, and a row per crawl run.
+
+    What was seen is asked by :mod:`newscrawl.discover.incremental`, reports by
+    :mod:`newscrawl.store.report` and :mod:`newscrawl.store.export`."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -190,35 +191,3 @@ class Store:
             if write_failure(error) is WriteFailure.UNAVAILABLE:
                 raise unavailable(error) from error
             raise
-
-    # --- reading ---------------------------------------------------------------------
-
-    def recently_seen_urls(self, urls: Iterable[str], since: datetime | timedelta) -> set[str]:
-        """Those of ``urls`` stored (as fetched, or as a canonical URL) since ``since``.
-
-        ``since`` may be a time or a window back from now. Spiders use this to skip
-        pages fetched recently (incremental crawling).
-        """
-        if isinstance(since, timedelta):
-            since = datetime.now(UTC) - since
-        wanted = list(dict.fromkeys(urls))
-        canonical = {u: canonicalize_url(u) for u in wanted}
-        seen: set[str] = set()
-        with self.engine.connect() as connection:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                query = select(sightings.c.url).where(
-                    sightings.c.url.in_(chunk), sightings.c.seen_at >= since
-                )
-                seen.update(connection.scalars(query))
-                keys = {canonical[u] for u in chunk}
-                query = select(articles.c.canonical_url).where(
-                    articles.c.canonical_url.in_(keys), articles.c.last_seen_at >= since
-                )
-                fresh = set(connection.scalars(query))
-                seen.update(u for u in chunk if canonical[u] in fresh)
-        return seen
-
-    def is_url_fresh(self, url: str, window: timedelta) -> bool:
-        """True when ``url`` was stored within ``window`` of now."""
-        return bool(self.recently_seen_urls([url], window))
