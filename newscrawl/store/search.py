@@ -33,6 +33,10 @@ BM25_WEIGHTS = {"headline": 10.0, "description": 4.0, "body": 1.0, "authors": 3.
 #: Words of a snippet.
 SNIPPET_WORDS = 24
 MAX_LIMIT = 100
+#: SQLite: the newest matches that are ranked. A word found in most articles would
+#: otherwise have every one of them scored (bm25 over 100,000 rows: a second); past this
+#: many matches, the newest are ranked and older ones are not returned.
+CANDIDATES = 1000
 #: Postgres ts_headline options: the same marks and about the same length as SQLite's.
 HEADLINE_OPTIONS = (
     f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
@@ -141,12 +145,16 @@ def _sqlite_hits(
     expression = fts5_query(query)
     weights = [sa.literal(BM25_WEIGHTS[name]) for name in FTS_COLUMNS]
     score = func.bm25(sa.literal_column(fts.name), *weights)
-    ranked = (
+    newest = (
         select(fts.c.rowid.label("id"), score.label("score"))
         .join(articles, articles.c.id == fts.c.rowid)
         .where(fts.c[fts.name].match(expression))
     )
-    ranked = _filtered(ranked, filters).order_by(score, articles.c.id.desc())
+    newest = _filtered(newest, filters).order_by(fts.c.rowid.desc()).limit(CANDIDATES)
+    candidates = newest.subquery("candidates")
+    ranked = select(candidates.c.id, candidates.c.score).order_by(
+        candidates.c.score, candidates.c.id.desc()
+    )
     rows = connection.execute(ranked.limit(limit).offset(offset)).all()
     if not rows:
         return []
