@@ -23,15 +23,8 @@ logger = logging.getLogger(__name__)
 
 #: Sub-command modules under ``newscrawl.cli``, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "extract",
-    "seed",
-    "crawl",
-    "demo",
-    "db",
-    "export",
-    "stats",
-    "search",
-)
+    "extract", "seed", "crawl", "demo", "db", "export", "stats", "search", "serve",
+)  # fmt: skip
 
 DESCRIPTION = """\
 newscrawl crawls news sites (publishers and aggregators), turns each page into one clean
