@@ -33,9 +33,9 @@ BM25_WEIGHTS = {"headline": 10.0, "description": 4.0, "body": 1.0, "authors": 3.
 #: Words of a snippet.
 SNIPPET_WORDS = 24
 MAX_LIMIT = 100
-#: SQLite: the newest matches that are ranked. A word found in most articles would
-#: otherwise have every one of them scored (bm25 over 100,000 rows: a second); past this
-#: many matches, the newest are ranked and older ones are not returned.
+#: The newest matches that are ranked. A word found in most articles would otherwise have
+#: every one of them scored (bm25 or ts_rank_cd over 100,000 rows: seconds); past this many
+#: matches, the newest are ranked and older ones are not returned.
 CANDIDATES = 1000
 #: Postgres ts_headline options: the same marks and about the same length as SQLite's.
 HEADLINE_OPTIONS = (
@@ -210,18 +210,27 @@ def _pg_hits(
         configs = [c for c in configs if c in (PG_CONFIGS.get(code), "simple")]
     if not configs:
         return []
-    config = sa.cast(article_search.c.config, REGCONFIG)
-    score = func.ts_rank_cd(article_search.c.document, func.websearch_to_tsquery(config, query))
-    ranked = (
-        select(article_search.c.article_id.label("id"), score.label("score"))
+    newest = (
+        select(
+            article_search.c.article_id.label("id"),
+            article_search.c.config,
+            article_search.c.document,
+        )
         .join(articles, articles.c.id == article_search.c.article_id)
         .where(_pg_match(query, configs))
     )
-    ranked = _filtered(ranked, filters).order_by(score.desc(), articles.c.id.desc())
+    newest = _filtered(newest, filters).order_by(article_search.c.article_id.desc())
+    candidates = newest.limit(CANDIDATES).subquery("candidates")
+    parsed = func.websearch_to_tsquery(sa.cast(candidates.c.config, REGCONFIG), query)
+    score = func.ts_rank_cd(candidates.c.document, parsed)
+    ranked = select(candidates.c.id, score.label("score")).order_by(
+        score.desc(), candidates.c.id.desc()
+    )
     rows = connection.execute(ranked.limit(limit).offset(offset)).all()
     if not rows:
         return []
     ids = [row.id for row in rows]
+    config = sa.cast(article_search.c.config, REGCONFIG)
     text = func.concat_ws(" … ", articles.c.headline, articles.c.description, articles.c.body)
     headline = func.ts_headline(
         config, text, func.websearch_to_tsquery(config, query), HEADLINE_OPTIONS
