@@ -242,7 +242,8 @@ def test_demo_on_a_port_in_use_is_one_line(tmp_path) -> None:
 
 def test_help_is_for_users_and_version_is_the_package_version() -> None:
     for args in [["--help"]] + [
-        [name, "--help"] for name in ("extract", "seed", "crawl", "demo", "db", "export", "stats")
+        [name, "--help"]
+        for name in ("extract", "seed", "crawl", "demo", "db", "export", "stats", "search", "serve")
     ]:
         done = newscrawl(*args)
         assert done.returncode == 0, done.output
