@@ -145,12 +145,11 @@ def _sqlite_hits(
     expression = fts5_query(query)
     weights = [sa.literal(BM25_WEIGHTS[name]) for name in FTS_COLUMNS]
     score = func.bm25(sa.literal_column(fts.name), *weights)
-    newest = (
-        select(fts.c.rowid.label("id"), score.label("score"))
-        .join(articles, articles.c.id == fts.c.rowid)
-        .where(fts.c[fts.name].match(expression))
-    )
-    newest = _filtered(newest, filters).order_by(fts.c.rowid.desc()).limit(CANDIDATES)
+    newest = select(fts.c.rowid.label("id"), score.label("score"))
+    newest = newest.where(fts.c[fts.name].match(expression))
+    if filters != Filters():  # the filters read articles; without any, no join at all
+        newest = _filtered(newest.join(articles, articles.c.id == fts.c.rowid), filters)
+    newest = newest.order_by(fts.c.rowid.desc()).limit(CANDIDATES)
     candidates = newest.subquery("candidates")
     ranked = select(candidates.c.id, candidates.c.score).order_by(
         candidates.c.score, candidates.c.id.desc()
@@ -210,21 +209,19 @@ def _pg_hits(
         configs = [c for c in configs if c in (PG_CONFIGS.get(code), "simple")]
     if not configs:
         return []
-    newest = (
-        select(
-            article_search.c.article_id.label("id"),
-            article_search.c.config,
-            article_search.c.document,
-        )
-        .join(articles, articles.c.id == article_search.c.article_id)
-        .where(_pg_match(query, configs))
-    )
-    newest = _filtered(newest, filters).order_by(article_search.c.article_id.desc())
-    candidates = newest.limit(CANDIDATES).subquery("candidates")
-    parsed = func.websearch_to_tsquery(sa.cast(candidates.c.config, REGCONFIG), query)
-    score = func.ts_rank_cd(candidates.c.document, parsed)
-    ranked = select(candidates.c.id, score.label("score")).order_by(
-        score.desc(), candidates.c.id.desc()
+    newest = select(article_search.c.article_id.label("id")).where(_pg_match(query, configs))
+    if filters != Filters():  # the filters read articles; without any, no join at all
+        newest = newest.join(articles, articles.c.id == article_search.c.article_id)
+        newest = _filtered(newest, filters)
+    order = article_search.c.article_id.desc()
+    candidates = newest.order_by(order).limit(CANDIDATES).subquery("candidates")
+    scored = article_search.alias("scored")
+    parsed = func.websearch_to_tsquery(sa.cast(scored.c.config, REGCONFIG), query)
+    score = func.ts_rank_cd(scored.c.document, parsed)
+    ranked = (
+        select(candidates.c.id, score.label("score"))
+        .join(scored, scored.c.article_id == candidates.c.id)
+        .order_by(score.desc(), candidates.c.id.desc())
     )
     rows = connection.execute(ranked.limit(limit).offset(offset)).all()
     if not rows:
