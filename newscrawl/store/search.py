@@ -145,7 +145,7 @@ def _sqlite_hits(
     expression = fts5_query(query)
     weights = [sa.literal(BM25_WEIGHTS[name]) for name in FTS_COLUMNS]
     score = func.bm25(sa.literal_column(fts.name), *weights)
-    newest = select(fts.c.rowid.label("id"), score.label("score"))
+    newest: sa.Select[Any] = select(fts.c.rowid.label("id"), score.label("score"))
     newest = newest.where(fts.c[fts.name].match(expression))
     if filters != Filters():  # the filters read articles; without any, no join at all
         newest = _filtered(newest.join(articles, articles.c.id == fts.c.rowid), filters)
@@ -209,7 +209,8 @@ def _pg_hits(
         configs = [c for c in configs if c in (PG_CONFIGS.get(code), "simple")]
     if not configs:
         return []
-    newest = select(article_search.c.article_id.label("id")).where(_pg_match(query, configs))
+    newest: sa.Select[Any] = select(article_search.c.article_id.label("id"))
+    newest = newest.where(_pg_match(query, configs))
     if filters != Filters():  # the filters read articles; without any, no join at all
         newest = newest.join(articles, articles.c.id == article_search.c.article_id)
         newest = _filtered(newest, filters)
