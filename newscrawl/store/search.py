@@ -209,20 +209,20 @@ def _pg_hits(
         configs = [c for c in configs if c in (PG_CONFIGS.get(code), "simple")]
     if not configs:
         return []
-    newest: sa.Select[Any] = select(article_search.c.article_id.label("id"))
-    newest = newest.where(_pg_match(query, configs))
+    newest: sa.Select[Any] = select(
+        article_search.c.article_id.label("id"),
+        article_search.c.config,
+        article_search.c.document,  # read once here, for the rank below
+    ).where(_pg_match(query, configs))
     if filters != Filters():  # the filters read articles; without any, no join at all
         newest = newest.join(articles, articles.c.id == article_search.c.article_id)
         newest = _filtered(newest, filters)
     order = article_search.c.article_id.desc()
     candidates = newest.order_by(order).limit(CANDIDATES).subquery("candidates")
-    scored = article_search.alias("scored")
-    parsed = func.websearch_to_tsquery(sa.cast(scored.c.config, REGCONFIG), query)
-    score = func.ts_rank_cd(scored.c.document, parsed)
-    ranked = (
-        select(candidates.c.id, score.label("score"))
-        .join(scored, scored.c.article_id == candidates.c.id)
-        .order_by(score.desc(), candidates.c.id.desc())
+    parsed = func.websearch_to_tsquery(sa.cast(candidates.c.config, REGCONFIG), query)
+    score = func.ts_rank_cd(candidates.c.document, parsed)
+    ranked = select(candidates.c.id, score.label("score")).order_by(
+        score.desc(), candidates.c.id.desc()
     )
     rows = connection.execute(ranked.limit(limit).offset(offset)).all()
     if not rows:
