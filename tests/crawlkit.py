@@ -174,10 +174,20 @@ def _child(config_path: str) -> None:
         },
         "items": items,
         "failures": spider_cls.failures,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": _own_peak_rss_kb() / 1024,
         "seconds": time.time() - started,
     }
     Path(config["result_path"]).write_text(json.dumps(result))
+
+
+def _own_peak_rss_kb() -> int:
+    """This process's peak RSS since it started (``VmHWM``), not ``ru_maxrss``: Linux keeps
+    the larger of the forking parent's RSS and our own there across ``execve``, so a crawl
+    started by a pytest process that has grown to 500 MB would report 500 MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # not Linux
 
 
 # --- the pytest side --------------------------------------------------------------------
