@@ -22,6 +22,12 @@ from newscrawl.extract.images import figure_images, merge_images, split_figcapti
 from newscrawl.extract.jsonld import JsonLd, read_jsonld
 from newscrawl.extract.meta import MetaTable, canonical_link, first, meta_table
 from newscrawl.normalize.byline import parse_bylines
+from newscrawl.normalize.headline import (
+    h1_with_tail,
+    host_names,
+    site_name_keys,
+    strip_site_name,
+)
 from newscrawl.normalize.renditions import same_picture
 from newscrawl.sites import SiteDefinition, site_for
 from newscrawl.sites.base import compile_css, compile_patterns, css_to_xpath
@@ -81,12 +87,15 @@ def extract_document(doc: Document, *, source: str | None = None, fast: bool = F
 def _headline(
     doc: Document, meta: MetaTable, ld: JsonLd, names: list[str], host: str
 ) -> str | None:
-    candidates = [
-        fields.strip_site_name(text, names, host)
-        for _origin, text in fields.headline_candidates(doc, meta, ld)
-    ]
+    keys = site_name_keys([*names, *host_names(host)])
+    found = fields.headline_candidates(doc, meta, ld)
+    candidates = [strip_site_name(text, keys) or text for _origin, text in found]
     doc.cache["headline_candidates"] = candidates
-    return next((c for c in candidates if c), None)
+    chosen = next((c for c in candidates if c), None)
+    h1 = next((text for origin, text in found if origin == "h1"), None)
+    if chosen and h1 and h1_with_tail(chosen, h1):
+        return h1  # "Headline - Section - Site" around the printed headline: the headline
+    return chosen
 
 
 def _publisher(meta: MetaTable, ld: JsonLd, names: list[str]) -> str | None:

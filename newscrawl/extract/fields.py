@@ -20,7 +20,6 @@ from newscrawl.extract.images import in_article
 from newscrawl.extract.jsonld import JsonLd
 from newscrawl.extract.meta import MetaTable, every, first, meta_authors, split_keywords
 
-_TITLE_SEPARATORS = re.compile(r"\s+[|–—·•»:\-]\s+|\s+::\s+")
 _LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
 _BYLINE_XPATH = (
     "//*[@rel='author' or contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"
@@ -86,33 +85,6 @@ def site_names(meta: MetaTable, ld: JsonLd) -> list[str]:
             if isinstance(declared, str) and declared.strip() and declared.strip() not in names:
                 names.append(declared.strip())
     return names
-
-
-def strip_site_name(title: str, names: list[str], host: str = "") -> str:
-    """Remove a leading or trailing " | Site name" from a title.
-
-    >>> strip_site_name("Russia falls back | inkl", ["inkl"])
-    'Russia falls back'
-    >>> strip_site_name("Fall back – as Ukraine gains", ["inkl"])
-    'Fall back – as Ukraine gains'
-    """
-    parts = _TITLE_SEPARATORS.split(title)
-    if len(parts) < 2:
-        return title
-    lowered = {n.lower() for n in names if n}
-    host_word = host.lower().removeprefix("www.").split(".")[0] if host else ""
-
-    def is_site(part: str) -> bool:
-        low = part.strip().lower()
-        compact = low.replace(" ", "")
-        return low in lowered or (bool(host_word) and compact.startswith(host_word))
-
-    for index in (-1, 0):
-        if is_site(parts[index]):
-            match = list(_TITLE_SEPARATORS.finditer(title))
-            cut = match[-1] if index == -1 else match[0]
-            return (title[: cut.start()] if index == -1 else title[cut.end() :]).strip()
-    return title
 
 
 def headline_candidates(doc: Document, meta: MetaTable, ld: JsonLd) -> list[tuple[str, str]]:
