@@ -22,7 +22,9 @@ from newscrawl.run.outcome import EXIT_USAGE, signal_exit_code
 logger = logging.getLogger(__name__)
 
 #: Sub-command modules under ``newscrawl.cli``, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("extract", "seed", "crawl", "demo", "db", "export", "stats")
+COMMAND_MODULES: tuple[str, ...] = (
+    "extract", "seed", "crawl", "import_warcs", "demo", "db", "export", "stats"
+)  # fmt: skip
 
 DESCRIPTION = """\
 newscrawl crawls news sites (publishers and aggregators), turns each page into one clean
