@@ -77,7 +77,7 @@ def newsroom_fixture(tmp_path_factory) -> Iterator[Newsroom]:
 
 def newsroom_settings(newsroom: Newsroom, workdir: Path, database_url: str) -> dict[str, str]:
     """The settings every newsroom crawl runs with: its database, the newsroom's hosts and
-    sources, and lock and cache folders of the test's own."""
+    sources, lock, cache and spool folders of the test's own, no AutoThrottle."""
     return {
         "DATABASE_URL": database_url,
         "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": newsroom.allowed_hosts,
@@ -85,6 +85,9 @@ def newsroom_settings(newsroom: Newsroom, workdir: Path, database_url: str) -> d
         "NEWSCRAWL_LOCK_DIR": str(workdir / "locks"),
         "HTTPCACHE_DIR": str(workdir / "httpcache"),
         "STORE_SPOOL_DIR": str(workdir / "spool"),
+        # AutoThrottle's 0.5 s between requests to a host is timing, tested on its own
+        # (test_security_politeness); here it would only make each crawl seconds longer
+        "AUTOTHROTTLE_ENABLED": "False",
         "LOG_LEVEL": "INFO",
         "TELNETCONSOLE_ENABLED": "False",
     }
@@ -106,9 +109,6 @@ def crawl_newsroom(
     items = workdir / f"items-{len(list(workdir.glob('items-*.jsonl')))}.jsonl"
     merged = {
         **newsroom_settings(newsroom, workdir, database_url),
-        # AutoThrottle's 0.5 s between requests to a host is timing, tested on its own
-        # (test_security_politeness); here it would only make each crawl seconds longer
-        "AUTOTHROTTLE_ENABLED": False,
         # pages processed in the crawler's thread: the same process_page as in a worker
         # (test_extract_worker, test_reliability_workers and the crawls of ``run_scrapy``
         # run the workers), without starting two Python processes per crawl
