@@ -6,7 +6,8 @@ end (:func:`crawl`). Starting Python and importing Scrapy once instead of once p
 what makes the end-to-end tests take seconds: only tests about processes (signals, exit
 codes, JOBDIR, cron locks, a worker's death, memory) still start a ``scrapy crawl``.
 
-The crawl's log records (every logger, at ``LOG_LEVEL``) are kept as text on the returned
+Each crawl installs its ``TWISTED_DNS_RESOLVER`` on the reactor first, as ``CrawlerProcess``
+does. The crawl's log records (every logger, at ``LOG_LEVEL``) are kept as text on the returned
 :class:`Crawled`, formatted as ``scrapy crawl`` writes them, so a test can read the log
 as it would read a ``scrapy crawl``'s stderr.
 """
@@ -125,6 +126,16 @@ def project_settings(settings: dict[str, Any]) -> Any:
     return project
 
 
+def install_resolver(reactor: Any, runner: Any) -> None:
+    """``TWISTED_DNS_RESOLVER`` on the reactor, as ``CrawlerProcess`` installs it when it
+    starts (``CrawlerRunner`` leaves the reactor's resolver alone): the project's resolver
+    is part of its SSRF policy, built from this crawl's settings."""
+    from scrapy.utils.misc import build_from_crawler, load_object
+
+    resolver_class = load_object(runner.settings["TWISTED_DNS_RESOLVER"])
+    build_from_crawler(resolver_class, runner, reactor=reactor).install_on_reactor()
+
+
 def crawl(
     reactor: Any,
     spider: type | str,
@@ -144,6 +155,7 @@ def crawl(
 
     def start() -> Any:
         runner = CrawlerRunner(merged)
+        install_resolver(reactor, runner)
         crawler = holder["crawler"] = runner.create_crawler(spider)
         if prepare is not None:
             prepare(crawler)
