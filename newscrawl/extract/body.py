@@ -54,15 +54,15 @@ BOILERPLATE = re.compile(
     r"whatsapp|telegram)|this article (was|is) (originally )?(published|updated)|"
     r"(image|photo|picture|foto|bild)( credit)?s?: |copyright ©|© ?\d{4}|all rights reserved|"
     r"we use cookies|cookie settings|(watch|listen)( now)?:? |continue reading\b|"
-    r"(report|spot(ted)?) (an error|a typo)|have a (news )?tip|contact (us|the author)\b|"
-    r"got a story\b|for more stories like this|article content$|get daily .{0,30} news$|"
-    r"get the latest news from .{0,40} in your inbox|auch interessant$|lesen sie (auch|mehr)\b|"
+    r"(report|spot(ted)?) (an error|a typo)|(got|have|do you have) a (news )?(tip|story)\b|"
+    r"get in touch\b|contact (us|the author)\b|auch interessant$|lesen sie (auch|mehr)\b|"
     r"mehr (zum thema|themen|dazu)\b|das könnte sie auch interessieren|weitere artikel\b|"
-    r"externer inhalt nicht verfügbar|embed$|hauptinhalt$|zum (artikel|inhalt)$|"
-    r"lire aussi\b|à lire aussi\b|leer más\b|lee también\b|leggi anche\b|les også\b|"
-    r"läs också\b|læs også\b|lees ook\b|(get in touch|do you have a story)\b.{0,40}(email|"
-    r"news team)|join (our|the) comment|join thought-provoking conversations|would you like to "
-    r"comment|please read our comment|our community members are treated)",
+    r"embed$|(skip|jump|springe?) to (the )?(main )?content|(zum )?(haupt)?inhalt$|"
+    r"zum artikel$|lire aussi\b|à lire aussi\b|leer más\b|lee también\b|leggi anche\b|"
+    r"les også\b|läs också\b|læs også\b|lees ook\b|"
+    r"(please )?(join|read) (our|the) .{0,20}comment|would you like to comment|comments? "
+    r"(policy|guidelines|forum)\b|join (the |our )?([\w-]+ )?conversations?\b|"
+    r"this (is a )?breaking( news?)? story\b)",
     re.IGNORECASE,
 )
 #: Short lines that are picture credits ("STR/AFP via Getty Images", "Foto: dpa").
