@@ -26,7 +26,6 @@ PRUNE_XPATHS: tuple[str, ...] = (
     "//figcaption",
     "//figure//*[contains(@class,'caption') or contains(@class,'credit')]",
     "//*[contains(@class,'newsletter') and not(self::body) and not(self::html)]",
-    "//*[@aria-hidden='true' and not(self::body)]",
 )
 
 #: Elements trafilatura deletes (with their content, keeping the tail text) in its own tree
@@ -75,6 +74,9 @@ PHOTO_CREDIT = re.compile(
 PHOTO_CREDIT_MAX_WORDS = 10
 #: At most this many words for a paragraph to be judged by :data:`BOILERPLATE`.
 BOILERPLATE_MAX_WORDS = 25
+#: A paragraph seen before is dropped only from this many words on: a long repeat is a promo
+#: or a pull quote printed twice, short ones repeat legitimately (recipe steps, "Q:", list items).
+REPEAT_MIN_WORDS = 6
 _BYLINE = re.compile(r"^(by|von|par|por|di|door|av|af)\s+\S", re.IGNORECASE)
 _BLOCK_TAGS = ("p", "head", "list", "quote", "code", "table")
 
@@ -125,10 +127,24 @@ def trafilatura_input(doc: Document, prune: Sequence[str] = ()) -> HtmlElement:
     """
     tree = copy.deepcopy(doc.tree)
     etree.strip_elements(tree, *NOISE_TAGS, with_tail=False)
+    _unhide_paragraphs(tree)
     for expression in (*_PRUNE, *map(etree.XPath, prune)):
         for element in expression(tree):
             _drop_keeping_tail(element)
     return tree
+
+
+#: Paragraph text (characters) under an ``aria-hidden`` element that makes it article text.
+HIDDEN_TEXT_CHARS = 100
+_ARIA_HIDDEN = etree.XPath("//*[@aria-hidden='true']")
+
+
+def _unhide_paragraphs(tree: HtmlElement) -> None:
+    """Let trafilatura see paragraphs a paywall script marked ``aria-hidden``: it deletes
+    hidden elements, which are otherwise icons and repeated labels (short, no ``<p>``)."""
+    for element in _ARIA_HIDDEN(tree):
+        if sum(len(p.text_content()) for p in element.iter("p")) >= HIDDEN_TEXT_CHARS:
+            del element.attrib["aria-hidden"]
 
 
 def _drop_keeping_tail(element: HtmlElement) -> None:
@@ -256,7 +272,7 @@ def clean_paragraphs(
             continue
         if words <= 3 and text.endswith(":"):
             continue
-        if low in seen and words > 3:
+        if low in seen and words >= REPEAT_MIN_WORDS:
             continue
         seen.add(low)
         out.append(text)

@@ -1,0 +1,41 @@
+"""Body rules from issue 16, on small pages: what stays in the body and what goes."""
+
+from __future__ import annotations
+
+from newscrawl.extract import extract_article
+from newscrawl.extract.body import clean_paragraphs
+
+SENTENCE = "The council met on Tuesday evening to discuss the budget for the next year, "
+
+
+def _page(article: str) -> str:
+    return (
+        "<html><head><title>Budget news</title></head><body>"
+        f"<article><h1>Council passes the budget</h1>{article}</article></body></html>"
+    )
+
+
+def test_paragraphs_a_paywall_script_hides_stay_in_the_body():
+    hidden = f'<p aria-hidden="true">{SENTENCE * 3}and the hidden part ends here.</p>'
+    html = _page(f"<p>{SENTENCE * 4}</p>{hidden}<p>{SENTENCE * 4}</p>")
+    body = extract_article(html, "https://example.com/a").body or ""
+    assert "the hidden part ends here." in body
+
+
+def test_short_repeats_stay_long_repeats_go():
+    promo = "Sign in to keep reading all of our journalism every single day"
+    paragraphs = [
+        "Season with salt and pepper.",
+        "Add the eggs.",
+        "Season with salt and pepper.",
+        promo,
+        "Bake it.",
+        promo,
+    ]
+    assert clean_paragraphs(paragraphs) == [
+        "Season with salt and pepper.",
+        "Add the eggs.",
+        "Season with salt and pepper.",
+        promo,
+        "Bake it.",
+    ]
