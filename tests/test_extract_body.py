@@ -39,3 +39,14 @@ def test_short_repeats_stay_long_repeats_go():
         promo,
         "Bake it.",
     ]
+
+
+def test_the_article_ends_at_a_paywall_notice():
+    paragraphs = [
+        "The council met on Tuesday.",
+        "この記事は会員限定です。 紙の新聞の定期購読者の方は、無料で会員登録できます。",
+        "Register now to read every article",
+    ]
+    assert clean_paragraphs(paragraphs) == ["The council met on Tuesday."]
+    notice_first = ["Cet article est réservé aux abonnés", "Le conseil s'est réuni mardi."]
+    assert clean_paragraphs(notice_first) == ["Le conseil s'est réuni mardi."]

@@ -64,6 +64,18 @@ BOILERPLATE = re.compile(
     r"this (is a )?breaking( news?)? story\b)",
     re.IGNORECASE,
 )
+#: A paywall notice: the article ends there ("この記事は会員限定です", "Cet article est réservé
+#: aux abonnés"); what follows is the sign-up offer.
+PAYWALL = re.compile(
+    r"((this|the rest of this) (article|story) is (only )?(for|available to|reserved for|"
+    r"exclusive to) (paying )?(subscribers|members)|(subscribe|sign in|log in) to (continue|"
+    r"keep) reading|you('ve| have) reached your (free )?(article )?limit|(dieser|der) "
+    r"(artikel|beitrag) ist (nur |exklusiv )?(für|fuer) (abonnent|abonnentinnen|mitglieder|"
+    r"plus)|(cet|la suite de cet) article est réservée? aux abonnés|(este|el) (artículo|"
+    r"contenido) es (exclusivo )?para (suscriptores|socios)|この記事は(有料)?会員限定|"
+    r"会員限定(記事|の記事)|残り\d+文字)",
+    re.IGNORECASE,
+)
 #: Short lines that are picture credits ("STR/AFP via Getty Images", "Foto: dpa").
 PHOTO_CREDIT = re.compile(
     r"(getty ?images|imago|shutterstock|istock|picture[- ]alliance|via getty|\bafp/|/afp\b|"
@@ -258,6 +270,10 @@ def clean_paragraphs(
             continue
         if stop is not None and stop.search(text):
             break
+        if text.count(" ") < BOILERPLATE_MAX_WORDS and PAYWALL.search(text):
+            if out:
+                break  # the article ends at the paywall notice
+            continue
         if low in caption_set or low in heads or low in byline_set:
             continue
         words = text.count(" ") + 1
