@@ -23,7 +23,7 @@ def test_paragraphs_a_paywall_script_hides_stay_in_the_body():
 
 
 def test_short_repeats_stay_long_repeats_go():
-    promo = "Sign in to keep reading all of our journalism every single day"
+    promo = "The views expressed here are those of the writer and not of the paper"
     paragraphs = [
         "Season with salt and pepper.",
         "Add the eggs.",
