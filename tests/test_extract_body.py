@@ -50,3 +50,21 @@ def test_the_article_ends_at_a_paywall_notice():
     assert clean_paragraphs(paragraphs) == ["The council met on Tuesday."]
     notice_first = ["Cet article est réservé aux abonnés", "Le conseil s'est réuni mardi."]
     assert clean_paragraphs(notice_first) == ["Le conseil s'est réuni mardi."]
+
+
+def test_text_outside_paragraphs_is_neither_lost_nor_glued():
+    from lxml import etree
+
+    from newscrawl.extract.body import blocks_of
+
+    body = etree.fromstring(
+        "<body>Dateline text.<p>First paragraph.</p>Loose sentence between blocks."
+        "<quote><p>Quoted one.</p><p>Quoted two.</p></quote></body>"
+    )
+    assert [text for text, _share in blocks_of(body)] == [
+        "Dateline text.",
+        "First paragraph.",
+        "Loose sentence between blocks.",
+        "Quoted one.",
+        "Quoted two.",
+    ]

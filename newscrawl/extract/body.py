@@ -219,26 +219,43 @@ def _text_and_link_share(element: HtmlElement) -> tuple[str, float]:
 
 def blocks_of(body: HtmlElement) -> Iterable[tuple[str, float]]:
     """(text, share of link text) per block of trafilatura's output tree: one per paragraph,
-    heading, list item or table row."""
+    heading, list item or table row; text between blocks (outside any ``<p>``) is a block of
+    its own, never glued to its neighbours or lost."""
     for lb in body.iter("lb"):
         lb.tail = " " + (lb.tail or "")
-    for child in body:
-        tag = child.tag
-        if tag == "list":
-            for item in child.iter("item"):
-                text, share = _text_and_link_share(item)
-                if text:
-                    yield text, share
-        elif tag == "table":
-            for row in child.iter("row"):
-                cells = [normalize_space("".join(c.itertext())) for c in row]
-                text = " | ".join(c for c in cells if c)
-                if text:
-                    yield text, 0.0
-        else:
-            text, share = _text_and_link_share(child)
+    yield from _container_blocks(body)
+
+
+def _container_blocks(container: HtmlElement) -> Iterable[tuple[str, float]]:
+    loose = normalize_space(container.text or "")
+    if loose:
+        yield loose, 0.0
+    for child in container:
+        yield from _child_blocks(child)
+        loose = normalize_space(child.tail or "")
+        if loose:
+            yield loose, 0.0
+
+
+def _child_blocks(child: HtmlElement) -> Iterable[tuple[str, float]]:
+    tag = child.tag
+    if tag == "list":
+        for item in child.iter("item"):
+            text, share = _text_and_link_share(item)
             if text:
                 yield text, share
+    elif tag == "table":
+        for row in child.iter("row"):
+            cells = [normalize_space("".join(c.itertext())) for c in row]
+            text = " | ".join(c for c in cells if c)
+            if text:
+                yield text, 0.0
+    elif any(sub.tag in _BLOCK_TAGS for sub in child):  # a quote holding paragraphs
+        yield from _container_blocks(child)
+    else:
+        text, share = _text_and_link_share(child)
+        if text:
+            yield text, share
 
 
 def clean_paragraphs(
