@@ -68,3 +68,20 @@ def test_text_outside_paragraphs_is_neither_lost_nor_glued():
         "Quoted one.",
         "Quoted two.",
     ]
+
+
+def test_a_menu_is_no_article_and_an_unclosed_aside_still_gives_the_body():
+    menu = "".join(f'<li><a href="/s{i}">Section {i} news</a></li>' for i in range(150))
+    paragraphs = "".join(
+        f"<p>Paragraph {i}: the council met on Tuesday evening to discuss the budget for year "
+        f"{2000 + i}, and the members argued about schools, roads and the library.</p>"
+        for i in range(12)
+    )
+    html = (
+        "<html><head><title>Budget</title></head><body><div class='top'><ul>"
+        f"{menu}</ul></div><h1>Council passes the budget</h1><aside class='main'>{paragraphs}"
+        "</body></html>"
+    )
+    body = extract_article(html, "https://example.com/a").body or ""
+    assert "Section 0 news" not in body
+    assert "Paragraph 0: the council met" in body and "Paragraph 11:" in body

@@ -104,46 +104,110 @@ def normalize_space(text: str) -> str:
     return " ".join(text.split())  # str.split's whitespace is exactly regex \s
 
 
-#: A fast pass that finds less body text than this (characters) is run again with
-#: trafilatura's fallbacks: thin results are where readability/jusText rescue a body, and
-#: on the fixtures the fast pass equals the full one on every page above it.
-THIN_BODY_CHARS = 2000
-
-
 def trafilatura_paragraphs(
     doc: Document, prune: Sequence[str] = (), *, fast: bool = False
 ) -> list[str]:
     """Main-content blocks found by trafilatura on (a copy of) the shared tree.
 
     trafilatura runs in its fast mode first (no readability/jusText second opinion: about
-    half the time per page); only a thin result (under :data:`THIN_BODY_CHARS`) is
-    extracted again with the fallbacks, unless ``fast`` is set.
+    half the time per page) on a tree without :data:`NOISE_TAGS`. Unless ``fast`` is set,
+    a result that does not look like an article (:func:`looks_like_article`: thin, mostly
+    links, or menu-short blocks) is extracted again with the fallbacks, on a copy that still
+    has the noise elements (an article can sit in an unclosed ``<aside>``), and the better of
+    the two is kept.
 
     Links are kept in trafilatura's output only to measure link density: a short block that
     is mostly link text is a "related story" teaser, not article text.
     """
-    tree = trafilatura_input(doc, prune)
-    blocks = _trafilatura_blocks(tree, doc.url, fast=True)
-    if fast or sum(len(b) for b in blocks) >= THIN_BODY_CHARS:
-        return blocks
-    return _trafilatura_blocks(tree, doc.url, fast=False)
+    blocks = _trafilatura_blocks(trafilatura_input(doc, prune), doc.url, fast=True)
+    if fast or looks_like_article(blocks):
+        return _texts(blocks)
+    full = _trafilatura_blocks(trafilatura_input(doc, prune, strip=False), doc.url, fast=False)
+    if looks_like_article(full) or _prose_chars(full) >= _prose_chars(blocks):
+        return _texts(full)
+    return _texts(blocks)
+
+
+#: Judging a quick result: an article has this much text ...
+#: (a fast pass that finds less is where readability/jusText rescue a body)
+THIN_BODY_CHARS = 2000
+#: ... in at least this many blocks (a menu or edition picker often comes out as one) ...
+MIN_BLOCKS = 3
+#: ... at most this share of it link text (menus, teaser lists) ...
+MAX_LINK_SHARE = 0.5
+#: ... and blocks this long on average (menu items and "Sign In" links are shorter).
+MIN_CHARS_PER_BLOCK = 40
+
+Blocks = list[tuple[str, float]]
+
+
+def looks_like_article(blocks: Blocks) -> bool:
+    """Whether trafilatura's quick result is an article, not site navigation or a stub.
+
+    >>> looks_like_article([("Skip to content", 1.0), ("Sign In", 1.0)] * 200)
+    False
+    >>> looks_like_article([("Home News Sport Weather Sign In Edition " * 20, 0.0)] * 3)
+    False
+    >>> looks_like_article([("A sentence of the article. " * 10, 0.0)] * 10)
+    True
+    """
+    chars = _chars(blocks)
+    if chars < THIN_BODY_CHARS or len(blocks) < MIN_BLOCKS:
+        return False
+    links = sum(len(text) * share for text, share in blocks)
+    return (
+        links <= MAX_LINK_SHARE * chars
+        and chars >= MIN_CHARS_PER_BLOCK * len(blocks)
+        and 2 * _prose_chars(blocks) >= chars
+    )
+
+
+def _chars(blocks: Blocks) -> int:
+    return sum(len(text) for text, _share in blocks)
+
+
+_SENTENCE_END = re.compile(r"[.!?。！？।]")
+
+
+def _prose_chars(blocks: Blocks) -> int:
+    """Characters in blocks that read as prose: mostly not links, with a sentence ending
+    (a menu run together into one block has none)."""
+    return sum(
+        len(text) for text, share in blocks if share < MAX_LINK_SHARE and _SENTENCE_END.search(text)
+    )
+
+
+def _texts(blocks: Blocks) -> list[str]:
+    return [text for text, share in blocks if not _is_link_block(text, share)]
 
 
 _PRUNE = tuple(etree.XPath(x) for x in PRUNE_XPATHS)
 
 
-def trafilatura_input(doc: Document, prune: Sequence[str] = ()) -> HtmlElement:
-    """A copy of the page for trafilatura: :data:`NOISE_TAGS` gone, our prune rules applied.
-
-    trafilatura copies its input before changing it, so one copy serves both passes.
-    """
+def trafilatura_input(
+    doc: Document, prune: Sequence[str] = (), *, strip: bool = True
+) -> HtmlElement:
+    """A copy of the page for trafilatura: :data:`NOISE_TAGS` gone (unless ``strip`` is
+    false), our prune rules applied."""
     tree = copy.deepcopy(doc.tree)
+    if not strip:
+        _open_swallowing_asides(tree)
     etree.strip_elements(tree, *NOISE_TAGS, with_tail=False)
     _unhide_paragraphs(tree)
     for expression in (*_PRUNE, *map(etree.XPath, prune)):
         for element in expression(tree):
             _drop_keeping_tail(element)
     return tree
+
+
+def _open_swallowing_asides(tree: HtmlElement) -> None:
+    """An ``<aside>`` holding most of the page's paragraph text swallowed the article (it was
+    never closed, so the parser put everything after it inside): make it a ``<div>`` so that
+    trafilatura, which deletes asides, reads it."""
+    total = sum(len(p.text_content()) for p in tree.iter("p"))
+    for aside in list(tree.iter("aside")):
+        if 2 * sum(len(p.text_content()) for p in aside.iter("p")) > total:
+            aside.tag = "div"
 
 
 #: Paragraph text (characters) under an ``aria-hidden`` element that makes it article text.
@@ -190,14 +254,14 @@ def _extractor(fast: bool) -> Extractor:
     )
 
 
-def _trafilatura_blocks(tree: HtmlElement, url: str, *, fast: bool) -> list[str]:
+def _trafilatura_blocks(tree: HtmlElement, url: str, *, fast: bool) -> Blocks:
     options = copy.copy(_extractor(fast))  # trafilatura may change its options per page
     options.url = options.source = url
     result = trafilatura.bare_extraction(tree, options=options)
     body = getattr(result, "body", None)  # None: trafilatura found nothing
     if body is None:
         return []
-    return [text for text, link_share in blocks_of(body) if not _is_link_block(text, link_share)]
+    return list(blocks_of(body))
 
 
 #: A block of at most this many words that is mostly link text is a teaser.
