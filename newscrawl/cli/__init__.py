@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 #: Sub-command modules under ``newscrawl.cli``, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "extract", "seed", "crawl", "publishers", "demo", "db", "export", "stats"
+    "extract", "seed", "crawl", "publishers", "golden", "demo", "db", "export", "stats"
 )  # fmt: skip
 
 DESCRIPTION = """\
