@@ -47,6 +47,7 @@ def test_bad_arguments_exit_2_with_a_reason(tmp_path, capsys, argv, message) -> 
     ("argv", "chosen"),
     [
         (["--all"], ["a"]),
+        (["b"], ["b"]),
         (["--publisher", "the a", "b"], ["a", "b"]),
         (["a", "--publisher", "A Daily"], ["a"]),
         (["--country", "DE"], ["a"]),

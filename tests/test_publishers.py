@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import logging
+import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -180,3 +183,96 @@ def test_publishers_command_lists_and_filters(tmp_path, capsys) -> None:
     write(tmp_path, "fr/soir.toml", 'name = "Le Soir"\ncountry = "fr"\nwebsite = "x"\n')
     assert main(["publishers", "--sources", str(tmp_path)]) == 2
     assert "soir.toml: website: unknown key" in capsys.readouterr().err
+
+
+class _Site(http.server.BaseHTTPRequestHandler):
+    """A publisher whose entry points play every case of ``publishers check``."""
+
+    PAGES: ClassVar[dict[str, tuple[int, str, bytes]]] = {
+        "/robots.txt": (200, "text/plain", b"User-agent: *\nDisallow: /private/\n"),
+        "/feed.xml": (
+            200,
+            "application/rss+xml",
+            b'<rss version="2.0"><channel><item><link>/a</link></item></channel></rss>',
+        ),
+        "/sitemap.xml": (
+            200,
+            "application/xml",
+            b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            b"<url><loc>http://x.example/a</loc></url></urlset>",
+        ),
+        "/": (200, "text/html", b"<html><body><a href='/a'>A</a></body></html>"),
+        "/not-a-feed": (200, "text/html", b"<html><body><p>Moved to our app</p></body></html>"),
+        "/error": (500, "text/plain", b"oops"),
+        "/private/feed.xml": (200, "application/rss+xml", b"<rss/>"),
+    }
+
+    def do_GET(self) -> None:
+        if self.path == "/old-feed":
+            self.send_response(301)
+            self.send_header("Location", "/feed.xml")
+            self.end_headers()
+            return
+        status, kind, body = self.PAGES.get(self.path, (404, "text/plain", b"gone"))
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def site():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_publishers_check_reports_each_case(site, tmp_path, capsys, monkeypatch) -> None:
+    base = f"http://{site}"
+    entries = [
+        ("/feed.xml", "feed"), ("/sitemap.xml", "news-sitemap"), ("/", "page"),
+        ("/old-feed", "feed"), ("/gone.xml", "sitemap"), ("/not-a-feed", "feed"),
+        ("/error", "feed"), ("/private/feed.xml", "feed"),
+    ]  # fmt: skip
+    catalogue = tmp_path / "catalogue.toml"
+    catalogue.write_text(
+        '[publisher.bote]\nname = "Bote"\n'
+        + "".join(
+            f'[[publisher.bote.entry]]\nurl = "{base}{path}"\nkind = "{kind}"\n'
+            for path, kind in entries
+        )
+    )
+    monkeypatch.setenv("NEWSCRAWL_ALLOWED_PRIVATE_HOSTS", site)
+    assert main(["publishers", "--sources", str(catalogue), "check", "bote"]) == 1
+    out, err = capsys.readouterr()
+    got: dict[str, list[str]] = {}
+    for line in out.splitlines():
+        words = line.split()
+        url = next(w for w in words if w.startswith("http"))
+        got[url.removeprefix(base)] = [w for w in words[1:] if w != url]
+    assert got["/feed.xml"][0] == "ok" and got["/sitemap.xml"][0] == "ok" and got["/"][0] == "ok"
+    assert got["/old-feed"][0] == "redirected" and f"{base}/feed.xml" in got["/old-feed"]
+    assert got["/gone.xml"][0] == "gone"
+    assert " ".join(got["/not-a-feed"][:3]) == "not a feed"
+    assert got["/error"][0] == "error" and "HTTP 500" in " ".join(got["/error"])
+    assert got["/private/feed.xml"][0] == "skipped"
+    assert "8 entry points checked: 3 broken, 1 redirected" in err
+
+    # all well: exit 0; a private host nobody allowed: refused, as a crawl would
+    assert main(["publishers", "--sources", str(catalogue), "check", "bote"]) == 1
+    capsys.readouterr()
+    catalogue.write_text(
+        f'[publisher.bote]\nentry = [{{ url = "{base}/feed.xml", kind = "feed" }}]\n'
+    )
+    assert main(["publishers", "--sources", str(catalogue), "check"]) == 0
+    assert "1 entry points checked: 0 broken" in capsys.readouterr().err
+    monkeypatch.delenv("NEWSCRAWL_ALLOWED_PRIVATE_HOSTS")
+    assert main(["publishers", "--sources", str(catalogue), "check"]) == 1
+    assert "refused" in capsys.readouterr().out

@@ -23,8 +23,17 @@ logger = logging.getLogger(__name__)
 
 #: Sub-command modules under ``newscrawl.cli``, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "extract", "seed", "crawl", "import_warcs", "publishers", "demo", "db", "export", "stats"
-)  # fmt: skip
+    "extract",
+    "seed",
+    "crawl",
+    "import_warcs",
+    "publishers",
+    "golden",
+    "demo",
+    "db",
+    "export",
+    "stats",
+)
 
 DESCRIPTION = """\
 newscrawl crawls news sites (publishers and aggregators), turns each page into one clean

@@ -110,7 +110,7 @@ def chosen_sources(args: argparse.Namespace) -> list[str]:
         return [key for key, p in catalogue.items() if p.enabled]
     if args.names or args.publishers:
         check_source_names({key: p.source() for key, p in catalogue.items()}, args.names)
-        chosen = select_publishers(catalogue, args.publishers)
+        chosen = select_publishers(catalogue, args.publishers) if args.publishers else []
         return list(dict.fromkeys([*args.names, *(p.key for p in chosen)]))
     chosen = select_publishers(catalogue, country=args.country, language=args.language)
     enabled = [p.key for p in chosen if p.enabled]

@@ -1,5 +1,6 @@
-"""``newscrawl publishers``: list the catalogue; ``newscrawl publishers migrate FILE``: turn an
-old sources file (``[[source]]`` tables) into publisher tables."""
+"""``newscrawl publishers``: list the catalogue; ``newscrawl publishers check [NAME…]``: fetch
+every entry point and say which are broken; ``newscrawl publishers migrate FILE``: turn an old
+sources file (``[[source]]`` tables) into publisher tables."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ List the publishers newscrawl knows (the catalogue: newscrawl/publishers/<countr
 or --sources), one line each: key, country, languages, entry points and display name.
 `newscrawl crawl --publisher KEY…`, `--country XX` or `--language xx` crawls them.
 
+`newscrawl publishers check [NAME…]` fetches each entry point (robots.txt allowing) and says
+ok, redirected (with the new URL), gone, not a feed / sitemap / page, error or skipped; exit
+code 1 when any is broken. --country and --language choose what is checked too.
+
 `newscrawl publishers migrate FILE` prints an old sources file's [[source]] tables as
 [publisher.KEY] tables (or writes them to --output).
 """
@@ -47,6 +52,11 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per publisher")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    check = actions.add_parser(
+        "check", help="fetch every entry point and report the broken ones", description=__doc__
+    )
+    check.add_argument("names", nargs="*", metavar="NAME", help="key, name or alias (default all)")
+    check.add_argument("--timeout", type=float, default=20.0, help="seconds per request")
     migrate = actions.add_parser(
         "migrate", help="print an old sources file as publisher tables", description=__doc__
     )
@@ -58,16 +68,36 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.action == "migrate":
         return migrate(args.file, args.output)
+    names = args.names if args.action == "check" else []
     try:
         catalogue = load_catalogue(args.sources or default_sources_file())
-        chosen = select_publishers(catalogue, country=args.country, language=args.language)
+        chosen = select_publishers(catalogue, names, country=args.country, language=args.language)
     except PublisherError as err:
         raise CommandError(str(err)) from None
+    if args.action == "check":
+        return check(chosen, args.timeout)
     for publisher in sorted(chosen, key=lambda p: (p.country or "", p.key)):
         print(json.dumps(describe(publisher), ensure_ascii=False) if args.json else line(publisher))
     countries = {p.country for p in chosen if p.country}
     print(f"{len(chosen)} publishers, {len(countries)} countries", file=sys.stderr)
     return 0
+
+
+def check(publishers: list[Publisher], timeout: float) -> int:
+    """Check the entry points; one line each, the broken ones counted; 1 if any is broken."""
+    from newscrawl.publishers.check import check_publishers
+    from newscrawl.settings import USER_AGENT
+
+    results = check_publishers(publishers, user_agent=USER_AGENT, timeout=timeout)
+    for result in results:
+        print(result.line())
+    broken = sum(r.broken for r in results)
+    moved = sum(r.verdict == "redirected" for r in results)
+    print(
+        f"{len(results)} entry points checked: {broken} broken, {moved} redirected",
+        file=sys.stderr,
+    )
+    return 1 if broken else 0
 
 
 def line(publisher: Publisher) -> str:
