@@ -33,7 +33,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from newscrawl.archive.importing import set_warc_location
+from newscrawl.archive.location import set_warc_location
 from newscrawl.archive.write import warc_meta
 from newscrawl.article import Article
 from newscrawl.discover.frontier import FoundPage

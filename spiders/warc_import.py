@@ -32,8 +32,9 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newscrawl.archive.importing import ImportFilter, process_record, set_warc_location
+from newscrawl.archive.importing import ImportFilter, process_record
 from newscrawl.archive.listing import ArchiveFetcher, is_url
+from newscrawl.archive.location import set_warc_location
 from newscrawl.archive.progress import ImportProgress
 from newscrawl.archive.read import PageRecord, Skipped, scan
 from newscrawl.article import Article
