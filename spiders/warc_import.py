@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,9 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newscrawl.archive.importing import ImportFilter, process_record, set_warc_location
+from newscrawl.archive.importing import ImportFilter, process_record
 from newscrawl.archive.listing import ArchiveFetcher, is_url
+from newscrawl.archive.location import set_warc_location
 from newscrawl.archive.progress import ImportProgress
 from newscrawl.archive.read import PageRecord, Skipped, scan
 from newscrawl.article import Article
@@ -76,6 +78,17 @@ def parse_time(value: str | datetime | None, *, end: bool = False) -> datetime |
         if end and len(value.strip()) == 10:  # a date: the whole day
             moment = moment.replace(hour=23, minute=59, second=59, microsecond=999_999)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(eq=False)
+class _Archive:
+    """One input being imported: its name, the file read, the place sightings record."""
+
+    name: str
+    local: Path
+    location: str
+    pending: int = 0  # records handed to extraction and not answered yet
+    scanned: bool = False
 
 
 class WarcImportSpider(Spider):
@@ -140,14 +153,15 @@ class WarcImportSpider(Spider):
             local = await self._local_file(name)
             if local is None:
                 continue
-            location = name if is_url(name) else str(Path(name).resolve())
+            archive = _Archive(name, local, name if is_url(name) else str(local.resolve()))
             try:
                 for verdict in scan(local, self.max_size):
                     self.progress.record(verdict.offset)
                     page = self._admitted(verdict)
                     if page is None:
                         continue
-                    pending.add(asyncio.ensure_future(self._process(local, location, page)))
+                    archive.pending += 1
+                    pending.add(asyncio.ensure_future(self._process(archive, page)))
                     while len(pending) >= limit:
                         done, pending = await asyncio.wait(
                             pending, return_when=asyncio.FIRST_COMPLETED
@@ -155,12 +169,18 @@ class WarcImportSpider(Spider):
                         for article in self._finished(done):
                             yield article
             finally:
-                self.fetcher.done_with(name, local)
+                archive.scanned = True
+                self._release_if_done(archive)
             self.progress.file_done()
         while pending:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
             for article in self._finished(done):
                 yield article
+
+    def _release_if_done(self, archive: _Archive) -> None:
+        """A fetched copy is deleted once read and every record of it processed."""
+        if archive.scanned and archive.pending == 0:
+            self.fetcher.done_with(archive.name, archive.local)
 
     async def _local_file(self, name: str) -> Path | None:
         """The file to read for input ``name``: itself, or a fetched copy of a URL (None when
@@ -195,20 +215,24 @@ class WarcImportSpider(Spider):
         return verdict
 
     async def _process(
-        self, path: Path, location: str, page: PageRecord
+        self, archive: _Archive, page: PageRecord
     ) -> tuple[PageRecord, str, PageOutcome | None]:
         source = source_for_url(self.sources, page.url)
-        outcome = await self.pages.run(
-            page.url,
-            process_record,
-            str(path),
-            page.offset,
-            page.url,
-            max_size=self.max_size,
-            source=source.name if source else None,
-            fetched_at=page.fetched_at or datetime.now(UTC),
-        )
-        return page, location, outcome
+        try:
+            outcome = await self.pages.run(
+                page.url,
+                process_record,
+                str(archive.local),
+                page.offset,
+                page.url,
+                max_size=self.max_size,
+                source=source.name if source else None,
+                fetched_at=page.fetched_at or datetime.now(UTC),
+            )
+        finally:
+            archive.pending -= 1
+            self._release_if_done(archive)
+        return page, archive.location, outcome
 
     def _finished(
         self, done: Iterable[asyncio.Task[tuple[PageRecord, str, PageOutcome | None]]]

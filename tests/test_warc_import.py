@@ -7,14 +7,20 @@ functions; the command runs as users run it (a subprocess), into SQLite and Post
 from __future__ import annotations
 
 import gzip
+import io
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from newscrawl.archive.importing import ImportFilter, process_record
+from newscrawl.archive.progress import ImportProgress
 from newscrawl.archive.read import NotAWarcError, PageRecord, Skipped, check_warc, scan
 from newscrawl.article import Article
 from newscrawl.sources import Source
@@ -119,18 +125,18 @@ def test_filter_by_time_and_publisher():
 
 
 def run_import(
-    inputs: list[str], database_url: str, workdir: Path, *extra: str
+    inputs: list[str], database_url: str, workdir: Path, *extra: str, progress: bool = False
 ) -> subprocess.CompletedProcess[str]:
     settings = {"NEWSCRAWL_LOCK_DIR": workdir / "locks", "LOG_FILE": workdir / "import.log",
                 "LOG_LEVEL": "INFO"}  # fmt: skip
     command = [sys.executable, "-m", "newscrawl", "import", *inputs, "--database-url",
-               database_url, "--no-progress", *extra]  # fmt: skip
+               database_url, *([] if progress else ["--no-progress"]), *extra]  # fmt: skip
     for key, value in settings.items():
         command += ["-s", f"{key}={value}"]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
-def table_rows(database_url: str) -> dict[str, object]:
+def table_rows(database_url: str) -> dict[str, Any]:
     engine = create_engine(database_url)
     try:
         with engine.connect() as c:
@@ -161,7 +167,63 @@ def test_import_stores_what_the_newsroom_holds_on_both_databases(tmp_path, datab
     assert spider == "warc_import" and pages > 0 and stored > 0
     # the same pages, plain and in another order: nothing new
     plain = write_warc(tmp_path / "again.warc", shuffled(records), gzip=False)
-    again = run_import([str(plain)], database_url, tmp_path)
+    again = run_import([str(plain)], database_url, tmp_path, progress=True)
     assert again.returncode == 0, again.stderr
+    # the progress line: records, articles, stored, rate (the last one, at the end)
+    records = 2 * len(records)  # a request record before each response
+    assert re.search(rf"^imported: 1 of 1 files, {records} records, \d+ articles, \d+ stored, "
+                     r"\d+ records/s$", again.stderr, re.MULTILINE), again.stderr  # fmt: skip
     second = table_rows(database_url)
     assert second["articles"] == first["articles"] and second["urls"] == first["urls"]
+
+
+_SCAN_RSS = """
+import resource, sys
+from newscrawl.archive.read import PageRecord, scan
+pages = sum(1 for v in scan(sys.argv[1], 1 << 24) if isinstance(v, PageRecord))
+print(pages, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def _scan_rss(path: Path) -> tuple[int, int]:
+    done = subprocess.run([sys.executable, "-c", _SCAN_RSS, str(path)], capture_output=True,
+                          text=True, check=True, cwd=ROOT)  # fmt: skip
+    pages, rss_mb = done.stdout.split()
+    return int(pages), int(rss_mb)
+
+
+def test_reading_a_large_file_takes_no_more_memory_than_a_small_one(tmp_path):
+    """The importing process holds one record at a time, whatever the file's size (each
+    worker holds the one page it processes)."""
+    page = b"<html><body><p>" + b"the story goes on " * 100_000 + b"</p></body></html>"  # 1.8 MB
+    base = "http://127.0.0.2:8765/news/"
+    big = write_warc(tmp_path / "big.warc", [Rec(f"{base}{i}", page) for i in range(100)],
+                     gzip=False)  # fmt: skip
+    small = write_warc(tmp_path / "small.warc", [Rec(f"{base}0", page)], gzip=False)
+    assert big.stat().st_size > 150 * 2**20
+    big_pages, big_rss = _scan_rss(big)
+    small_pages, small_rss = _scan_rss(small)
+    assert (big_pages, small_pages) == (100, 1)
+    assert big_rss - small_rss < 16, (big_rss, small_rss)
+
+
+def test_progress_line_says_records_articles_rate_and_time_left(tmp_path):
+    warc = tmp_path / "a.warc"
+    warc.write_bytes(b"x" * 1000)
+
+    class Stats:
+        def get_value(self, key: str, default: int = 0) -> int:
+            return 3 if key == "newscrawl/store/new" else default
+
+    out = io.StringIO()
+    progress = ImportProgress(SimpleNamespace(stats=Stats()), [str(warc)], enabled=True, out=out)
+    progress.started -= 10
+    progress.file_started(str(warc))
+    for _ in range(40):
+        progress.record(250)  # a quarter of the file read in 10 s
+    progress.article()
+    line = progress.line(time.monotonic())
+    assert line == "importing: file 1/1, 40 records, 1 articles, 3 stored, 4 records/s, 30 s left"
+    progress.file_done()
+    progress.finish()
+    assert out.getvalue().splitlines()[-1].startswith("imported: 1 of 1 files, 40 records")

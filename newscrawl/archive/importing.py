@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from newscrawl.archive.read import read_page
 from newscrawl.article import Article
@@ -21,9 +20,6 @@ from newscrawl.discover.hosts import host_of, on_domain
 from newscrawl.fetch.encoding import decode_html
 from newscrawl.process import PageOutcome, process_page
 from newscrawl.sources import Source
-
-#: The hint an imported or WARC-written article carries: where its record is.
-WARC_HINT = "warc"
 
 
 def process_record(
@@ -44,20 +40,6 @@ def process_record(
         return PageOutcome("unparsable", error="empty body")
     text, _codec = decode_html(body, content_type)
     return process_page(text, url, source=source, fetched_at=fetched_at)
-
-
-def warc_location(article: Article) -> tuple[str, int] | None:
-    """The WARC file and offset an article's page was read from or written to, if any."""
-    value = article.hints.get(WARC_HINT)
-    if isinstance(value, dict) and isinstance(value.get("file"), str):
-        offset = value.get("offset")
-        if isinstance(offset, int):
-            return value["file"], offset
-    return None
-
-
-def set_warc_location(article: Article, file: str | Path, offset: int) -> None:
-    article.hints[WARC_HINT] = {"file": str(file), "offset": int(offset)}
 
 
 def _domain_like(name: str) -> bool:

@@ -90,7 +90,7 @@ _TYPE_NAMES = {
 }
 
 
-def _record_type(record: WarcRecord) -> str:
+def record_type_name(record: WarcRecord) -> str:
     return _TYPE_NAMES.get(int(record.record_type), "unknown")
 
 
@@ -100,7 +100,7 @@ def classify(record: WarcRecord, max_size: int) -> PageRecord | Skipped:
     url = record.headers.get("WARC-Target-URI")
     kind = record.record_type
     if kind != WarcRecordType.response:
-        return Skipped(offset, _record_type(record), url)
+        return Skipped(offset, record_type_name(record), url)
     if record.headers.get("Content-Length") is None or record.headers.get("WARC-Truncated"):
         return Skipped(offset, "truncated", url)
     if not url or not url.startswith(("http://", "https://")):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from newscrawl.archive.location import warc_location
 from newscrawl.article import Article
 from newscrawl.dedupe.fingerprint import fingerprint
 from newscrawl.dedupe.merge import RANK_COPY, RANK_ORIGINAL, RANK_UNKNOWN, Version
@@ -31,6 +32,8 @@ class Prepared:
     version: Version
     lookup_urls: tuple[str, ...]
     original_url: str | None
+    #: The WARC file and offset the page was read from or written to (its sighting's).
+    warc: tuple[str, int] | None = None
 
 
 def original_url(article: Article) -> str | None:
@@ -103,6 +106,7 @@ def prepare(article: Article, now: datetime | None = None) -> Prepared:
         version=version,
         lookup_urls=tuple(lookups),
         original_url=original,
+        warc=warc_location(article),
     )
 
 

@@ -57,6 +57,7 @@ class Sighting:
     source: str | None
     seen_at: datetime
     content_hash: str | None
+    warc: tuple[str, int] | None = None
 
 
 @dataclass(slots=True)
@@ -201,7 +202,11 @@ class BatchResolver:
             self.url_hash[item.url] = item.version.content_hash
             out.touched[row.key] = None
             out.sightings[item.url] = Sighting(
-                row.key, item.version.source, item.version.last_seen_at, item.version.content_hash
+                row.key,
+                item.version.source,
+                item.version.last_seen_at,
+                item.version.content_hash,
+                item.warc,
             )
             out.results.append(ItemResult(outcome, row.key, linked))
         out.rows = {k: self.rows[k] for k in out.touched}

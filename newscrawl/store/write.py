@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, case, delete, func, select, update
 
 from newscrawl.dedupe.fingerprint import body_bands, words
 from newscrawl.dedupe.merge import Version
@@ -160,6 +160,8 @@ def _upsert_sightings(connection: Connection, resolution: Resolution, ids: dict[
             "first_seen_at": s.seen_at,
             "seen_at": s.seen_at,
             "content_hash": s.content_hash,
+            "warc_file": s.warc[0] if s.warc else None,
+            "warc_offset": s.warc[1] if s.warc else None,
         }
         for url, s in resolution.sightings.items()
     ]
@@ -174,6 +176,12 @@ def _upsert_sightings(connection: Connection, resolution: Resolution, ids: dict[
             # a sighting left pointing at a deleted article (by hand, foreign keys off)
             # follows the article its URL now resolves to
             "article_id": stmt.excluded.article_id,
+            # a fetch without a WARC record keeps the place of the last one that had one
+            "warc_file": func.coalesce(stmt.excluded.warc_file, sightings.c.warc_file),
+            "warc_offset": case(
+                (stmt.excluded.warc_file.is_(None), sightings.c.warc_offset),
+                else_=stmt.excluded.warc_offset,
+            ),
         },
     )
     connection.execute(stmt, params)
