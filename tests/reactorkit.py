@@ -26,13 +26,27 @@ import pytest
 
 from newscrawl.run.outcome import exit_code, failure_reasons
 
+ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+
+def install_asyncio_reactor() -> None:
+    """Install the project's reactor (``TWISTED_REACTOR``) before anything imports
+    ``twisted.internet.reactor``, which would install Twisted's default one for good.
+    tests/conftest.py calls it when pytest loads it, before any test module is imported."""
+    import sys
+
+    from scrapy.utils.reactor import install_reactor, verify_installed_reactor
+
+    if "twisted.internet.reactor" in sys.modules:
+        verify_installed_reactor(ASYNCIO_REACTOR)
+    else:
+        install_reactor(ASYNCIO_REACTOR)
+
 
 @pytest.fixture(scope="session")
 def reactor() -> Iterator[Any]:
     """The asyncio reactor, running in a daemon thread for the rest of the session."""
-    from scrapy.utils.reactor import install_reactor
-
-    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+    install_asyncio_reactor()
     from twisted.internet import reactor as installed
 
     running: Any = installed  # the installed reactor's own type, not the module's
