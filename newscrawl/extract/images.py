@@ -175,25 +175,39 @@ def _credit_in_figure(figure: HtmlElement, caption: HtmlElement | None) -> str |
     return None
 
 
-def in_article(element: HtmlElement) -> bool:
-    """False when ``element`` sits in navigation, an aside, a footer or a teaser/promo box."""
+def in_article(element: HtmlElement, known: dict[HtmlElement, bool] | None = None) -> bool:
+    """False when ``element`` sits in navigation, an aside, a footer or a teaser/promo box.
+
+    ``known`` remembers the verdict of ancestors already looked at (pictures of one page share
+    most of their ancestors), so a page's pictures cost one walk up the tree, not one each.
+    """
+    seen: list[HtmlElement] = []
+    verdict = True
     for ancestor in element.iterancestors():
+        if known is not None and ancestor in known:
+            verdict = known[ancestor]
+            break
         tag = ancestor.tag
         if tag in ("body", "html"):
-            return True
-        if tag in _SKIP_ANCESTORS:
-            return False
+            break
+        seen.append(ancestor)
         classes = ancestor.get("class")
-        if classes and any(_promo_token(token) for token in classes.split()):
-            return False
-    return True
+        if tag in _SKIP_ANCESTORS or (
+            classes and any(_promo_token(token) for token in classes.split())
+        ):
+            verdict = False
+            break
+    if known is not None:
+        known.update(dict.fromkeys(seen, verdict))
+    return verdict
 
 
 #: Caption-like classes outside ``<figure>``: many sites caption pictures in plain divs.
-LOOSE_CAPTION_CLASS = re.compile(
-    r"aption|legend|bildunterschrift|img-info|image-info|mediaSubtitle|image-text|imageText|"
-    r"photo-text"
+_LOOSE_CAPTION_WORDS = (
+    *("aption", "legend", "bildunterschrift", "img-info", "image-info", "mediaSubtitle"),
+    *("image-text", "imageText", "photo-text"),
 )
+LOOSE_CAPTION_CLASS = re.compile("|".join(map(re.escape, _LOOSE_CAPTION_WORDS)))
 _MAX_CAPTION_CLIMB = 3
 
 
@@ -210,16 +224,12 @@ def figure_images(
     nav/aside/promo boxes are left out."""
     images: list[Image] = []
     taken: set[HtmlElement] = set()
+    known: dict[HtmlElement, bool] = {}
     figures = set(scope.xpath(figure_xpath))
-    found = [
-        e
-        for e in scope.iter()
-        if e in figures or (isinstance(e.tag, str) and (e.tag in _IMG_TAGS or _loose_caption(e)))
-    ]
-    for element in found:
+    for element in _candidates(scope, figures):
         if element in taken or any(a in taken for a in element.iterancestors()):
             continue
-        if not in_article(element):
+        if not in_article(element, known):
             continue
         container: HtmlElement | None
         caption = credit = None
@@ -345,17 +355,32 @@ def _lost_picture(figure: HtmlElement) -> bool:
     return figure.tag == "figure" and next(figure.iter(*_MEDIA), None) is None
 
 
+def _candidates(scope: HtmlElement, figures: set[HtmlElement]) -> list[HtmlElement]:
+    """Figures, pictures and loose captions of ``scope``, in document order.
+
+    One walk over the elements with the cheapest tests first: this runs on every element of
+    every page (an XPath with the class tests is slower in libxml2 than this loop).
+    """
+    return [
+        element
+        for element in scope.iter()
+        if element.tag in _IMG_TAGS
+        or element in figures
+        or (_loose_caption(element) and not any(a.tag == "figure" for a in element.iterancestors()))
+    ]
+
+
 def _loose_caption(element: HtmlElement) -> bool:
-    """A caption outside ``<figure>``: a stray ``<figcaption>`` or a caption-like class."""
+    """A stray ``<figcaption>`` or an element with a caption-like class."""
     if element.tag == "figcaption":
-        pass
-    elif element.tag in ("img", "figure", "picture", "source"):
-        return False
-    else:
-        classes = element.get("class")
-        if not classes or not LOOSE_CAPTION_CLASS.search(classes):
-            return False
-    return not any(a.tag == "figure" for a in element.iterancestors())
+        return True
+    classes = element.get("class")
+    return bool(
+        classes and element.tag not in _NOT_CAPTION_TAGS and LOOSE_CAPTION_CLASS.search(classes)
+    )
+
+
+_NOT_CAPTION_TAGS = frozenset(("figure", "picture", "source"))
 
 
 def _picture_near(caption: HtmlElement) -> HtmlElement | None:
