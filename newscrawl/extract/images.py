@@ -39,16 +39,22 @@ _NON_ARTICLE = re.compile(
     re.IGNORECASE,
 )
 _STRUCTURAL = re.compile(r"layout|content|main|page|grid|column|body", re.IGNORECASE)
+#: Layout flags that say a box is absent ("without-sidebar", "no-comments", "has-share-bar").
+_FLAG = re.compile(r"^(?:no|without|with|has|hide|show|is)[-_]", re.IGNORECASE)
 
 
 def _promo_token(token: str) -> bool:
     """Whether one class token names a teaser/promo/share box.
 
     >>> [_promo_token(t) for t in ("related-stories", "article-teaser", "sidebar-layout__content",
-    ...     "commentary", "vertical-ad-con")]
-    [True, True, False, False, False]
+    ...     "commentary", "vertical-ad-con", "without-sidebar")]
+    [True, True, False, False, False, False]
     """
-    return bool(_NON_ARTICLE.search(token)) and not _STRUCTURAL.search(token)
+    return (
+        bool(_NON_ARTICLE.search(token))
+        and not _STRUCTURAL.search(token)
+        and not _FLAG.match(token)
+    )
 
 
 _LAZY_SRC_ATTRS = (
@@ -202,6 +208,69 @@ def in_article(element: HtmlElement, known: dict[HtmlElement, bool] | None = Non
     return verdict
 
 
+#: Class or id tokens of a pay, registration or sign-up wall ("reg-wall-new-user",
+#: "piano-reg-wall", "paywall__container", "c-newsletterSignup"). A wall is told from the
+#: article it covers by its little text (:data:`_BOX_TEXT`): "paywall" also names the
+#: container of a subscriber's article.
+_WALL = re.compile(
+    r"(?:^|[-_])(?:pay-?wall|reg-?wall|registration-?wall|login-?wall|subscribe-?wall|"
+    r"subscription-?wall|sign-?up|signup|newsletter-?signup)",
+    re.IGNORECASE,
+)
+#: Input types of a form a reader fills in (a newsletter's e-mail field, a log-in).
+_FORM_INPUTS = frozenset(("", "text", "email", "password", "tel"))
+#: A box around a picture holding more text than this is the article, not a promo box.
+_BOX_TEXT = 2000
+_MAX_BOX_CLIMB = 4
+#: A sign-up form is right beside its picture (in the picture's box or the one around it).
+_MAX_FORM_CLIMB = 2
+
+
+def _wall_box(box: HtmlElement) -> bool:
+    tokens = f"{box.get('class') or ''} {box.get('id') or ''}".split()
+    return any(_WALL.search(token) for token in tokens)
+
+
+def _form_box(box: HtmlElement) -> bool:
+    if next(box.iter("form"), None) is not None:
+        return True
+    return any(
+        (i.get("type") or "").lower() in _FORM_INPUTS and i.get("readonly") is None
+        for i in box.iter("input")
+    )  # a read-only field is a share bar's "copy the link"
+
+
+def in_promo_box(element: HtmlElement, known: dict[HtmlElement, str | None] | None = None) -> bool:
+    """Whether a picture sits in a small box that asks something of the reader: a newsletter
+    sign-up (a form right beside the picture) or a pay or registration wall. Only boxes with
+    little text count, a few levels up at most, so an article with a comment form or a
+    subscribers-only container keeps its pictures."""
+    if known is None:
+        known = {}
+    node = element
+    for level in range(_MAX_BOX_CLIMB):
+        box = node.getparent()
+        if box is None or box.tag in ("body", "html", "article", "main"):
+            return False
+        if box not in known:  # a box's verdict: None (too much text), form, wall or neither
+            known[box] = _box_kind(box)
+        kind = known[box]
+        if kind is None:
+            return False
+        if kind == "wall" or (kind == "form" and level < _MAX_FORM_CLIMB):
+            return True
+        node = box
+    return False
+
+
+def _box_kind(box: HtmlElement) -> str | None:
+    if len(box.text_content()) > _BOX_TEXT:
+        return None
+    if _wall_box(box):
+        return "wall"
+    return "form" if _form_box(box) else ""
+
+
 #: Caption-like classes outside ``<figure>``: many sites caption pictures in plain divs.
 _LOOSE_CAPTION_WORDS = (
     *("aption", "legend", "bildunterschrift", "img-info", "image-info", "mediaSubtitle"),
@@ -225,11 +294,12 @@ def figure_images(
     images: list[Image] = []
     taken: set[HtmlElement] = set()
     known: dict[HtmlElement, bool] = {}
+    boxes: dict[HtmlElement, str | None] = {}
     figures = set(scope.xpath(figure_xpath))
     for element in _candidates(scope, figures):
         if element in taken or any(a in taken for a in element.iterancestors()):
             continue
-        if not in_article(element, known):
+        if not in_article(element, known) or in_promo_box(element, boxes):
             continue
         container: HtmlElement | None
         caption = credit = None
