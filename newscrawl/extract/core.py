@@ -358,10 +358,17 @@ def _body(
         captions=_caption_texts(doc, article.images),
         headline=[article.headline or "", *doc.cache.get("headline_candidates", ())],
         bylines=article.hints.get("bylines", ()),
+        authors=_people(article),
         extra_boilerplate=boilerplate,
         stop=stop,
     )
     return join_paragraphs(cleaned)
+
+
+def _people(article: Article) -> list[str]:
+    """The people an article's bylines name, as printed and as parsed."""
+    raw = [*article.authors, *article.hints.get("bylines", ())]
+    return list(dict.fromkeys([*parse_bylines(raw).authors, *article.authors]))
 
 
 _STANDFIRST_TAGS = ("p", "h2", "div", "span", "strong", "b", "section", "header", "summary")
