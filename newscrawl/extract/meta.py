@@ -91,9 +91,9 @@ def meta_authors(table: MetaTable) -> list[str]:
             out.append(value)
     for number in range(1, 5):  # Yoast's "Written by" card: twitter:label1 + twitter:data1
         label = first(table, f"twitter:label{number}")
-        value = first(table, f"twitter:data{number}")
-        if label and value and _WRITTEN_BY.match(label.strip()) and value not in out:
-            out.append(value)
+        data = first(table, f"twitter:data{number}")
+        if label and data and _WRITTEN_BY.match(label.strip()) and data not in out:
+            out.append(data)
     return out
 
 
