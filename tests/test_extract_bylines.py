@@ -87,3 +87,12 @@ def test_author_classes_in_the_header_win_over_a_teaser_rail():
     )
     html = _page('<span class="author">Jane Roe</span>', "", "", rail)
     assert _authors(html) == ["Jane Roe"]
+
+
+def test_header_naming_more_people_than_jsonld_wins():
+    jsonld = '{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jane Roe"}}'
+    header = (
+        '<p>By <a href="/author/jane-roe">Jane Roe</a> and '
+        '<a href="/author/john-poe">John Poe</a></p>'
+    )
+    assert _authors(_page(header, "", jsonld)) == ["Jane Roe", "John Poe"]
