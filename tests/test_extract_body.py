@@ -85,3 +85,16 @@ def test_a_menu_is_no_article_and_an_unclosed_aside_still_gives_the_body():
     body = extract_article(html, "https://example.com/a").body or ""
     assert "Section 0 news" not in body
     assert "Paragraph 0: the council met" in body and "Paragraph 11:" in body
+
+
+def test_bylines_and_bios_glued_into_the_text_stay_out_of_the_body():
+    paragraphs = [
+        "Jane Doepublished 3 hours ago",
+        "The council met on Tuesday.",
+        "Jane Doe: what did the council decide that night?",
+        "Jane Doe is a reporter at the Daily Planet covering city hall.",
+    ]
+    assert clean_paragraphs(paragraphs, authors=["Jane Doe"]) == [
+        "The council met on Tuesday.",
+        "Jane Doe: what did the council decide that night?",
+    ]

@@ -64,3 +64,35 @@ def test_a_single_jsonld_name_that_is_no_person_yields_to_the_byline_class():
     jsonld = '{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Heryadi"}}'
     html = _page('<div class="author-2">Naufal Zuhdi</div>', "", jsonld)
     assert _authors(html) == ["Naufal Zuhdi"]
+
+
+def test_twitter_card_written_by_names_the_author():
+    html = _page("").replace(
+        "</head>",
+        '<meta name="twitter:label1" content="Written by">'
+        '<meta name="twitter:data1" content="Jane Roe"></head>',
+    )
+    assert _authors(html) == ["Jane Roe"]
+
+
+def test_data_author_attribute_in_the_header():
+    html = _page('<div class="meta" data-authors="Von Johannes Knuth"></div>')
+    assert _authors(html) == ["Johannes Knuth"]
+
+
+def test_author_classes_in_the_header_win_over_a_teaser_rail():
+    rail = "".join(
+        f'<div class="item"><h3>Story {i}</h3><span class="author">Writer {name}</span></div>'
+        for i, name in enumerate(("Ann Lee", "Bob Ray", "Cy Hoe"))
+    )
+    html = _page('<span class="author">Jane Roe</span>', "", "", rail)
+    assert _authors(html) == ["Jane Roe"]
+
+
+def test_header_naming_more_people_than_jsonld_wins():
+    jsonld = '{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jane Roe"}}'
+    header = (
+        '<p>By <a href="/author/jane-roe">Jane Roe</a> and '
+        '<a href="/author/john-poe">John Poe</a></p>'
+    )
+    assert _authors(_page(header, "", jsonld)) == ["Jane Roe", "John Poe"]

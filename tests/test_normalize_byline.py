@@ -52,6 +52,8 @@ def test_real_bylines_give_people_and_agencies(row):
         ("山田 太郎記者", ["山田 太郎"], []),
         ("Jane Doe, Acme Media Inc.", ["Jane Doe"], []),  # an organisation is not a person
         ("Beispiel Verlag GmbH", [], []),
+        ("Jane Doe, Columbia University", ["Jane Doe"], []),  # "Name, affiliation"
+        ("Max Muster, Institut für Weltwirtschaft", ["Max Muster"], []),
     ],
 )
 def test_byline_rules_from_the_issue(raw, authors, agencies):

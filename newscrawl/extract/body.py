@@ -328,6 +328,7 @@ def clean_paragraphs(
     captions: Iterable[str] = (),
     headline: str | Iterable[str] | None = None,
     bylines: Iterable[str] = (),
+    authors: Iterable[str] = (),
     extra_boilerplate: re.Pattern[str] | None = None,
     stop: re.Pattern[str] | None = None,
 ) -> list[str]:
@@ -340,6 +341,7 @@ def clean_paragraphs(
     """
     caption_set = {normalize_space(c).lower() for c in captions if c}
     byline_set = {normalize_space(b).lower() for b in bylines if b}
+    names = [n.lower() for n in (normalize_space(a) for a in authors) if len(n) >= 5]
     headlines = [headline] if isinstance(headline, str) else list(headline or ())
     heads = {normalize_space(h).lower() for h in headlines if h}
     out: list[str] = []
@@ -356,6 +358,8 @@ def clean_paragraphs(
                 break  # the article ends at the paywall notice
             continue
         if low in caption_set or low in heads or low in byline_set:
+            continue
+        if names and _is_byline_or_bio(low, names, first=not out):
             continue
         words = text.count(" ") + 1
         if words <= BOILERPLATE_MAX_WORDS and (
@@ -374,6 +378,36 @@ def clean_paragraphs(
         seen.add(low)
         out.append(text)
     return out
+
+
+#: A byline line glued to its neighbours is at most this many words ("Jane Doepublished 3
+#: hours ago", "SportJane Doe", "Jane Doe and AP") ...
+GLUED_BYLINE_MAX_WORDS = 12
+#: ... and an author's bio at most this many ("Jane Doe is a reporter at ...").
+BIO_MAX_WORDS = 60
+_ENDS_SENTENCE = re.compile(r"[.!?。！？]\W*$")
+_BIO_VERB = re.compile(r"^\s*(\(.{0,20}\)\s*)?(is|was|ist|war|est|était|es|fue|è|era|er|var)\s")
+
+
+def _is_byline_or_bio(low: str, names: list[str], *, first: bool) -> bool:
+    """A paragraph that is the byline printed into the text, or the author's bio.
+
+    >>> _is_byline_or_bio("jane doepublished 3 hours ago", ["jane doe"], first=True)
+    True
+    >>> _is_byline_or_bio("jane doe: what did you see that night?", ["jane doe"], first=False)
+    False
+    >>> _is_byline_or_bio("jane doe is a reporter at the daily planet.", ["jane doe"], first=False)
+    True
+    """
+    name = next((n for n in names if n in low[: len(n) + 40]), None)
+    if name is None:
+        return False
+    words = low.count(" ") + 1
+    if words <= GLUED_BYLINE_MAX_WORDS and not _ENDS_SENTENCE.search(low):
+        return True
+    return (
+        low.startswith(name) and words <= BIO_MAX_WORDS and bool(_BIO_VERB.match(low[len(name) :]))
+    )
 
 
 _TAG = re.compile(r"<[a-zA-Z][^>]*>")

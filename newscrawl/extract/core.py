@@ -130,6 +130,11 @@ def _authors(article: Article, doc: Document, meta: MetaTable, ld: JsonLd, host:
             chosen = found
         elif not chosen:
             chosen = markup
+    if chosen and chosen == people:
+        header = fields.header_bylines(scope)
+        if _names_more_people(header, people):
+            markup = list(dict.fromkeys([*markup, *header]))
+            chosen = header
     article.authors = list(chosen)
     article.hints["authors_from"] = (
         "jsonld" if chosen and chosen == people else "meta" if chosen == meta_names else "markup"
@@ -140,6 +145,16 @@ def _authors(article: Article, doc: Document, meta: MetaTable, ld: JsonLd, host:
             bylines.append(value)
     article.hints["bylines"] = bylines
     article.hints["credit_organisations"] = orgs
+
+
+def _names_more_people(markup: list[str], structured: list[str]) -> bool:
+    """Whether the header's bylines name every person of the structured data and more
+    (JSON-LD that lists only the first of several writers)."""
+    if not markup:
+        return False
+    theirs = {a.casefold() for a in parse_bylines(structured).authors}
+    ours = {a.casefold() for a in parse_bylines(markup).authors}
+    return bool(theirs) and theirs < ours
 
 
 def _has_person(byline: str) -> bool:
@@ -358,10 +373,17 @@ def _body(
         captions=_caption_texts(doc, article.images),
         headline=[article.headline or "", *doc.cache.get("headline_candidates", ())],
         bylines=article.hints.get("bylines", ()),
+        authors=_people(article),
         extra_boilerplate=boilerplate,
         stop=stop,
     )
     return join_paragraphs(cleaned)
+
+
+def _people(article: Article) -> list[str]:
+    """The people an article's bylines name, as printed and as parsed."""
+    raw = [*article.authors, *article.hints.get("bylines", ())]
+    return list(dict.fromkeys([*parse_bylines(raw).authors, *article.authors]))
 
 
 _STANDFIRST_TAGS = ("p", "h2", "div", "span", "strong", "b", "section", "header", "summary")

@@ -167,6 +167,9 @@ def markup_bylines(doc: Document, scope: HtmlElement | None = None) -> list[str]
         )
     ]
     matched_set = set(matched)
+    if scope is not None:  # in the article header when it has one: never a teaser's byline
+        header = set(header_elements(scope))
+        matched = [e for e in matched if e in header] or matched
     ranked = sorted(matched, key=lambda e: 0 if _inside(e, scope) else 1)
     chosen_class: str | None = None
     for element in ranked:
@@ -200,6 +203,7 @@ _AUTHOR_LABEL = re.compile(
     r"text|texto|testo)\s*:?$",
     re.IGNORECASE,
 )
+_DATA_AUTHOR = re.compile(r"author(s|-name)?$")
 _LABEL_TAGS = ("strong", "b", "dt", "th", "span", "em")
 #: Stop looking for a header byline at the first paragraph this long: the body has begun.
 _BODY_PARAGRAPH_CHARS = 200
@@ -235,6 +239,14 @@ def header_bylines(scope: HtmlElement) -> list[str]:
         text = text_of(link)
         if link in inside and in_article(link) and _looks_like_byline(text) and text not in out:
             out.append(text)
+    if out:
+        return out
+    for element in header:  # data-author-name="Jane Doe", data-authors="Von Jane Doe"
+        for attribute, value in element.attrib.items():
+            if attribute.startswith("data-") and _DATA_AUTHOR.search(attribute):
+                text = text_of(value)
+                if _looks_like_byline(text) and not _SLUG.match(text) and text not in out:
+                    out.append(text)
     if out:
         return out
     for element in scope.iter(_LABEL_TAGS):

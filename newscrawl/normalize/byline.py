@@ -109,7 +109,9 @@ _STOPWORDS = (
     agenturen nachrichten noticias news all posts opinion analysis newsletter admin
     administrator user guest anonymous unknown sponsored partner advertisement anzeige press
     release wire service online of our your my with from by sagt says said inc ltd llc gmbh
-    corp plc media medien verlag publishing communications holdings"""
+    corp plc media medien verlag publishing communications holdings university universität
+    université universidad università institute institut instituto college foundation stiftung
+    fondation fundación academy akademie association verband ministry ministerium department"""
     )
 )
 #: Titles written after CJK and Hangul names, glued or spaced ("홍길동 기자", "山田太郎記者").
