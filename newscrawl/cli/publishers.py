@@ -57,6 +57,9 @@ def add_parser(subparsers: Any) -> None:
     )
     check.add_argument("names", nargs="*", metavar="NAME", help="key, name or alias (default all)")
     check.add_argument("--timeout", type=float, default=20.0, help="seconds per request")
+    for option, metavar in (("--country", "XX"), ("--language", "xx")):
+        # also after `check`; SUPPRESS keeps a value given before it
+        check.add_argument(option, metavar=metavar, default=argparse.SUPPRESS, help="as above")
     migrate = actions.add_parser(
         "migrate", help="print an old sources file as publisher tables", description=__doc__
     )
