@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastwarc.warc import ArchiveIterator
 from sqlalchemy import select
 
 from newscrawl.archive.read import read_page
@@ -83,6 +84,17 @@ def test_crawl_to_warc_then_import_gives_the_same_database(
         assert file is not None and Path(file).parent == warcs and offset is not None
         body, content_type = read_page(file, offset, 1 << 24)
         assert body and "html" in (content_type or "")
+
+    # the page only JavaScript renders: its article comes from the rendered HTML, written as
+    # such, and the import made the same article of that record
+    rendered = {
+        (str(f), record.stream_pos)
+        for f in files
+        for record in ArchiveIterator(str(f), parse_http=False)
+        if record.headers.get("WARC-Profile") == "newscrawl:rendered-html"
+    }
+    assert rendered
+    assert any((file, offset) in rendered for _, file, offset in first["sightings"].values())
 
     # an archived copy at another URL (a tracking-parameter variant) of a crawled article:
     # the same row, a second sighting, pointing into the archive

@@ -71,7 +71,7 @@ def expand_inputs(inputs: list[str], base_url: str | None) -> list[str]:
             continue
         path = Path(item)
         if not path.is_file():
-            raise CommandError(f"{item}: no such file")
+            raise CommandError(f"{item}: {'a directory' if path.is_dir() else 'no such file'}")
         if item.endswith(LISTING_SUFFIXES):
             if not base_url:
                 raise CommandError(f"{item} is a listing: give --base-url")
