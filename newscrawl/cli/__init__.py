@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "export",
     "stats",
     "search",
+    "serve",
 )
 
 DESCRIPTION = """\
