@@ -12,9 +12,6 @@ exits with the same. ``scrapy crawl`` always runs as a process: its exit code is
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
 import os
 import re
 import socket
@@ -22,29 +19,15 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 import redis
 
-from newscrawl.cli import main as newscrawl_main
 from newscrawl.store import upgrade
+from tests.clikit import ENV, Done, newscrawl
 from tests.newsroomkit import ROOT
-
-ENV = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSCRAWL_", "DATABASE_URL"))}
-
-
-@dataclass
-class Done:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
 
 
 def newscrawl_process(*args: str, cwd: Path = ROOT, timeout: float = 120) -> Done:
@@ -54,42 +37,6 @@ def newscrawl_process(*args: str, cwd: Path = ROOT, timeout: float = 120) -> Don
         cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
     return Done(done.returncode, done.stdout, done.stderr)
-
-
-class _LastResort(logging.Handler):
-    """What Python prints of a log record when nothing configured logging (as in a fresh
-    ``python -m newscrawl``): WARNING and above, the message alone, on stderr."""
-
-    def __init__(self, stderr: io.StringIO) -> None:
-        super().__init__(logging.WARNING)
-        self.stderr = stderr
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.stderr.write(record.getMessage() + "\n")
-
-
-def newscrawl(*args: str, cwd: Path = ROOT) -> Done:
-    """``newscrawl ARGS`` in this process: :func:`newscrawl.cli.main` with the environment,
-    working directory, stdout and stderr of a fresh process (``newscrawl_process`` checks
-    that the command itself does the same)."""
-    out, err = io.StringIO(), io.StringIO()
-    environ, here, handler = dict(os.environ), Path.cwd(), _LastResort(err)
-    os.environ.clear()
-    os.environ.update(ENV)
-    os.chdir(cwd)
-    logging.getLogger().addHandler(handler)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = newscrawl_main(list(args))
-            except SystemExit as end:  # argparse: --help, --version, a usage error
-                code = end.code if isinstance(end.code, int) else 1
-    finally:
-        logging.getLogger().removeHandler(handler)
-        os.chdir(here)
-        os.environ.clear()
-        os.environ.update(environ)
-    return Done(code, out.getvalue(), err.getvalue())
 
 
 def scrapy_crawl(*args: str, tmp_path: Path, database_url: str | None = None) -> Done:
