@@ -249,6 +249,17 @@ def header_bylines(scope: HtmlElement) -> list[str]:
                     out.append(text)
     if out:
         return out
+    for element in header:  # class="person", "c-person__name": only here, teasers have them too
+        classes = element.get("class") or ""
+        if "person" not in classes.lower() or _NOT_BYLINE_CLASS.search(classes):
+            continue
+        if any("person" in (d.get("class") or "").lower() for d in element.iterdescendants()):
+            continue  # the innermost one holds the name
+        text = text_of(element)
+        if _looks_like_byline(text) and text not in out:
+            out.append(text)
+    if out:
+        return out
     for element in scope.iter(_LABEL_TAGS):
         if _AUTHOR_LABEL.match(text_of(element)) and in_article(element):
             text = text_of(element.tail or "")
