@@ -24,7 +24,8 @@ _LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
 _BYLINE_XPATH = (
     "//*[@rel='author' or contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"
     " | //*[@itemprop='author']//*[@itemprop='name']"
-    " | //*[@itemprop='author' and not(.//*[@itemprop='name']) and not(self::meta)"
+    " | //*[@itemscope][contains(@itemtype, 'Article') or contains(@itemtype, 'Posting')]"
+    "//*[@itemprop='author' and not(.//*[@itemprop='name']) and not(self::meta)"
     " and not(self::link)]"
 )
 _WITH_ATTRS = XPath("//body//*[@class or @itemprop or @data-testid]")
