@@ -61,7 +61,7 @@ def extract_document(doc: Document, *, source: str | None = None, fast: bool = F
 
     article.headline = _headline(doc, meta, ld, names, host)
     article.description = fields.description(meta, ld)
-    article.section = fields.section(meta, ld)
+    article.section = fields.section(meta, ld, doc)
     article.tags = fields.tags(meta, ld)
     article.language = fields.language(doc, meta, ld)
     article.published_at = fields.published_date(doc, meta, ld)
