@@ -37,7 +37,7 @@ from newscrawl.archive.importing import ImportFilter, process_record
 from newscrawl.archive.listing import ArchiveFetcher, is_url
 from newscrawl.archive.location import set_warc_location
 from newscrawl.archive.progress import ImportProgress
-from newscrawl.archive.read import PageRecord, Skipped, scan
+from newscrawl.archive.read import NotAWarcError, PageRecord, Skipped, scan
 from newscrawl.article import Article
 from newscrawl.extract.pool import WINDOW
 from newscrawl.process import PageOutcome, PageProcessor
@@ -168,6 +168,9 @@ class WarcImportSpider(Spider):
                         )
                         for article in self._finished(done):
                             yield article
+            except (NotAWarcError, OSError) as err:  # a fetched file that is no WARC: this file
+                logger.error("cannot import %s: %s", name, err)
+                self._inc("files_failed")
             finally:
                 archive.scanned = True
                 self._release_if_done(archive)
