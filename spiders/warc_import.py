@@ -15,7 +15,8 @@ Stats: ``newscrawl/warc/files``, ``newscrawl/warc/records``, ``newscrawl/warc/re
 ``newscrawl/warc/skipped/<reason>`` (revisit, request, metadata, warcinfo, not_html, status,
 truncated, too_big, empty, damaged, not_http, since_until, publisher),
 ``newscrawl/warc/pages`` (handed to extraction; also counted as ``response_received_count``,
-which ``crawl_runs.pages`` reads), ``newscrawl/warc/page/<outcome>``.
+which ``crawl_runs.pages`` reads), ``newscrawl/warc/page/<outcome>``,
+``newscrawl/warc/first_page_time`` and ``last_page_time`` (the span pages were processed in).
 """
 
 from __future__ import annotations
@@ -214,7 +215,10 @@ class WarcImportSpider(Spider):
             self._inc("skipped/publisher")
             return None
         self._inc("pages")
-        self.crawler.stats.inc_value("response_received_count")
+        stats = self.crawler.stats
+        stats.inc_value("response_received_count")
+        if stats.get_value(STATS + "first_page_time") is None:
+            stats.set_value(STATS + "first_page_time", datetime.now(UTC))
         return verdict
 
     async def _process(
@@ -251,6 +255,7 @@ class WarcImportSpider(Spider):
     def _article(
         self, page: PageRecord, location: str, outcome: PageOutcome | None
     ) -> Article | None:
+        self.crawler.stats.set_value(STATS + "last_page_time", datetime.now(UTC))
         if outcome is None:  # it killed its worker every time (counted)
             return None
         self._inc(f"page/{outcome.kind}")
