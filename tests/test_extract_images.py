@@ -81,3 +81,34 @@ def test_captions_never_reach_the_body():
     assert "(Reuters)" not in article.body
     assert "newsletter" not in article.body
     assert article.body.count("\n\n") == 1
+
+
+LONG = "<p>" + "A paragraph of the story that is long enough to be article text. " * 40 + "</p>"
+
+
+def test_pictures_of_sign_up_boxes_and_walls_are_not_article_images():
+    """A newsletter box (a form beside its picture) and a registration wall inside the article
+    are promos; the article's own pictures stay, a comment form and a share bar's read-only
+    field notwithstanding."""
+    images = images_of(
+        '<figure><img src="/a.jpg"><figcaption>Our picture</figcaption></figure>'
+        '<div><div class="box"><img src="/newsletter.png" alt="Daily">'
+        '<form><p>Get our daily email</p><input type="email" name="email">'
+        "<button>Sign up</button></form></div></div>"
+        '<div id="x-reg-wall" class="hide"><div class="reg-wall-new-user"><div>'
+        '<p>Create a free account to continue reading</p><img src="/mascot.png"></div>'
+        "<p>Registration is free.</p></div></div>"
+        f'<div class="story"><figure><img src="/b.jpg"></figure>{LONG}'
+        '<div class="share"><input type="text" readonly value="https://x"></div>'
+        '<form class="comments"><textarea></textarea><input type="text" name="n"></form></div>'
+    )
+    assert [i.url for i in images] == [
+        "https://news.example.com/a.jpg",
+        "https://news.example.com/b.jpg",
+    ]
+
+
+def test_a_subscribers_container_keeps_its_pictures():
+    """A "paywall" class also names the container of a subscriber's article (long text)."""
+    images = images_of(f'<div class="paywall"><figure><img src="/a.jpg"></figure>{LONG}</div>')
+    assert [i.url for i in images] == ["https://news.example.com/a.jpg"]

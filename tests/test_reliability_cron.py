@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.pool import NullPool
 
+from newscrawl.publishers import parse_publisher, publisher_toml
 from newscrawl.store.engine import create_engine
 from newscrawl.store.schema import article_authors, articles, images
 from tests.newsroomkit import ROOT, Newsroom, newsroom_fixture  # noqa: F401  (fixture)
@@ -37,31 +38,20 @@ pytestmark = [pytest.mark.slow]
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    return repr(value)
-
-
 def write_sources(newsroom: Newsroom, path: Path, delay: float, broken: bool = False) -> Path:
-    """The newsroom's sources with ``DOWNLOAD_DELAY = delay`` (so that runs overlap), plus
-    optionally a source ``broken`` whose only start URL is a 404."""
-    sources = tomllib.loads(newsroom.sources.read_text())["source"]
-    for source in sources:
-        source["politeness"] = {"DOWNLOAD_DELAY": delay, "AUTOTHROTTLE_ENABLED": False}
+    """The newsroom's publishers with ``DOWNLOAD_DELAY = delay`` (so that runs overlap), plus
+    optionally a publisher ``broken`` whose only entry point is a 404."""
+    tables = tomllib.loads(newsroom.sources.read_text())["publisher"]
+    for table in tables.values():
+        table["politeness"] = {"DOWNLOAD_DELAY": delay, "AUTOTHROTTLE_ENABLED": False}
     if broken:
         base = newsroom.url("apnews")
-        sources.append({**sources[0], "name": "broken", "start_urls": [base + "/no-such-page"],
-                        "allowed_domains": [base.split("//")[1].split(":")[0]]})  # fmt: skip
-    text = "".join(
-        "[[source]]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in s.items()) + "\n"
-        for s in sources
+        host = base.split("//")[1].split(":")[0]
+        entry = [{"url": base + "/no-such-page"}]
+        tables["broken"] = {**tables["apnews"], "name": "Broken", "entry": entry, "domains": [host]}
+    text = "\n".join(
+        publisher_toml(parse_publisher(key, table, key), f"publisher.{key}")
+        for key, table in tables.items()
     )
     path.write_text(text)
     return path

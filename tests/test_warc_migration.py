@@ -26,14 +26,14 @@ def _columns(url: str) -> set[str]:
 
 def test_0006_adds_and_removes_the_warc_place(empty_database_url: str) -> None:
     url = empty_database_url
-    upgrade(url, "0004")
+    upgrade(url, "0005")
     before = _columns(url)
-    assert upgrade(url) == ("0004", head_revision())
+    assert upgrade(url) == ("0005", head_revision())
     assert _columns(url) - before == {"warc_file", "warc_offset"}
     engine = create_engine(url)
     connection = engine.connect().execution_options(**WRITE_TRANSACTION)
     with connection, connection.begin():
-        command.downgrade(alembic_config(connection), "0004")
+        command.downgrade(alembic_config(connection), "0005")
     engine.dispose()
     assert _columns(url) == before
     upgrade(url)

@@ -1,4 +1,5 @@
-"""``newscrawl db upgrade [--database-url URL]``: apply pending schema migrations.
+"""``newscrawl db upgrade [--database-url URL]``: apply pending schema migrations;
+``newscrawl db reindex``: rebuild the full-text index.
 
 The URL defaults to ``NEWSCRAWL_DATABASE_URL``, then ``sqlite:///news.db``. Crawls
 apply migrations themselves on SQLite; on Postgres they refuse to start until this has
@@ -58,6 +59,32 @@ def add_parser(subparsers: Any) -> None:
     add_database_url(up)
     up.add_argument("--revision", default="head", help="target revision (default: head)")
     up.set_defaults(func=run_upgrade)
+    again = actions.add_parser(
+        "reindex",
+        help="rebuild the full-text search index (after editing articles by hand)",
+        description="Rebuild the full-text search index of every stored article, in one "
+        "transaction (the store keeps it current itself; see docs/schema.md).",
+    )
+    add_database_url(again)
+    again.set_defaults(func=run_reindex)
+
+
+def run_reindex(args: argparse.Namespace) -> int:
+    from newscrawl.store import fulltext
+    from newscrawl.store.engine import WRITE_TRANSACTION
+
+    url = database_url_from_env(args.database_url)
+    readonly_url(url)  # a database that does not exist is an error, never created
+    with explained(url):
+        store = Store.open(url, auto_upgrade=False)
+    try:
+        connection = store.engine.connect().execution_options(**WRITE_TRANSACTION)
+        with connection, connection.begin():
+            count = fulltext.rebuild(connection)
+    finally:
+        store.close()
+    print(f"{describe_url(url)}: full-text index rebuilt for {count} articles")
+    return 0
 
 
 def run_upgrade(args: argparse.Namespace) -> int:

@@ -20,7 +20,6 @@ from newscrawl.extract.images import in_article
 from newscrawl.extract.jsonld import JsonLd
 from newscrawl.extract.meta import MetaTable, every, first, meta_authors, split_keywords
 
-_TITLE_SEPARATORS = re.compile(r"\s+[|–—·•»:\-]\s+|\s+::\s+")
 _LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
 _BYLINE_XPATH = (
     "//*[@rel='author' or contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"
@@ -86,33 +85,6 @@ def site_names(meta: MetaTable, ld: JsonLd) -> list[str]:
             if isinstance(declared, str) and declared.strip() and declared.strip() not in names:
                 names.append(declared.strip())
     return names
-
-
-def strip_site_name(title: str, names: list[str], host: str = "") -> str:
-    """Remove a leading or trailing " | Site name" from a title.
-
-    >>> strip_site_name("Russia falls back | inkl", ["inkl"])
-    'Russia falls back'
-    >>> strip_site_name("Fall back – as Ukraine gains", ["inkl"])
-    'Fall back – as Ukraine gains'
-    """
-    parts = _TITLE_SEPARATORS.split(title)
-    if len(parts) < 2:
-        return title
-    lowered = {n.lower() for n in names if n}
-    host_word = host.lower().removeprefix("www.").split(".")[0] if host else ""
-
-    def is_site(part: str) -> bool:
-        low = part.strip().lower()
-        compact = low.replace(" ", "")
-        return low in lowered or (bool(host_word) and compact.startswith(host_word))
-
-    for index in (-1, 0):
-        if is_site(parts[index]):
-            match = list(_TITLE_SEPARATORS.finditer(title))
-            cut = match[-1] if index == -1 else match[0]
-            return (title[: cut.start()] if index == -1 else title[cut.end() :]).strip()
-    return title
 
 
 def headline_candidates(doc: Document, meta: MetaTable, ld: JsonLd) -> list[tuple[str, str]]:
@@ -195,6 +167,9 @@ def markup_bylines(doc: Document, scope: HtmlElement | None = None) -> list[str]
         )
     ]
     matched_set = set(matched)
+    if scope is not None:  # in the article header when it has one: never a teaser's byline
+        header = set(header_elements(scope))
+        matched = [e for e in matched if e in header] or matched
     ranked = sorted(matched, key=lambda e: 0 if _inside(e, scope) else 1)
     chosen_class: str | None = None
     for element in ranked:
@@ -214,6 +189,108 @@ def markup_bylines(doc: Document, scope: HtmlElement | None = None) -> list[str]
             continue
         out.append(text)
         chosen_class = classes
+    return out
+
+
+#: Links to an author's page ("/autoren/name/max-kolter", "/author/jane-doe/").
+_AUTHOR_LINK = XPath(
+    ".//a[contains(@href, '/author') or contains(@href, '/autor') or contains(@href, '/auteur')"
+    " or contains(@href, '/journalist') or contains(@href, '/redakteur')]"
+)
+#: A label printed before the byline ("Autorin/Autor", "Written by", "Auteur :").
+_AUTHOR_LABEL = re.compile(
+    r"^(?:(?:author|autor|auteur|autore|autora)(?:in|es|s|i|as|e)?(?:\s*/\s*\w+)?|written by|"
+    r"text|texto|testo)\s*:?$",
+    re.IGNORECASE,
+)
+_DATA_AUTHOR = re.compile(r"author(s|-name)?$")
+_LABEL_TAGS = ("strong", "b", "dt", "th", "span", "em")
+#: Stop looking for a header byline at the first paragraph this long: the body has begun.
+_BODY_PARAGRAPH_CHARS = 200
+
+
+def header_elements(scope: HtmlElement) -> list[HtmlElement]:
+    """The elements of the article's header: after the headline (``<h1>``, when the scope holds
+    one) and before the first long paragraph. Bylines printed there are the article's own;
+    the same markup further down is a teaser's."""
+    out: list[HtmlElement] = []
+    started = next(scope.iter("h1"), None) is None
+    for element in scope.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag == "h1":
+            started = True
+            continue
+        if element.tag == "p" and len(element.text_content()) >= _BODY_PARAGRAPH_CHARS:
+            break
+        if started:
+            out.append(element)
+    return out
+
+
+def header_bylines(scope: HtmlElement) -> list[str]:
+    """Bylines that no class names: a link to an author's page in the article header, else
+    the text after a label such as "Autorin/Autor" in the article (definition lists, fact
+    boxes)."""
+    header = header_elements(scope)
+    inside = set(header)
+    out: list[str] = []
+    for link in _AUTHOR_LINK(scope):
+        text = text_of(link)
+        if link in inside and in_article(link) and _looks_like_byline(text) and text not in out:
+            out.append(text)
+    if out:
+        return out
+    for element in header:  # data-author-name="Jane Doe", data-authors="Von Jane Doe"
+        for attribute, value in element.attrib.items():
+            if attribute.startswith("data-") and _DATA_AUTHOR.search(attribute):
+                text = text_of(value)
+                if _looks_like_byline(text) and not _SLUG.match(text) and text not in out:
+                    out.append(text)
+    if out:
+        return out
+    for element in scope.iter(_LABEL_TAGS):
+        if _AUTHOR_LABEL.match(text_of(element)) and in_article(element):
+            text = text_of(element.tail or "")
+            following = element.getnext()
+            if not text and following is not None:
+                text = text_of(following)
+            if _looks_like_byline(text) and text not in out:
+                out.append(text)
+    return out
+
+
+_BOLD_TAGS = ("strong", "b")
+_MAX_BOLD_BYLINE_WORDS = 8
+
+
+def bold_bylines(scope: HtmlElement) -> list[str]:
+    """Names printed as a paragraph of their own in bold, in the article header or as its last
+    paragraph ("<p><strong>Jane Doe</strong></p>"): a byline small sites type into the body.
+
+    Only returned when every part is a person's name (see
+    :func:`newscrawl.normalize.byline.parse_bylines`), so a bold sub-heading is not one.
+    """
+    from newscrawl.normalize.byline import parse_bylines
+
+    paragraphs = [p for p in scope.iter("p") if text_of(p)]
+    if not paragraphs:
+        return []
+    header = set(header_elements(scope))
+    candidates = [p for p in paragraphs if p in header]
+    if paragraphs[-1] not in candidates:
+        candidates.append(paragraphs[-1])
+    out: list[str] = []
+    for paragraph in candidates:
+        text = text_of(paragraph)
+        bold = "".join(text_of(b) for b in paragraph.iter(_BOLD_TAGS) if b.getparent() is paragraph)
+        if bold.replace(" ", "") != text.replace(" ", ""):
+            continue
+        if text.count(" ") >= _MAX_BOLD_BYLINE_WORDS or not _looks_like_byline(text):
+            continue
+        parsed = parse_bylines([text])
+        if parsed.authors and not parsed.rejected and not parsed.agencies:
+            out.append(text)
     return out
 
 

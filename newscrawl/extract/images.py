@@ -39,16 +39,22 @@ _NON_ARTICLE = re.compile(
     re.IGNORECASE,
 )
 _STRUCTURAL = re.compile(r"layout|content|main|page|grid|column|body", re.IGNORECASE)
+#: Layout flags that say a box is absent ("without-sidebar", "no-comments", "has-share-bar").
+_FLAG = re.compile(r"^(?:no|without|with|has|hide|show|is)[-_]", re.IGNORECASE)
 
 
 def _promo_token(token: str) -> bool:
     """Whether one class token names a teaser/promo/share box.
 
     >>> [_promo_token(t) for t in ("related-stories", "article-teaser", "sidebar-layout__content",
-    ...     "commentary", "vertical-ad-con")]
-    [True, True, False, False, False]
+    ...     "commentary", "vertical-ad-con", "without-sidebar")]
+    [True, True, False, False, False, False]
     """
-    return bool(_NON_ARTICLE.search(token)) and not _STRUCTURAL.search(token)
+    return (
+        bool(_NON_ARTICLE.search(token))
+        and not _STRUCTURAL.search(token)
+        and not _FLAG.match(token)
+    )
 
 
 _LAZY_SRC_ATTRS = (
@@ -175,25 +181,102 @@ def _credit_in_figure(figure: HtmlElement, caption: HtmlElement | None) -> str |
     return None
 
 
-def in_article(element: HtmlElement) -> bool:
-    """False when ``element`` sits in navigation, an aside, a footer or a teaser/promo box."""
+def in_article(element: HtmlElement, known: dict[HtmlElement, bool] | None = None) -> bool:
+    """False when ``element`` sits in navigation, an aside, a footer or a teaser/promo box.
+
+    ``known`` remembers the verdict of ancestors already looked at (pictures of one page share
+    most of their ancestors), so a page's pictures cost one walk up the tree, not one each.
+    """
+    seen: list[HtmlElement] = []
+    verdict = True
     for ancestor in element.iterancestors():
+        if known is not None and ancestor in known:
+            verdict = known[ancestor]
+            break
         tag = ancestor.tag
         if tag in ("body", "html"):
-            return True
-        if tag in _SKIP_ANCESTORS:
-            return False
+            break
+        seen.append(ancestor)
         classes = ancestor.get("class")
-        if classes and any(_promo_token(token) for token in classes.split()):
+        if tag in _SKIP_ANCESTORS or (
+            classes and any(_promo_token(token) for token in classes.split())
+        ):
+            verdict = False
+            break
+    if known is not None:
+        known.update(dict.fromkeys(seen, verdict))
+    return verdict
+
+
+#: Class or id tokens of a pay, registration or sign-up wall ("reg-wall-new-user",
+#: "piano-reg-wall", "paywall__container", "c-newsletterSignup"). A wall is told from the
+#: article it covers by its little text (:data:`_BOX_TEXT`): "paywall" also names the
+#: container of a subscriber's article.
+_WALL = re.compile(
+    r"(?:^|[-_])(?:pay-?wall|reg-?wall|registration-?wall|login-?wall|subscribe-?wall|"
+    r"subscription-?wall|sign-?up|signup|newsletter-?signup)",
+    re.IGNORECASE,
+)
+#: Input types of a form a reader fills in (a newsletter's e-mail field, a log-in).
+_FORM_INPUTS = frozenset(("", "text", "email", "password", "tel"))
+#: A box around a picture holding more text than this is the article, not a promo box.
+_BOX_TEXT = 2000
+_MAX_BOX_CLIMB = 4
+#: A sign-up form is right beside its picture (in the picture's box or the one around it).
+_MAX_FORM_CLIMB = 2
+
+
+def _wall_box(box: HtmlElement) -> bool:
+    tokens = f"{box.get('class') or ''} {box.get('id') or ''}".split()
+    return any(_WALL.search(token) for token in tokens)
+
+
+def _form_box(box: HtmlElement) -> bool:
+    if next(box.iter("form"), None) is not None:
+        return True
+    return any(
+        (i.get("type") or "").lower() in _FORM_INPUTS and i.get("readonly") is None
+        for i in box.iter("input")
+    )  # a read-only field is a share bar's "copy the link"
+
+
+def in_promo_box(element: HtmlElement, known: dict[HtmlElement, str | None] | None = None) -> bool:
+    """Whether a picture sits in a small box that asks something of the reader: a newsletter
+    sign-up (a form right beside the picture) or a pay or registration wall. Only boxes with
+    little text count, a few levels up at most, so an article with a comment form or a
+    subscribers-only container keeps its pictures."""
+    if known is None:
+        known = {}
+    node = element
+    for level in range(_MAX_BOX_CLIMB):
+        box = node.getparent()
+        if box is None or box.tag in ("body", "html", "article", "main"):
             return False
-    return True
+        if box not in known:  # a box's verdict: None (too much text), form, wall or neither
+            known[box] = _box_kind(box)
+        kind = known[box]
+        if kind is None:
+            return False
+        if kind == "wall" or (kind == "form" and level < _MAX_FORM_CLIMB):
+            return True
+        node = box
+    return False
+
+
+def _box_kind(box: HtmlElement) -> str | None:
+    if len(box.text_content()) > _BOX_TEXT:
+        return None
+    if _wall_box(box):
+        return "wall"
+    return "form" if _form_box(box) else ""
 
 
 #: Caption-like classes outside ``<figure>``: many sites caption pictures in plain divs.
-LOOSE_CAPTION_CLASS = re.compile(
-    r"aption|legend|bildunterschrift|img-info|image-info|mediaSubtitle|image-text|imageText|"
-    r"photo-text"
+_LOOSE_CAPTION_WORDS = (
+    *("aption", "legend", "bildunterschrift", "img-info", "image-info", "mediaSubtitle"),
+    *("image-text", "imageText", "photo-text"),
 )
+LOOSE_CAPTION_CLASS = re.compile("|".join(map(re.escape, _LOOSE_CAPTION_WORDS)))
 _MAX_CAPTION_CLIMB = 3
 
 
@@ -210,16 +293,13 @@ def figure_images(
     nav/aside/promo boxes are left out."""
     images: list[Image] = []
     taken: set[HtmlElement] = set()
+    known: dict[HtmlElement, bool] = {}
+    boxes: dict[HtmlElement, str | None] = {}
     figures = set(scope.xpath(figure_xpath))
-    found = [
-        e
-        for e in scope.iter()
-        if e in figures or (isinstance(e.tag, str) and (e.tag in _IMG_TAGS or _loose_caption(e)))
-    ]
-    for element in found:
+    for element in _candidates(scope, figures):
         if element in taken or any(a in taken for a in element.iterancestors()):
             continue
-        if not in_article(element):
+        if not in_article(element, known) or in_promo_box(element, boxes):
             continue
         container: HtmlElement | None
         caption = credit = None
@@ -345,17 +425,32 @@ def _lost_picture(figure: HtmlElement) -> bool:
     return figure.tag == "figure" and next(figure.iter(*_MEDIA), None) is None
 
 
+def _candidates(scope: HtmlElement, figures: set[HtmlElement]) -> list[HtmlElement]:
+    """Figures, pictures and loose captions of ``scope``, in document order.
+
+    One walk over the elements with the cheapest tests first: this runs on every element of
+    every page (an XPath with the class tests is slower in libxml2 than this loop).
+    """
+    return [
+        element
+        for element in scope.iter()
+        if element.tag in _IMG_TAGS
+        or element in figures
+        or (_loose_caption(element) and not any(a.tag == "figure" for a in element.iterancestors()))
+    ]
+
+
 def _loose_caption(element: HtmlElement) -> bool:
-    """A caption outside ``<figure>``: a stray ``<figcaption>`` or a caption-like class."""
+    """A stray ``<figcaption>`` or an element with a caption-like class."""
     if element.tag == "figcaption":
-        pass
-    elif element.tag in ("img", "figure", "picture", "source"):
-        return False
-    else:
-        classes = element.get("class")
-        if not classes or not LOOSE_CAPTION_CLASS.search(classes):
-            return False
-    return not any(a.tag == "figure" for a in element.iterancestors())
+        return True
+    classes = element.get("class")
+    return bool(
+        classes and element.tag not in _NOT_CAPTION_TAGS and LOOSE_CAPTION_CLASS.search(classes)
+    )
+
+
+_NOT_CAPTION_TAGS = frozenset(("figure", "picture", "source"))
 
 
 def _picture_near(caption: HtmlElement) -> HtmlElement | None:

@@ -74,6 +74,14 @@ def _to_articles(connection: Connection, rows: Sequence[Row[Any]]) -> list[Artic
     ]
 
 
+def articles_by_id(connection: Connection, ids: Sequence[int]) -> dict[int, Article]:
+    """The stored articles of ``ids`` (those that exist), keyed by id, in export form."""
+    if not ids:
+        return {}
+    rows = connection.execute(select(articles).where(articles.c.id.in_(list(ids)))).all()
+    return {article.id: article for article in _to_articles(connection, rows) if article.id}
+
+
 def iter_articles(
     engine: Engine, since: datetime | None = None, window: Window | None = None
 ) -> Iterator[Article]:

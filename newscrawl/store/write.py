@@ -6,8 +6,10 @@ SQLite and Postgres alike, so replaying a batch (after a crash, or by a second
 process) never duplicates a row. Children of a changed article are replaced in the
 same transaction, so readers never see an article without its authors and images.
 Every article the batch touches gets the batch's ``change_seq`` and ``updated_at``
-(newscrawl.store.changes), so an incremental export prints it again. An article whose
-row is gone by the time it is written (deleted by hand meanwhile) is inserted again.
+(newscrawl.store.changes), so an incremental export prints it again; every article whose
+searched text changed is re-indexed (newscrawl.store.fulltext), in the same transaction.
+An article whose row is gone by the time it is written (deleted by hand meanwhile) is
+inserted again.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from newscrawl.dedupe.merge import Version
 from newscrawl.store.bands import BandCursors, add_bands, remove_bands
 from newscrawl.store.changes import next_change_seq
 from newscrawl.store.engine import dialect_insert
+from newscrawl.store.fulltext import reindex
 from newscrawl.store.inlist import one_of
 from newscrawl.store.lookup import SCALAR_COLUMNS, StoredRow, loaded_body, scalars_of
 from newscrawl.store.resolve import Resolution
@@ -49,6 +52,20 @@ class Change:
 
 def _children(version: Version) -> tuple[list, list, list]:
     return (list(version.authors), list(version.credits), list(version.images))
+
+
+#: Scalar columns the full-text index reads (or, for ``language``, is built with).
+_SEARCHED = [SCALAR_COLUMNS.index(n) for n in ("headline", "description", "body", "language")]
+
+
+def _search_changed(row: StoredRow) -> bool:
+    """Whether the row's index entry must be rebuilt: new, or its searched text changed."""
+    if row.is_new or row.loaded_scalars is None:
+        return True
+    now = tuple(scalars_of(row.version).values())
+    if any(row.loaded_scalars[i] != now[i] for i in _SEARCHED):
+        return True
+    return row.loaded_children != _children(row.version)
 
 
 def _recreate_vanished(connection: Connection, rows: list[StoredRow]) -> None:
@@ -210,6 +227,7 @@ def write_resolution(
     or by the old id of a row that had vanished)."""
     rows = list(resolution.rows.values())
     _recreate_vanished(connection, rows)
+    searched = [r for r in rows if _search_changed(r)]
     change = Change(next_change_seq(connection), now)
     new_rows = [r for r in rows if r.is_new]
     ids = _insert_new(connection, new_rows, change)
@@ -218,4 +236,5 @@ def write_resolution(
     _replace_bands(connection, rows, ids, cursors)
     _upsert_sightings(connection, resolution, ids)
     _insert_revisions(connection, resolution.revisions, ids)
+    reindex(connection, sorted(ids.get(r.key, r.key) for r in searched))
     return ids

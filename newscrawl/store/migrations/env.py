@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from newscrawl.store.fulltext import is_search_table
 from newscrawl.store.schema import metadata
 
 connection = context.config.attributes["connection"]
@@ -16,6 +17,8 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    # the full-text index is raw DDL, not in the metadata (newscrawl/store/fulltext.py)
+    include_name=lambda name, kind, _parents: kind != "table" or not is_search_table(name),
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -8,7 +8,7 @@ or fetched without writing WARC; a later fetch without a record keeps the last p
 nullable columns rewrites no row.
 
 Revision ID: 0006
-Revises: 0004 (re-chained to 0005 when merged after it)
+Revises: 0005
 Create Date: 2026-12-03 12:00:00
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | Sequence[str] | None = "0004"
+down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
