@@ -15,7 +15,8 @@ Stats: ``newscrawl/warc/files``, ``newscrawl/warc/records``, ``newscrawl/warc/re
 ``newscrawl/warc/skipped/<reason>`` (revisit, request, metadata, warcinfo, not_html, status,
 truncated, too_big, empty, damaged, not_http, since_until, publisher),
 ``newscrawl/warc/pages`` (handed to extraction; also counted as ``response_received_count``,
-which ``crawl_runs.pages`` reads), ``newscrawl/warc/page/<outcome>``.
+which ``crawl_runs.pages`` reads), ``newscrawl/warc/page/<outcome>``,
+``newscrawl/warc/first_page_time`` and ``last_page_time`` (the span pages were processed in).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from newscrawl.archive.importing import ImportFilter, process_record
 from newscrawl.archive.listing import ArchiveFetcher, is_url
 from newscrawl.archive.location import set_warc_location
 from newscrawl.archive.progress import ImportProgress
-from newscrawl.archive.read import PageRecord, Skipped, scan
+from newscrawl.archive.read import NotAWarcError, PageRecord, Skipped, scan
 from newscrawl.article import Article
 from newscrawl.extract.pool import WINDOW
 from newscrawl.process import PageOutcome, PageProcessor
@@ -168,6 +169,9 @@ class WarcImportSpider(Spider):
                         )
                         for article in self._finished(done):
                             yield article
+            except (NotAWarcError, OSError) as err:  # a fetched file that is no WARC: this file
+                logger.error("cannot import %s: %s", name, err)
+                self._inc("files_failed")
             finally:
                 archive.scanned = True
                 self._release_if_done(archive)
@@ -211,7 +215,10 @@ class WarcImportSpider(Spider):
             self._inc("skipped/publisher")
             return None
         self._inc("pages")
-        self.crawler.stats.inc_value("response_received_count")
+        stats = self.crawler.stats
+        stats.inc_value("response_received_count")
+        if stats.get_value(STATS + "first_page_time") is None:
+            stats.set_value(STATS + "first_page_time", datetime.now(UTC))
         return verdict
 
     async def _process(
@@ -248,6 +255,7 @@ class WarcImportSpider(Spider):
     def _article(
         self, page: PageRecord, location: str, outcome: PageOutcome | None
     ) -> Article | None:
+        self.crawler.stats.set_value(STATS + "last_page_time", datetime.now(UTC))
         if outcome is None:  # it killed its worker every time (counted)
             return None
         self._inc(f"page/{outcome.kind}")
