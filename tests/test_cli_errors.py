@@ -251,7 +251,8 @@ def test_the_process_says_one_line_and_exits_with_the_code(args, code, expected)
 
 def test_help_is_for_users_and_version_is_the_package_version() -> None:
     for args in [["--help"]] + [
-        [name, "--help"] for name in ("extract", "seed", "crawl", "demo", "db", "export", "stats")
+        [name, "--help"]
+        for name in ("extract", "seed", "crawl", "demo", "db", "export", "stats", "search", "serve")
     ]:
         done = newscrawl(*args)
         assert done.returncode == 0, done.output

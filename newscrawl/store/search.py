@@ -33,9 +33,9 @@ BM25_WEIGHTS = {"headline": 10.0, "description": 4.0, "body": 1.0, "authors": 3.
 #: Words of a snippet.
 SNIPPET_WORDS = 24
 MAX_LIMIT = 100
-#: SQLite: the newest matches that are ranked. A word found in most articles would
-#: otherwise have every one of them scored (bm25 over 100,000 rows: a second); past this
-#: many matches, the newest are ranked and older ones are not returned.
+#: The newest matches that are ranked. A word found in most articles would otherwise have
+#: every one of them scored (bm25 or ts_rank_cd over 100,000 rows: seconds); past this many
+#: matches, the newest are ranked and older ones are not returned.
 CANDIDATES = 1000
 #: Postgres ts_headline options: the same marks and about the same length as SQLite's.
 HEADLINE_OPTIONS = (
@@ -145,12 +145,11 @@ def _sqlite_hits(
     expression = fts5_query(query)
     weights = [sa.literal(BM25_WEIGHTS[name]) for name in FTS_COLUMNS]
     score = func.bm25(sa.literal_column(fts.name), *weights)
-    newest = (
-        select(fts.c.rowid.label("id"), score.label("score"))
-        .join(articles, articles.c.id == fts.c.rowid)
-        .where(fts.c[fts.name].match(expression))
-    )
-    newest = _filtered(newest, filters).order_by(fts.c.rowid.desc()).limit(CANDIDATES)
+    newest: sa.Select[Any] = select(fts.c.rowid.label("id"), score.label("score"))
+    newest = newest.where(fts.c[fts.name].match(expression))
+    if filters != Filters():  # the filters read articles; without any, no join at all
+        newest = _filtered(newest.join(articles, articles.c.id == fts.c.rowid), filters)
+    newest = newest.order_by(fts.c.rowid.desc()).limit(CANDIDATES)
     candidates = newest.subquery("candidates")
     ranked = select(candidates.c.id, candidates.c.score).order_by(
         candidates.c.score, candidates.c.id.desc()
@@ -210,18 +209,26 @@ def _pg_hits(
         configs = [c for c in configs if c in (PG_CONFIGS.get(code), "simple")]
     if not configs:
         return []
-    config = sa.cast(article_search.c.config, REGCONFIG)
-    score = func.ts_rank_cd(article_search.c.document, func.websearch_to_tsquery(config, query))
-    ranked = (
-        select(article_search.c.article_id.label("id"), score.label("score"))
-        .join(articles, articles.c.id == article_search.c.article_id)
-        .where(_pg_match(query, configs))
+    newest: sa.Select[Any] = select(
+        article_search.c.article_id.label("id"),
+        article_search.c.config,
+        article_search.c.document,  # read once here, for the rank below
+    ).where(_pg_match(query, configs))
+    if filters != Filters():  # the filters read articles; without any, no join at all
+        newest = newest.join(articles, articles.c.id == article_search.c.article_id)
+        newest = _filtered(newest, filters)
+    order = article_search.c.article_id.desc()
+    candidates = newest.order_by(order).limit(CANDIDATES).subquery("candidates")
+    parsed = func.websearch_to_tsquery(sa.cast(candidates.c.config, REGCONFIG), query)
+    score = func.ts_rank_cd(candidates.c.document, parsed)
+    ranked = select(candidates.c.id, score.label("score")).order_by(
+        score.desc(), candidates.c.id.desc()
     )
-    ranked = _filtered(ranked, filters).order_by(score.desc(), articles.c.id.desc())
     rows = connection.execute(ranked.limit(limit).offset(offset)).all()
     if not rows:
         return []
     ids = [row.id for row in rows]
+    config = sa.cast(article_search.c.config, REGCONFIG)
     text = func.concat_ws(" … ", articles.c.headline, articles.c.description, articles.c.body)
     headline = func.ts_headline(
         config, text, func.websearch_to_tsquery(config, query), HEADLINE_OPTIONS
