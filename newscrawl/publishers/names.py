@@ -29,7 +29,7 @@ from newscrawl.discover.hosts import host_of
 from newscrawl.publishers import Publisher, bundled_catalogue, fold
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # hashed by identity: lookups are cached per index
 class NameIndex:
     """The catalogue's names, folded, by what they are looked up with."""
 
@@ -80,6 +80,17 @@ def name_index() -> NameIndex:
     return NameIndex.of(bundled_catalogue().values())
 
 
+@lru_cache(maxsize=4096)  # a crawl sees a few hosts many times
+def _host_name(host: str, index: NameIndex) -> str | None:
+    """The name a host gives its pages: its catalogue publisher's, else its registrable
+    domain; None for an aggregator's host or one without a registrable domain."""
+    known = index.for_host(host)
+    if known is not None:
+        return known or None
+    domain = site_domain(host)
+    return domain[0] if domain is not None else None
+
+
 def name_key(name: str) -> str:
     """The ``publisher_key`` articles of the publisher ``name`` names are stored under (a
     user's ``--publisher Associated Press`` finds AP News).
@@ -116,13 +127,9 @@ def canonical_publisher(
     index = index or name_index()
     page = original_url if copy else url
     host = host_of(page) if page and is_http_url(page) else ""
-    if host:
-        known = index.for_host(host)
-        if known:
-            return known
-        domain = site_domain(host)
-        if domain is not None and known is None:
-            return domain[0]
+    named = _host_name(host, index) if host else None
+    if named:
+        return named
     if not stated or not stated.strip():
         return None
     stated = stated.strip()
