@@ -37,7 +37,10 @@ def hold_download_slot(crawler: Crawler, request: Request, seconds: float) -> bo
     """Stop the downloader slot of ``request`` from starting queued downloads for
     ``seconds``: requests already handed to the downloader when their host was paused
     would otherwise still go out. Uses the slot's own delay timer (``latercall``)."""
-    engine = getattr(crawler, "engine", None)
+    try:
+        engine = crawler.engine
+    except (AttributeError, RuntimeError):  # Scrapy 2.19 raises before the crawl starts
+        return False
     downloader = getattr(engine, "downloader", None)
     if downloader is None:
         return False

@@ -205,12 +205,22 @@ class PageProcessor:
         ``options`` are :func:`process_page`'s."""
         if not self.workers:
             return process_page(text, url, **options)
+        page = page_payload(text, body, encoding) if body is not None else text
+        return await self.run(url, process_page, page, url, **options)
+
+    async def run(
+        self, url: str, fn: Callable[..., PageOutcome], /, *args: Any, **kwargs: Any
+    ) -> PageOutcome | None:
+        """``fn(*args, **kwargs)``, a page's processing by other means (an archived record
+        read by the worker itself: :func:`newscrawl.archive.importing.process_record`), in
+        this thread or a worker, with the same retries; ``url`` names the page in the log."""
+        if not self.workers:
+            return fn(*args, **kwargs)
         if self._pool is None:
             self._pool = acquire_pool(self.workers, self.gc_thresholds)
-        page = page_payload(text, body, encoding) if body is not None else text
         for _attempt in range(WORKER_ATTEMPTS):
             try:
-                outcome: PageOutcome = await self._pool.run(process_page, page, url, **options)
+                outcome: PageOutcome = await self._pool.run(fn, *args, **kwargs)
                 return outcome
             except WorkerDied:
                 logger.warning("an extraction worker died on %s; retrying", url)

@@ -81,6 +81,8 @@ EXTENSIONS: dict[str, int | None] = {
     "newscrawl.extensions.jobdir.JobDirGuard": 100,
     # start-up objects frozen, collector thresholds raised: 13 % of a crawl's CPU was GC
     "newscrawl.extensions.gc_tuning.GcTuning": 200,
+    # -s NEWSCRAWL_WARC_DIR=DIR: every fetched response also written as WARC (off by default)
+    "newscrawl.extensions.warc_writer.WarcWriterExtension": 300,
 }
 NEWSCRAWL_SSRF_DNS_TTL = 300.0  # seconds the SSRF guard caches a host's addresses
 NEWSCRAWL_ROBOTS_RETRY_DELAY = 60.0  # robots.txt 5xx/timeout: retry after, doubling

@@ -1,20 +1,21 @@
-"""Declarative source definitions: one ``[[source]]`` table per site in ``sources.toml``.
+"""Sources: the crawl's view of a publisher of the catalogue (:mod:`newscrawl.publishers`).
 
-A source is a site newscrawl crawls on a schedule: its name, whether it is a publisher or an
-aggregator, where a crawl starts (feeds, sitemaps, home and section pages), which domains it
-may follow links in, whether its pages need a browser, and politeness overrides (Scrapy
-settings applied to that source's crawl only). ``scrapy crawl source -a name=NAME`` crawls
-one, ``newscrawl crawl --all`` every enabled one.
+A source is a site newscrawl crawls on a schedule: its name (the publisher's key), whether it
+is a publisher or an aggregator, where a crawl starts (feeds, sitemaps, home and section
+pages), which domains it may follow links in, whether its pages need a browser, and
+politeness overrides (Scrapy settings applied to that source's crawl only). ``scrapy crawl
+source -a name=NAME`` crawls one, ``newscrawl crawl --all`` every enabled one.
 
-The file is the one given (``--sources``, the ``NEWSCRAWL_SOURCES_FILE`` setting or environment
-variable), else the one shipped inside the package (``newscrawl/data/sources.toml``), whatever
-the working directory and however newscrawl was installed.
+The catalogue is the one given (``--sources``, the ``NEWSCRAWL_SOURCES_FILE`` setting or
+environment variable: a catalogue folder or file), else the one shipped inside the package
+(``newscrawl/publishers/``), whatever the working directory and however newscrawl was
+installed. Old sources files (``[[source]]`` tables, validated by :meth:`Source.from_dict`)
+are still read, with a deprecation warning.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,10 +102,6 @@ class Source:
         return any(on_domain(host_of(url), d) for d in self.allowed_domains)
 
 
-#: The sources shipped with newscrawl (package data).
-BUNDLED_SOURCES_FILE = Path(__file__).resolve().parent / "data" / "sources.toml"
-
-
 def check_start_url(url: str) -> str:
     """``url`` without surrounding blanks, if a crawl can start from it (an absolute http or
     https URL with a host); else :class:`SourceError` saying why. Start URLs, seeds and
@@ -155,48 +152,39 @@ def check_source_names(sources: Mapping[str, Source], names: Iterable[str]) -> l
     return names
 
 
-def default_sources_file() -> Path:
-    """``$NEWSCRAWL_SOURCES_FILE``, else the bundled ``newscrawl/data/sources.toml``."""
+def default_sources_file() -> Path | None:
+    """``$NEWSCRAWL_SOURCES_FILE``; None for the bundled catalogue."""
     env = os.environ.get("NEWSCRAWL_SOURCES_FILE")
-    if env:
-        return Path(env)
-    return BUNDLED_SOURCES_FILE
+    return Path(env) if env else None
 
 
-def parse_sources(text: str) -> dict[str, Source]:
-    """Sources by name from the text of a sources file.
+def parse_sources(text: str, where: str = "sources file") -> dict[str, Source]:
+    """Sources by name from the text of a catalogue file (``[publisher.KEY]`` tables, or
+    the deprecated ``[[source]]`` tables).
 
     >>> s = parse_sources('''
-    ... [[source]]
-    ... name = "inkl"
+    ... [publisher.inkl]
     ... kind = "aggregator"
-    ... start_urls = ["https://www.inkl.com/"]
     ... needs_js = true
+    ... entry = [{ url = "https://www.inkl.com/" }]
     ... ''')
     >>> s["inkl"].kind, s["inkl"].allowed_domains, s["inkl"].needs_js
     ('aggregator', ('inkl.com',), True)
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise SourceError(f"sources file is not valid TOML: {err}") from err
-    found: dict[str, Source] = {}
-    for table in data.get("source", []):
-        source = Source.from_dict(table)
-        if source.name in found:
-            raise SourceError(f"source {source.name!r} is defined twice")
-        found[source.name] = source
-    return found
+    from newscrawl.publishers import check_names, parse_catalogue_text
+
+    publishers = parse_catalogue_text(text, where)
+    check_names(publishers.values())
+    return {key: p.source() for key, p in publishers.items()}
 
 
 def load_sources(path: str | Path | None = None) -> dict[str, Source]:
-    """Sources by name from ``path`` (default: :func:`default_sources_file`)."""
-    file = Path(path) if path else default_sources_file()
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as err:
-        raise SourceError(f"cannot read sources file {file}: {err}") from err
-    return parse_sources(text)
+    """Sources by name from ``path``, a catalogue folder or file (default:
+    :func:`default_sources_file`, else the bundled catalogue)."""
+    from newscrawl.publishers import load_catalogue
+
+    chosen = Path(path) if path else default_sources_file()
+    return {key: p.source() for key, p in load_catalogue(chosen).items()}
 
 
 def source_for_url(sources: Iterable[Source], url: str) -> Source | None:

@@ -33,6 +33,8 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from newscrawl.archive.location import set_warc_location
+from newscrawl.archive.write import warc_meta
 from newscrawl.article import Article
 from newscrawl.discover.frontier import FoundPage
 from newscrawl.discover.incremental import SeenUrls
@@ -313,6 +315,9 @@ class DiscoverySpider(scrapy.Spider):
             raise CloseSpider("max_articles")  # others in flight reached it meanwhile
         self.articles_emitted += 1
         self._inc("article/extracted")
+        location = warc_meta(response.meta)  # NEWSCRAWL_WARC_DIR: where its record is
+        if location is not None:
+            set_warc_location(article, *location)
         yield article
         original = article.hints.get("original_url")
         if original and self.conf.follow_originals and original != response.url:

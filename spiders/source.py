@@ -1,4 +1,4 @@
-"""``scrapy crawl source -a name=NAME [-a max_articles=N]``: crawl one source of sources.toml.
+"""``scrapy crawl source -a name=KEY [-a max_articles=N]``: crawl one publisher of the catalogue.
 
 The source's start URLs, allowed domains, JavaScript need and politeness overrides come
 from its definition (:mod:`newscrawl.sources`).
@@ -19,7 +19,7 @@ class SourceSpider(DiscoverySpider):
         self, name: str | None = None, max_articles: str | int | None = None, **kwargs: Any
     ) -> None:
         if not name:
-            raise NotConfigured("give -a name=SOURCE (a [[source]] name in sources.toml)")
+            raise NotConfigured("give -a name=KEY (a publisher key: `newscrawl publishers`)")
         self.source_key = name
         super().__init__(**kwargs)
         self.name = "source"

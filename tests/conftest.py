@@ -23,6 +23,12 @@ from sqlalchemy.pool import NullPool
 from newscrawl.store import Store, upgrade
 from newscrawl.store.engine import create_engine
 from newscrawl.store.schema import metadata
+from tests.reactorkit import (
+    install_asyncio_reactor,
+    reactor,  # noqa: F401  (the session's reactor, a fixture)
+)
+
+install_asyncio_reactor()  # before a test module imports twisted.internet.reactor
 
 ADMIN_URL = os.environ.get(
     "NEWSCRAWL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -1,21 +1,31 @@
 """``scrapy crawl news|source`` against the loopback newsroom: what is fetched, what is found.
 
-Each test runs a real crawl in a subprocess, as a user would, and checks the newsroom's
-request log and the items exported with ``-o``. Storage is exercised by
-``test_e2e_store.py``; here a throw-away SQLite file receives the items.
+Each test runs a real crawl of the ``news`` or ``source`` spider with the project settings
+and checks the newsroom's request log and the items exported with ``-o`` (``FEEDS``). The
+crawls run in the test process (:mod:`tests.reactorkit`); the tests about processes (a held
+cron lock, JOBDIR across two runs) run ``scrapy crawl`` as a user would; an unknown
+source's exit code is test_cli_errors'. Storage is exercised by ``test_e2e_store.py``; here
+a throw-away SQLite file receives the items.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from filelock import FileLock
 
 from newscrawl.demo import newsroom as nr
-from tests.newsroomkit import Newsroom, newsroom_fixture, run_scrapy  # noqa: F401  (fixture)
+from tests.newsroomkit import (
+    Newsroom,
+    crawl_newsroom,
+    newsroom_fixture,  # noqa: F401  (fixture)
+    run_scrapy,
+)
+from tests.reactorkit import Crawled
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +35,17 @@ MEXICO, ELECTION = nr.REAL_PAGES[1][1], nr.REAL_PAGES[2][1]
 CHELSEA, BLAIR = nr.REAL_PAGES[3][1], nr.REAL_PAGES[4][1]
 
 
+def crawl_here(
+    reactor: Any, newsroom: Newsroom, tmp_path: Path, spider: str, settings=None, **args: str
+) -> tuple[Crawled, list[dict[str, Any]]]:
+    """``scrapy crawl SPIDER -a NAME=VALUE…`` in this process, into a throw-away SQLite."""
+    database_url = f"sqlite:///{tmp_path / 'news.db'}"
+    return crawl_newsroom(reactor, spider, newsroom=newsroom, workdir=tmp_path,
+                          database_url=database_url, settings=settings, **args)  # fmt: skip
+
+
 def crawl(newsroom: Newsroom, tmp_path: Path, *args: str, **settings: str):
+    """``scrapy crawl ARGS`` in a subprocess (for the tests about processes)."""
     items = tmp_path / "items.jsonl"
     result = run_scrapy(
         [*args, "-o", f"{items}:jsonlines"],
@@ -53,10 +73,10 @@ def paths(urls) -> list[str]:
         ("apnews", "/news-sitemap.xml", [MEXICO, ELECTION]),
     ],
 )
-def test_feeds_and_sitemaps(newsroom, tmp_path, site, start, expected) -> None:
+def test_feeds_and_sitemaps(reactor, newsroom, tmp_path, site, start, expected) -> None:
     mark = newsroom.mark()
-    result, items = crawl(
-        newsroom, tmp_path, "news", "-a", f"start_urls={newsroom.url(site, start)}"
+    result, items = crawl_here(
+        reactor, newsroom, tmp_path, "news", start_urls=newsroom.url(site, start)
     )
     assert result.returncode == 0, result.log[-3000:]
     assert paths(i["url"] for i in items) == sorted(expected), result.log[-5000:]
@@ -64,10 +84,10 @@ def test_feeds_and_sitemaps(newsroom, tmp_path, site, start, expected) -> None:
     assert all(fetched.count(p) == 1 for p in expected)
 
 
-def test_home_page_follows_articles_and_sections_only(newsroom, tmp_path) -> None:
+def test_home_page_follows_articles_and_sections_only(reactor, newsroom, tmp_path) -> None:
     mark = newsroom.mark()
-    result, items = crawl(
-        newsroom, tmp_path, "news", "-a", f"start_urls={newsroom.url('independent')}"
+    result, items = crawl_here(
+        reactor, newsroom, tmp_path, "news", start_urls=newsroom.url("independent")
     )
     assert result.returncode == 0, result.log[-3000:]
     assert paths(i["url"] for i in items) == sorted(
@@ -84,8 +104,8 @@ def test_home_page_follows_articles_and_sections_only(newsroom, tmp_path) -> Non
     assert {"/news/world", "/news/uk"} <= fetched
 
 
-def test_aggregator_copy_and_original_are_both_fetched(newsroom, tmp_path) -> None:
-    result, items = crawl(newsroom, tmp_path, "source", "-a", "name=inkl")
+def test_aggregator_copy_and_original_are_both_fetched(reactor, newsroom, tmp_path) -> None:
+    result, items = crawl_here(reactor, newsroom, tmp_path, "source", name="inkl")
     assert result.returncode == 0, result.log[-3000:]
     by_url = {paths([i["url"]])[0]: i for i in items}
     inkl = by_url[nr.SEED_INKL_PATH]
@@ -98,16 +118,17 @@ def test_aggregator_copy_and_original_are_both_fetched(newsroom, tmp_path) -> No
     assert len(items) == 3
 
 
-def test_follow_originals_off(newsroom, tmp_path) -> None:
-    result, items = crawl(newsroom, tmp_path, "source", "-a", "name=inkl", FOLLOW_ORIGINALS="False")
+def test_follow_originals_off(reactor, newsroom, tmp_path) -> None:
+    off = {"FOLLOW_ORIGINALS": "False"}
+    result, items = crawl_here(reactor, newsroom, tmp_path, "source", off, name="inkl")
     assert result.returncode == 0
     assert {urlsplit(i["url"]).hostname for i in items} == {"127.0.0.1"}
 
 
-def test_max_articles(newsroom, tmp_path) -> None:
-    result, items = crawl(
-        newsroom, tmp_path, "news", "-a", f"start_urls={newsroom.url('standard', '/feed.json')}",
-        "-a", "max_articles=2", NEWSCRAWL_RENDER_JS="False",
+def test_max_articles(reactor, newsroom, tmp_path) -> None:
+    result, items = crawl_here(
+        reactor, newsroom, tmp_path, "news", {"NEWSCRAWL_RENDER_JS": "False"},
+        start_urls=newsroom.url("standard", "/feed.json"), max_articles="2",
     )  # fmt: skip
     assert result.returncode == 0, result.log[-3000:]
     assert len(items) == 2
@@ -129,25 +150,19 @@ def test_running_source_is_locked(newsroom, tmp_path) -> None:
     assert again.returncode == 0 and len(items) == 2
 
 
-def test_failed_crawl_exits_non_zero(newsroom, tmp_path) -> None:
-    result, items = crawl(newsroom, tmp_path, "news", "-a",
-                          f"start_urls={newsroom.url('apnews', '/no-such-feed.xml')}")  # fmt: skip
-    assert result.returncode == 1
+def test_failed_crawl_exits_non_zero(reactor, newsroom, tmp_path) -> None:
+    url = newsroom.url("apnews", "/no-such-feed.xml")
+    result, items = crawl_here(reactor, newsroom, tmp_path, "news", start_urls=url)
+    assert result.returncode == 1, result.failures
     assert "every start URL failed" in result.log
     assert items == []
 
 
-def test_unknown_source_is_refused(newsroom, tmp_path) -> None:
-    result, _ = crawl(newsroom, tmp_path, "source", "-a", "name=nope")
-    assert result.returncode != 0
-    assert "unknown source 'nope'" in result.log
-
-
 @pytest.mark.browser
-def test_javascript_only_page_is_rendered_with_chromium(newsroom, tmp_path) -> None:
+def test_javascript_only_page_is_rendered_with_chromium(reactor, newsroom, tmp_path) -> None:
     mark = newsroom.mark()
     url = newsroom.url("standard", nr.JS_PATH)
-    result, items = crawl(newsroom, tmp_path, "news", "-a", f"start_urls={url}")
+    result, items = crawl_here(reactor, newsroom, tmp_path, "news", start_urls=url)
     assert result.returncode == 0, result.log[-3000:]
     assert len(items) == 1
     article = items[0]
@@ -165,11 +180,11 @@ def test_javascript_only_page_is_rendered_with_chromium(newsroom, tmp_path) -> N
     assert "Closing browser" in result.log or "Browser chromium launched" in result.log
 
 
-def test_feeds_and_sitemaps_are_fetched_conditionally(newsroom, tmp_path) -> None:
-    first, items = crawl(newsroom, tmp_path, "source", "-a", "name=apnews")
+def test_feeds_and_sitemaps_are_fetched_conditionally(reactor, newsroom, tmp_path) -> None:
+    first, items = crawl_here(reactor, newsroom, tmp_path, "source", name="apnews")
     assert first.returncode == 0 and len(items) == 2
     mark = newsroom.mark()
-    second, _ = crawl(newsroom, tmp_path, "source", "-a", "name=apnews")
+    second, _ = crawl_here(reactor, newsroom, tmp_path, "source", name="apnews")
     assert second.returncode == 0, second.log[-3000:]
     served = {r["path"]: r for r in newsroom.requests_since(mark)}
     for path in ("/hub/ap-top-news.atom", "/news-sitemap.xml", "/"):
@@ -199,7 +214,7 @@ def test_jobdir_pause_and_resume(newsroom, tmp_path) -> None:
 
 
 @pytest.mark.browser
-def test_needs_js_source_renders_every_page_without_images(newsroom, tmp_path) -> None:
+def test_needs_js_source_renders_every_page_without_images(reactor, newsroom, tmp_path) -> None:
     sources = tmp_path / "sources.toml"
     sources.write_text(
         newsroom.sources.read_text() + '\n[[source]]\nname = "apnews-js"\nkind = "publisher"\n'
@@ -207,24 +222,24 @@ def test_needs_js_source_renders_every_page_without_images(newsroom, tmp_path) -
         'allowed_domains = ["127.0.0.3"]\nneeds_js = true\n'
     )
     mark = newsroom.mark()
-    result, items = crawl(
-        newsroom, tmp_path, "source", "-a", "name=apnews-js", NEWSCRAWL_SOURCES_FILE=str(sources)
-    )
+    result, items = crawl_here(
+        reactor, newsroom, tmp_path, "source", {"NEWSCRAWL_SOURCES_FILE": str(sources)},
+        name="apnews-js",
+    )  # fmt: skip
     assert result.returncode == 0, result.log[-3000:]
     assert paths(i["url"] for i in items) == sorted([MEXICO, ELECTION])
-    assert "'playwright/page_count': 2" in result.log
-    assert "'playwright/page_count/closed': 2" in result.log  # every page closed
+    assert result.stat("playwright/page_count") == 2
+    assert result.stat("playwright/page_count/closed") == 2  # every page closed
     served = [r["path"] for r in newsroom.requests_since(mark)]
     assert not [p for p in served if p.startswith("/img/")]  # images are not loaded
 
 
-def test_sitemap_entries_older_than_max_age_are_skipped(newsroom, tmp_path) -> None:
+def test_sitemap_entries_older_than_max_age_are_skipped(reactor, newsroom, tmp_path) -> None:
     mark = newsroom.mark()
     url = newsroom.url("independent", "/sitemap.xml")
-    result, items = crawl(
-        newsroom, tmp_path, "news", "-a", f"start_urls={url}", NEWSCRAWL_SITEMAP_MAX_AGE_DAYS="30"
-    )
+    max_age = {"NEWSCRAWL_SITEMAP_MAX_AGE_DAYS": "30"}
+    result, items = crawl_here(reactor, newsroom, tmp_path, "news", max_age, start_urls=url)
     assert result.returncode == 0, result.log[-3000:]
     assert items == []  # the newsroom's stories are from 2023 and 2024
     assert [r["path"] for r in newsroom.requests_since(mark)] == ["/robots.txt", "/sitemap.xml"]
-    assert "'newscrawl/discover/sitemap/too_old': 2" in result.log
+    assert result.stat("newscrawl/discover/sitemap/too_old") == 2

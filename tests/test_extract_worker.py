@@ -34,7 +34,7 @@ from newscrawl.extract.pool import (
     release_pool,
 )
 from newscrawl.process import PageOutcome, PageProcessor, process_page
-from tests.newsroomkit import Newsroom, newsroom_fixture, run_scrapy  # noqa: F401  (fixture)
+from tests.newsroomkit import Newsroom, crawl_newsroom, newsroom_fixture  # noqa: F401
 
 INKL = Path(__file__).parent / "fixtures" / "inkl"
 PAGE = sorted(INKL.glob("*.html"))[0]
@@ -208,20 +208,18 @@ def test_extraction_failure_is_an_outcome(monkeypatch) -> None:
 
 
 @pytest.mark.slow
-def test_crawl_with_a_worker_finds_what_the_in_process_crawl_finds(newsroom, tmp_path) -> None:
+def test_crawl_with_a_worker_finds_what_the_in_process_crawl_finds(
+    reactor, newsroom, tmp_path
+) -> None:
     found = {}
     for workers in ("0", "1"):
-        items = tmp_path / f"items-{workers}.jsonl"
-        result = run_scrapy(
-            ["news", "-a", f"start_urls={newsroom.url('independent')}",
-             "-o", f"{items}:jsonlines"],
-            newsroom=newsroom,
-            workdir=tmp_path / workers,
+        result, rows = crawl_newsroom(
+            reactor, "news", newsroom=newsroom, workdir=tmp_path / workers,
             database_url=f"sqlite:///{tmp_path / f'news-{workers}.db'}",
             settings={"NEWSCRAWL_EXTRACT_WORKERS": workers},
+            start_urls=newsroom.url("independent"),
         )  # fmt: skip
         assert result.returncode == 0, result.log[-3000:]
-        rows = [json.loads(line) for line in items.read_text().splitlines()]
         found[workers] = {urlsplit(r["url"]).path: (r["headline"], r["body"]) for r in rows}
     assert found["1"] == found["0"]
     assert nr.SEED_PATH in found["1"]

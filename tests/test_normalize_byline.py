@@ -46,6 +46,17 @@ def test_real_bylines_give_people_and_agencies(row):
         ("Jane Doe & John Roe", ["Jane Doe", "John Roe"], []),
         ("He said the war would end soon and everyone agreed", [], []),
         ("Jonathan Head", ["Jonathan Head"], []),  # a surname that is also a job word
+        # issue 16: CJK and Hangul names with a space are names; titles after them go
+        ("홍길동 기자", ["홍길동"], []),
+        ("김철수기자", ["김철수"], []),
+        ("山田 太郎記者", ["山田 太郎"], []),
+        ("Jane Doe, Acme Media Inc.", ["Jane Doe"], []),  # an organisation is not a person
+        ("Beispiel Verlag GmbH", [], []),
+        ("Jane Doe, Columbia University", ["Jane Doe"], []),  # "Name, affiliation"
+        ("Jane Doe, PA Political Correspondent", ["Jane Doe"], ["PA Media"]),  # agency in role
+        ("Jane Doe, Reuters correspondent", ["Jane Doe"], ["Reuters"]),
+        ("Updated 2:34 PM EDT, Tue May 16, 2023 By Jane Doe", ["Jane Doe"], []),
+        ("Max Muster, Institut für Weltwirtschaft", ["Max Muster"], []),
     ],
 )
 def test_byline_rules_from_the_issue(raw, authors, agencies):

@@ -33,6 +33,8 @@ def test_entities_invisible_characters_and_nfc():
 
 
 def test_no_fixed_list_of_sites():
-    # Without being told the site's name nothing is stripped, however familiar it looks.
-    assert normalize_headline("Storm hits coast | BBC News") == "Storm hits coast | BBC News"
+    # Without being told the site's name nothing is stripped, however familiar it looks,
+    # except a short tail after a pipe, which never belongs to a headline (issue 16).
+    assert normalize_headline("Storm hits coast - BBC News") == "Storm hits coast - BBC News"
+    assert normalize_headline("Storm hits coast | BBC News") == "Storm hits coast"
     assert normalize_headline("Storm hits coast | BBC News", ["BBC"]) == "Storm hits coast"

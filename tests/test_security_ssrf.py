@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from types import SimpleNamespace
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -29,7 +30,7 @@ from newscrawl.fetch.netguard import (
     install_browser_guard,
     playwright_abort_request,
 )
-from tests.crawlkit import run_crawl
+from tests.crawlkit import crawl_here
 from tests.mockserver import MockServer
 
 REFUSED = [
@@ -239,11 +240,12 @@ def _start_urls(server: MockServer, planted: dict[str, list[str]]) -> list[str]:
 
 
 @pytest.mark.slow
-def test_crawl_fetches_no_planted_link() -> None:
+def test_crawl_fetches_no_planted_link(reactor: Any) -> None:
     with MockServer(*CANARIES) as server:
         planted = _planted(server)
         total = sum(len(v) for v in planted.values())
-        result = run_crawl(
+        result = crawl_here(
+            reactor,
             _start_urls(server, planted),
             follow=True,
             settings={"NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": [server.hostport()]},
@@ -262,11 +264,12 @@ def test_crawl_fetches_no_planted_link() -> None:
 
 
 @pytest.mark.slow
-def test_canary_counts_when_allowed() -> None:
+def test_canary_counts_when_allowed(reactor: Any) -> None:
     """Control: the same harness does see a hit when the allow-list lets a link through."""
     with MockServer(*CANARIES) as server:
         target = server.urls["canary2"] + "/allowed"
-        result = run_crawl(
+        result = crawl_here(
+            reactor,
             [server.url("/links?to=" + quote(target, safe=""))],
             follow=True,
             settings={
@@ -279,11 +282,12 @@ def test_canary_counts_when_allowed() -> None:
 
 
 @pytest.mark.slow
-def test_connect_time_resolver_blocks_when_middleware_is_bypassed() -> None:
+def test_connect_time_resolver_blocks_when_middleware_is_bypassed(reactor: Any) -> None:
     """With the middleware switched off, the resolver alone refuses a loopback name."""
     with MockServer(*CANARIES) as server:
         port = server.hostport("canary").rsplit(":", 1)[1]
-        result = run_crawl(
+        result = crawl_here(
+            reactor,
             [f"http://localhost:{port}/via-resolver"],
             settings={
                 "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": [server.hostport()],
@@ -301,7 +305,7 @@ def test_connect_time_resolver_blocks_when_middleware_is_bypassed() -> None:
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_browser_subresources_are_not_fetched() -> None:
+def test_browser_subresources_are_not_fetched(reactor: Any) -> None:
     """A rendered page loading scripts from loopback canaries, directly and through a
     same-host redirect: the browser's requests go through the same policy."""
     with MockServer(*CANARIES) as server:
@@ -320,7 +324,8 @@ def test_browser_subresources_are_not_fetched() -> None:
             "/subresources?kind=script&"
             + "&".join(f"to={quote(u, safe='')}" for u in [*direct, redirect])
         )
-        result = run_crawl(
+        result = crawl_here(
+            reactor,
             [page],
             playwright=True,
             settings={"NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": [server.hostport()]},
@@ -333,12 +338,13 @@ def test_browser_subresources_are_not_fetched() -> None:
 
 
 @pytest.mark.slow
-def test_redirects_off_the_allowed_domains_are_dropped() -> None:
+def test_redirects_off_the_allowed_domains_are_dropped(reactor: Any) -> None:
     """Scrapy's own downloader-side OffsiteMiddleware sees redirect targets too: a spider
     with allowed_domains does not follow a redirect to another (even allow-listed) host."""
     with MockServer("main,127.0.0.1", "other,127.0.0.2") as server:
         target = server.url("/article/9", "other")
-        result = run_crawl(
+        result = crawl_here(
+            reactor,
             [server.url("/redirect?to=" + quote(target, safe="")), server.url("/article/1")],
             allowed_domains=["127.0.0.1"],
             settings={

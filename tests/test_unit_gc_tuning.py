@@ -34,6 +34,16 @@ def test_engine_started_freezes_and_raises_thresholds(restored_gc) -> None:
     assert gc.get_freeze_count() > 10_000  # Scrapy, Twisted, lxml wrappers... all frozen
 
 
+def test_engine_stopped_gives_the_process_its_collector_back(restored_gc) -> None:
+    before = gc.get_threshold()
+    crawler = crawler_with(NEWSCRAWL_GC_THRESHOLDS=[40_000, 15, 12])
+    GcTuning.from_crawler(crawler)
+    crawler.signals.send_catch_log(signals.engine_started)
+    crawler.signals.send_catch_log(signals.engine_stopped)
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
+
+
 def test_project_default_thresholds(restored_gc) -> None:
     crawler = crawler_with()
     GcTuning.from_crawler(crawler)

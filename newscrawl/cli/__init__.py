@@ -23,16 +23,28 @@ logger = logging.getLogger(__name__)
 
 #: Sub-command modules under ``newscrawl.cli``, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "extract", "seed", "crawl", "demo", "db", "export", "stats", "search", "serve",
-)  # fmt: skip
+    "extract",
+    "seed",
+    "crawl",
+    "import_warcs",
+    "publishers",
+    "golden",
+    "demo",
+    "db",
+    "export",
+    "stats",
+    "search",
+    "serve",
+)
 
 DESCRIPTION = """\
 newscrawl crawls news sites (publishers and aggregators), turns each page into one clean
 article (headline, authors, wire credits, images with captions and credits), de-duplicates
 it and stores it in SQLite or Postgres.
 
-Try it offline with `newscrawl demo`. Crawl the sources of sources.toml with
-`newscrawl crawl --all`; read what was stored with `newscrawl export` and `newscrawl stats`.
+Try it offline with `newscrawl demo`. List the publishers newscrawl knows with
+`newscrawl publishers`, crawl them with `newscrawl crawl --publisher NAME…` (or --country,
+--language, --all); read what was stored with `newscrawl export` and `newscrawl stats`.
 `newscrawl COMMAND --help` tells more about each command.
 """
 

@@ -1,4 +1,5 @@
-"""``newscrawl crawl --all`` / ``newscrawl crawl NAME…``: crawl sources of ``sources.toml``.
+"""``newscrawl crawl --all | NAME… | --publisher NAME… | --country XX | --language xx``: crawl
+publishers of the catalogue (:mod:`newscrawl.publishers`).
 
 Sources run one after another (default) or all at once (``--concurrent``) in one process,
 each through the ``source`` spider. The exit code (:mod:`newscrawl.run.outcome`) is 1 when any
@@ -14,13 +15,16 @@ import logging
 import sys
 from typing import Any
 
+from newscrawl.publishers import load_catalogue, select_publishers
 from newscrawl.run.crawls import command_line_settings, run_sources, runs_exit_code
-from newscrawl.sources import SourceError, check_source_names, load_sources
+from newscrawl.sources import SourceError, check_source_names, default_sources_file
 
 logger = logging.getLogger(__name__)
 
 DESCRIPTION = """\
-Crawl the sources defined in sources.toml (start URLs, domains, politeness), one after
+Crawl publishers of the catalogue (newscrawl/publishers/, or --sources: their entry points,
+domains, politeness), chosen by key (NAME… or --publisher, which also takes display names and
+aliases), by --country and/or --language (enabled ones), or --all enabled ones, one after
 another or all at once, into the database (--database-url, else $NEWSCRAWL_DATABASE_URL,
 else sqlite:///news.db), then print one line per source: pages, articles and the result.
 
@@ -34,18 +38,29 @@ did not get to run are listed as "not run").
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "crawl",
-        help="crawl the sources defined in sources.toml",
+        help="crawl publishers of the catalogue",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("names", nargs="*", metavar="NAME", help="source names")
-    parser.add_argument("--all", action="store_true", help="every enabled source")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="publisher keys")
+    parser.add_argument("--all", action="store_true", help="every enabled publisher")
+    parser.add_argument(
+        "--publisher",
+        dest="publishers",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME",
+        help="publishers by key, display name or alias (`newscrawl publishers` lists them)",
+    )
+    parser.add_argument("--country", metavar="XX", help="the enabled publishers of a country")
+    parser.add_argument("--language", metavar="xx", help="the enabled publishers of a language")
     parser.add_argument("--concurrent", action="store_true", help="run the sources at once")
     parser.add_argument(
         "--sources",
         metavar="FILE",
-        help="sources file (default: $NEWSCRAWL_SOURCES_FILE, else newscrawl/data/sources.toml "
-        "inside the package)",
+        help="a catalogue folder or file (default: $NEWSCRAWL_SOURCES_FILE, else the catalogue "
+        "inside the package, newscrawl/publishers/)",
     )
     parser.add_argument(
         "--database-url",
@@ -77,6 +92,33 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def wants_sources(args: argparse.Namespace) -> bool:
+    """True when the command line chooses publishers (names, --all or a filter)."""
+    return bool(args.all or args.names or args.publishers or args.country or args.language)
+
+
+def chosen_sources(args: argparse.Namespace) -> list[str]:
+    """The source names the command line chooses; SourceError for a wrong choice."""
+    ways = [bool(args.names or args.publishers), args.all, bool(args.country or args.language)]
+    if sum(ways) != 1:
+        raise SourceError(
+            "choose publishers one way: NAME…/--publisher NAME…, --all, or --country and/or "
+            "--language"
+        )
+    catalogue = load_catalogue(args.sources or default_sources_file())
+    if args.all:
+        return [key for key, p in catalogue.items() if p.enabled]
+    if args.names or args.publishers:
+        check_source_names({key: p.source() for key, p in catalogue.items()}, args.names)
+        chosen = select_publishers(catalogue, args.publishers) if args.publishers else []
+        return list(dict.fromkeys([*args.names, *(p.key for p in chosen)]))
+    chosen = select_publishers(catalogue, country=args.country, language=args.language)
+    enabled = [p.key for p in chosen if p.enabled]
+    if not enabled:
+        raise SourceError("every publisher chosen is disabled (name them to crawl them)")
+    return enabled
+
+
 def positive_int(value: str) -> int:
     """An argparse type: an integer of at least 1."""
     try:
@@ -93,13 +135,8 @@ def run(args: argparse.Namespace) -> int:
         from newscrawl.cli.distributed import run_worker
 
         return run_worker(args)
-    if args.all == bool(args.names):
-        print("newscrawl crawl: give source names or --all (not both)", file=sys.stderr)
-        return 2
     try:
-        sources = load_sources(args.sources)
-        names = [s.name for s in sources.values() if s.enabled] if args.all else args.names
-        check_source_names(sources, names)
+        names = chosen_sources(args)
     except SourceError as err:
         print(f"newscrawl crawl: {err}", file=sys.stderr)
         return 2

@@ -18,16 +18,16 @@ import redis
 from newscrawl.distributed.keys import RedisKeys
 from newscrawl.distributed.seeding import push_seeds, source_seed
 from newscrawl.run.outcome import exit_code, failure_reasons, signal_name
-from newscrawl.sources import SourceError, check_source_names, load_sources
+from newscrawl.sources import SourceError
 
 
 def seeds_for(args: argparse.Namespace) -> list[bytes]:
-    """Source seeds for the named sources (or every enabled one with ``--all``)."""
-    if not (args.all or args.names):
+    """Source seeds for the publishers the command line chooses (as ``newscrawl crawl``)."""
+    from newscrawl.cli.crawl import chosen_sources, wants_sources
+
+    if not wants_sources(args):
         return []
-    sources = load_sources(args.sources)
-    names = [s.name for s in sources.values() if s.enabled] if args.all else args.names
-    return [source_seed(n) for n in check_source_names(sources, names)]
+    return [source_seed(n) for n in chosen_sources(args)]
 
 
 def run_worker(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ CONNECT_TIMEOUT_S = 5
 
 DESCRIPTION = """\
 Give work to distributed workers (`newscrawl crawl --distributed`): push start URLs
-(feeds, sitemaps, home or section pages) or sources of sources.toml to the crawl's queue in
+(feeds, sitemaps, home or section pages) or publishers of the catalogue to the crawl's queue in
 Redis. --status prints the queue's sizes, --reset first deletes the crawl's queue, seen URLs
 and seeds. Nothing is pushed unless every URL and source name is valid.
 """
@@ -48,7 +48,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--source", action="append", default=[], metavar="NAME", help="a source name (repeatable)"
     )
     parser.add_argument(
-        "--sources", metavar="FILE", help="sources file the names are from (default: sources.toml)"
+        "--sources",
+        metavar="FILE",
+        help="catalogue folder or file the names are from (default: the bundled catalogue)",
     )
     parser.add_argument(
         "--redis-url",

@@ -118,16 +118,18 @@ class Newsroom:
         return [s.host for s in self.sites.values()]
 
     def sources_toml(self) -> str:
-        """Source definitions for crawling this newsroom (see :mod:`newscrawl.sources`)."""
+        """A catalogue file for crawling this newsroom (see :mod:`newscrawl.publishers`)."""
         out = []
         for key, start in DEMO_START_PATHS.items():
             site = self.sites[key]
-            urls = ", ".join(json.dumps(site.url(p)) for p in start)
+            entries = "".join(
+                f"[[publisher.{key}.entry]]\nurl = {json.dumps(site.url(p))}\n\n" for p in start
+            )
             out.append(
-                f"[[source]]\nname = {json.dumps(key)}\nkind = {json.dumps(site.kind)}\n"
-                f"start_urls = [{urls}]\nallowed_domains = [{json.dumps(site.host)}]\n"
-                f"needs_js = false\nenabled = true\n"
-                f"politeness = {{ DOWNLOAD_DELAY = 0, AUTOTHROTTLE_ENABLED = false }}\n"
+                f"[publisher.{key}]\nname = {json.dumps(site.name)}\n"
+                f"kind = {json.dumps(site.kind)}\ndomains = [{json.dumps(site.host)}]\n\n"
+                f"{entries}[publisher.{key}.politeness]\n"
+                f"DOWNLOAD_DELAY = 0\nAUTOTHROTTLE_ENABLED = false\n"
             )
         return "\n".join(out)
 

@@ -26,7 +26,6 @@ PRUNE_XPATHS: tuple[str, ...] = (
     "//figcaption",
     "//figure//*[contains(@class,'caption') or contains(@class,'credit')]",
     "//*[contains(@class,'newsletter') and not(self::body) and not(self::html)]",
-    "//*[@aria-hidden='true' and not(self::body)]",
 )
 
 #: Elements trafilatura deletes (with their content, keeping the tail text) in its own tree
@@ -54,15 +53,27 @@ BOILERPLATE = re.compile(
     r"whatsapp|telegram)|this article (was|is) (originally )?(published|updated)|"
     r"(image|photo|picture|foto|bild)( credit)?s?: |copyright ©|© ?\d{4}|all rights reserved|"
     r"we use cookies|cookie settings|(watch|listen)( now)?:? |continue reading\b|"
-    r"(report|spot(ted)?) (an error|a typo)|have a (news )?tip|contact (us|the author)\b|"
-    r"got a story\b|for more stories like this|article content$|get daily .{0,30} news$|"
-    r"get the latest news from .{0,40} in your inbox|auch interessant$|lesen sie (auch|mehr)\b|"
+    r"(report|spot(ted)?) (an error|a typo)|(got|have|do you have) a (news )?(tip|story)\b|"
+    r"get in touch\b|contact (us|the author)\b|auch interessant$|lesen sie (auch|mehr)\b|"
     r"mehr (zum thema|themen|dazu)\b|das könnte sie auch interessieren|weitere artikel\b|"
-    r"externer inhalt nicht verfügbar|embed$|hauptinhalt$|zum (artikel|inhalt)$|"
-    r"lire aussi\b|à lire aussi\b|leer más\b|lee también\b|leggi anche\b|les også\b|"
-    r"läs också\b|læs også\b|lees ook\b|(get in touch|do you have a story)\b.{0,40}(email|"
-    r"news team)|join (our|the) comment|join thought-provoking conversations|would you like to "
-    r"comment|please read our comment|our community members are treated)",
+    r"embed$|(skip|jump|springe?) to (the )?(main )?content|(zum )?(haupt)?inhalt$|"
+    r"zum artikel$|lire aussi\b|à lire aussi\b|leer más\b|lee también\b|leggi anche\b|"
+    r"les også\b|läs också\b|læs også\b|lees ook\b|"
+    r"(please )?(join|read) (our|the) .{0,20}comment|would you like to comment|comments? "
+    r"(policy|guidelines|forum)\b|join (the |our )?([\w-]+ )?conversations?\b|"
+    r"this (is a )?breaking( news?)? story\b)",
+    re.IGNORECASE,
+)
+#: A paywall notice: the article ends there ("この記事は会員限定です", "Cet article est réservé
+#: aux abonnés"); what follows is the sign-up offer.
+PAYWALL = re.compile(
+    r"((this|the rest of this) (article|story) is (only )?(for|available to|reserved for|"
+    r"exclusive to) (paying )?(subscribers|members)|(subscribe|sign in|log in) to (continue|"
+    r"keep) reading|you('ve| have) reached your (free )?(article )?limit|(dieser|der) "
+    r"(artikel|beitrag) ist (nur |exklusiv )?(für|fuer) (abonnent|abonnentinnen|mitglieder|"
+    r"plus)|(cet|la suite de cet) article est réservée? aux abonnés|(este|el) (artículo|"
+    r"contenido) es (exclusivo )?para (suscriptores|socios)|この記事は(有料)?会員限定|"
+    r"会員限定(記事|の記事)|残り\d+文字)",
     re.IGNORECASE,
 )
 #: Short lines that are picture credits ("STR/AFP via Getty Images", "Foto: dpa").
@@ -75,6 +86,9 @@ PHOTO_CREDIT = re.compile(
 PHOTO_CREDIT_MAX_WORDS = 10
 #: At most this many words for a paragraph to be judged by :data:`BOILERPLATE`.
 BOILERPLATE_MAX_WORDS = 25
+#: A paragraph seen before is dropped only from this many words on: a long repeat is a promo
+#: or a pull quote printed twice, short ones repeat legitimately (recipe steps, "Q:", list items).
+REPEAT_MIN_WORDS = 6
 _BYLINE = re.compile(r"^(by|von|par|por|di|door|av|af)\s+\S", re.IGNORECASE)
 _BLOCK_TAGS = ("p", "head", "list", "quote", "code", "table")
 
@@ -90,45 +104,123 @@ def normalize_space(text: str) -> str:
     return " ".join(text.split())  # str.split's whitespace is exactly regex \s
 
 
-#: A fast pass that finds less body text than this (characters) is run again with
-#: trafilatura's fallbacks: thin results are where readability/jusText rescue a body, and
-#: on the fixtures the fast pass equals the full one on every page above it.
-THIN_BODY_CHARS = 2000
-
-
 def trafilatura_paragraphs(
     doc: Document, prune: Sequence[str] = (), *, fast: bool = False
 ) -> list[str]:
     """Main-content blocks found by trafilatura on (a copy of) the shared tree.
 
     trafilatura runs in its fast mode first (no readability/jusText second opinion: about
-    half the time per page); only a thin result (under :data:`THIN_BODY_CHARS`) is
-    extracted again with the fallbacks, unless ``fast`` is set.
+    half the time per page) on a tree without :data:`NOISE_TAGS`. Unless ``fast`` is set,
+    a result that does not look like an article (:func:`looks_like_article`: thin, mostly
+    links, or menu-short blocks) is extracted again with the fallbacks, on a copy that still
+    has the noise elements (an article can sit in an unclosed ``<aside>``), and the better of
+    the two is kept.
 
     Links are kept in trafilatura's output only to measure link density: a short block that
     is mostly link text is a "related story" teaser, not article text.
     """
-    tree = trafilatura_input(doc, prune)
-    blocks = _trafilatura_blocks(tree, doc.url, fast=True)
-    if fast or sum(len(b) for b in blocks) >= THIN_BODY_CHARS:
-        return blocks
-    return _trafilatura_blocks(tree, doc.url, fast=False)
+    blocks = _trafilatura_blocks(trafilatura_input(doc, prune), doc.url, fast=True)
+    if fast or looks_like_article(blocks):
+        return _texts(blocks)
+    full = _trafilatura_blocks(trafilatura_input(doc, prune, strip=False), doc.url, fast=False)
+    if looks_like_article(full) or _prose_chars(full) >= _prose_chars(blocks):
+        return _texts(full)
+    return _texts(blocks)
+
+
+#: Judging a quick result: an article has this much text ...
+#: (a fast pass that finds less is where readability/jusText rescue a body)
+THIN_BODY_CHARS = 2000
+#: ... in at least this many blocks (a menu or edition picker often comes out as one) ...
+MIN_BLOCKS = 3
+#: ... at most this share of it link text (menus, teaser lists) ...
+MAX_LINK_SHARE = 0.5
+#: ... and blocks this long on average (menu items and "Sign In" links are shorter).
+MIN_CHARS_PER_BLOCK = 40
+
+Blocks = list[tuple[str, float]]
+
+
+def looks_like_article(blocks: Blocks) -> bool:
+    """Whether trafilatura's quick result is an article, not site navigation or a stub.
+
+    >>> looks_like_article([("Skip to content", 1.0), ("Sign In", 1.0)] * 200)
+    False
+    >>> looks_like_article([("Home News Sport Weather Sign In Edition " * 20, 0.0)] * 3)
+    False
+    >>> looks_like_article([("A sentence of the article. " * 10, 0.0)] * 10)
+    True
+    """
+    chars = _chars(blocks)
+    if chars < THIN_BODY_CHARS or len(blocks) < MIN_BLOCKS:
+        return False
+    links = sum(len(text) * share for text, share in blocks)
+    return (
+        links <= MAX_LINK_SHARE * chars
+        and chars >= MIN_CHARS_PER_BLOCK * len(blocks)
+        and 2 * _prose_chars(blocks) >= chars
+    )
+
+
+def _chars(blocks: Blocks) -> int:
+    return sum(len(text) for text, _share in blocks)
+
+
+_SENTENCE_END = re.compile(r"[.!?。！？।]")
+
+
+def _prose_chars(blocks: Blocks) -> int:
+    """Characters in blocks that read as prose: mostly not links, with a sentence ending
+    (a menu run together into one block has none)."""
+    return sum(
+        len(text) for text, share in blocks if share < MAX_LINK_SHARE and _SENTENCE_END.search(text)
+    )
+
+
+def _texts(blocks: Blocks) -> list[str]:
+    return [text for text, share in blocks if not _is_link_block(text, share)]
 
 
 _PRUNE = tuple(etree.XPath(x) for x in PRUNE_XPATHS)
 
 
-def trafilatura_input(doc: Document, prune: Sequence[str] = ()) -> HtmlElement:
-    """A copy of the page for trafilatura: :data:`NOISE_TAGS` gone, our prune rules applied.
-
-    trafilatura copies its input before changing it, so one copy serves both passes.
-    """
+def trafilatura_input(
+    doc: Document, prune: Sequence[str] = (), *, strip: bool = True
+) -> HtmlElement:
+    """A copy of the page for trafilatura: :data:`NOISE_TAGS` gone (unless ``strip`` is
+    false), our prune rules applied."""
     tree = copy.deepcopy(doc.tree)
+    if not strip:
+        _open_swallowing_asides(tree)
     etree.strip_elements(tree, *NOISE_TAGS, with_tail=False)
+    _unhide_paragraphs(tree)
     for expression in (*_PRUNE, *map(etree.XPath, prune)):
         for element in expression(tree):
             _drop_keeping_tail(element)
     return tree
+
+
+def _open_swallowing_asides(tree: HtmlElement) -> None:
+    """An ``<aside>`` holding most of the page's paragraph text swallowed the article (it was
+    never closed, so the parser put everything after it inside): make it a ``<div>`` so that
+    trafilatura, which deletes asides, reads it."""
+    total = sum(len(p.text_content()) for p in tree.iter("p"))
+    for aside in list(tree.iter("aside")):
+        if 2 * sum(len(p.text_content()) for p in aside.iter("p")) > total:
+            aside.tag = "div"
+
+
+#: Paragraph text (characters) under an ``aria-hidden`` element that makes it article text.
+HIDDEN_TEXT_CHARS = 100
+_ARIA_HIDDEN = etree.XPath("//*[@aria-hidden='true']")
+
+
+def _unhide_paragraphs(tree: HtmlElement) -> None:
+    """Let trafilatura see paragraphs a paywall script marked ``aria-hidden``: it deletes
+    hidden elements, which are otherwise icons and repeated labels (short, no ``<p>``)."""
+    for element in _ARIA_HIDDEN(tree):
+        if sum(len(p.text_content()) for p in element.iter("p")) >= HIDDEN_TEXT_CHARS:
+            del element.attrib["aria-hidden"]
 
 
 def _drop_keeping_tail(element: HtmlElement) -> None:
@@ -162,14 +254,14 @@ def _extractor(fast: bool) -> Extractor:
     )
 
 
-def _trafilatura_blocks(tree: HtmlElement, url: str, *, fast: bool) -> list[str]:
+def _trafilatura_blocks(tree: HtmlElement, url: str, *, fast: bool) -> Blocks:
     options = copy.copy(_extractor(fast))  # trafilatura may change its options per page
     options.url = options.source = url
     result = trafilatura.bare_extraction(tree, options=options)
     body = getattr(result, "body", None)  # None: trafilatura found nothing
     if body is None:
         return []
-    return [text for text, link_share in blocks_of(body) if not _is_link_block(text, link_share)]
+    return list(blocks_of(body))
 
 
 #: A block of at most this many words that is mostly link text is a teaser.
@@ -191,26 +283,43 @@ def _text_and_link_share(element: HtmlElement) -> tuple[str, float]:
 
 def blocks_of(body: HtmlElement) -> Iterable[tuple[str, float]]:
     """(text, share of link text) per block of trafilatura's output tree: one per paragraph,
-    heading, list item or table row."""
+    heading, list item or table row; text between blocks (outside any ``<p>``) is a block of
+    its own, never glued to its neighbours or lost."""
     for lb in body.iter("lb"):
         lb.tail = " " + (lb.tail or "")
-    for child in body:
-        tag = child.tag
-        if tag == "list":
-            for item in child.iter("item"):
-                text, share = _text_and_link_share(item)
-                if text:
-                    yield text, share
-        elif tag == "table":
-            for row in child.iter("row"):
-                cells = [normalize_space("".join(c.itertext())) for c in row]
-                text = " | ".join(c for c in cells if c)
-                if text:
-                    yield text, 0.0
-        else:
-            text, share = _text_and_link_share(child)
+    yield from _container_blocks(body)
+
+
+def _container_blocks(container: HtmlElement) -> Iterable[tuple[str, float]]:
+    loose = normalize_space(container.text or "")
+    if loose:
+        yield loose, 0.0
+    for child in container:
+        yield from _child_blocks(child)
+        loose = normalize_space(child.tail or "")
+        if loose:
+            yield loose, 0.0
+
+
+def _child_blocks(child: HtmlElement) -> Iterable[tuple[str, float]]:
+    tag = child.tag
+    if tag == "list":
+        for item in child.iter("item"):
+            text, share = _text_and_link_share(item)
             if text:
                 yield text, share
+    elif tag == "table":
+        for row in child.iter("row"):
+            cells = [normalize_space("".join(c.itertext())) for c in row]
+            text = " | ".join(c for c in cells if c)
+            if text:
+                yield text, 0.0
+    elif any(sub.tag in _BLOCK_TAGS for sub in child):  # a quote holding paragraphs
+        yield from _container_blocks(child)
+    else:
+        text, share = _text_and_link_share(child)
+        if text:
+            yield text, share
 
 
 def clean_paragraphs(
@@ -219,6 +328,7 @@ def clean_paragraphs(
     captions: Iterable[str] = (),
     headline: str | Iterable[str] | None = None,
     bylines: Iterable[str] = (),
+    authors: Iterable[str] = (),
     extra_boilerplate: re.Pattern[str] | None = None,
     stop: re.Pattern[str] | None = None,
 ) -> list[str]:
@@ -231,6 +341,7 @@ def clean_paragraphs(
     """
     caption_set = {normalize_space(c).lower() for c in captions if c}
     byline_set = {normalize_space(b).lower() for b in bylines if b}
+    names = [n.lower() for n in (normalize_space(a) for a in authors) if len(n) >= 5]
     headlines = [headline] if isinstance(headline, str) else list(headline or ())
     heads = {normalize_space(h).lower() for h in headlines if h}
     out: list[str] = []
@@ -242,7 +353,13 @@ def clean_paragraphs(
             continue
         if stop is not None and stop.search(text):
             break
+        if text.count(" ") < BOILERPLATE_MAX_WORDS and PAYWALL.search(text):
+            if out:
+                break  # the article ends at the paywall notice
+            continue
         if low in caption_set or low in heads or low in byline_set:
+            continue
+        if names and _is_byline_or_bio(low, names, first=not out):
             continue
         words = text.count(" ") + 1
         if words <= BOILERPLATE_MAX_WORDS and (
@@ -256,11 +373,41 @@ def clean_paragraphs(
             continue
         if words <= 3 and text.endswith(":"):
             continue
-        if low in seen and words > 3:
+        if low in seen and words >= REPEAT_MIN_WORDS:
             continue
         seen.add(low)
         out.append(text)
     return out
+
+
+#: A byline line glued to its neighbours is at most this many words ("Jane Doepublished 3
+#: hours ago", "SportJane Doe", "Jane Doe and AP") ...
+GLUED_BYLINE_MAX_WORDS = 12
+#: ... and an author's bio at most this many ("Jane Doe is a reporter at ...").
+BIO_MAX_WORDS = 60
+_ENDS_SENTENCE = re.compile(r"[.!?。！？]\W*$")
+_BIO_VERB = re.compile(r"^\s*(\(.{0,20}\)\s*)?(is|was|ist|war|est|était|es|fue|è|era|er|var)\s")
+
+
+def _is_byline_or_bio(low: str, names: list[str], *, first: bool) -> bool:
+    """A paragraph that is the byline printed into the text, or the author's bio.
+
+    >>> _is_byline_or_bio("jane doepublished 3 hours ago", ["jane doe"], first=True)
+    True
+    >>> _is_byline_or_bio("jane doe: what did you see that night?", ["jane doe"], first=False)
+    False
+    >>> _is_byline_or_bio("jane doe is a reporter at the daily planet.", ["jane doe"], first=False)
+    True
+    """
+    name = next((n for n in names if n in low[: len(n) + 40]), None)
+    if name is None:
+        return False
+    words = low.count(" ") + 1
+    if words <= GLUED_BYLINE_MAX_WORDS and not _ENDS_SENTENCE.search(low):
+        return True
+    return (
+        low.startswith(name) and words <= BIO_MAX_WORDS and bool(_BIO_VERB.match(low[len(name) :]))
+    )
 
 
 _TAG = re.compile(r"<[a-zA-Z][^>]*>")

@@ -18,9 +18,16 @@ from newscrawl.extract.body import (
 )
 from newscrawl.extract.dates import parse_date
 from newscrawl.extract.document import Document, parse_document, text_of
-from newscrawl.extract.images import figure_images, merge_images, split_figcaption
+from newscrawl.extract.images import figure_images, merge_images, not_teasers, split_figcaption
 from newscrawl.extract.jsonld import JsonLd, read_jsonld
 from newscrawl.extract.meta import MetaTable, canonical_link, first, meta_table
+from newscrawl.normalize.byline import parse_bylines
+from newscrawl.normalize.headline import (
+    h1_with_tail,
+    host_names,
+    site_name_keys,
+    strip_site_name,
+)
 from newscrawl.normalize.renditions import same_picture
 from newscrawl.sites import SiteDefinition, site_for
 from newscrawl.sites.base import compile_css, compile_patterns, css_to_xpath
@@ -54,7 +61,7 @@ def extract_document(doc: Document, *, source: str | None = None, fast: bool = F
 
     article.headline = _headline(doc, meta, ld, names, host)
     article.description = fields.description(meta, ld)
-    article.section = fields.section(meta, ld)
+    article.section = fields.section(meta, ld, doc)
     article.tags = fields.tags(meta, ld)
     article.language = fields.language(doc, meta, ld)
     article.published_at = fields.published_date(doc, meta, ld)
@@ -80,12 +87,15 @@ def extract_document(doc: Document, *, source: str | None = None, fast: bool = F
 def _headline(
     doc: Document, meta: MetaTable, ld: JsonLd, names: list[str], host: str
 ) -> str | None:
-    candidates = [
-        fields.strip_site_name(text, names, host)
-        for _origin, text in fields.headline_candidates(doc, meta, ld)
-    ]
+    keys = site_name_keys([*names, *host_names(host)])
+    found = fields.headline_candidates(doc, meta, ld)
+    candidates = [strip_site_name(text, keys) or text for _origin, text in found]
     doc.cache["headline_candidates"] = candidates
-    return next((c for c in candidates if c), None)
+    chosen = next((c for c in candidates if c), None)
+    h1 = next((text for origin, text in found if origin == "h1"), None)
+    if chosen and h1 and h1_with_tail(chosen, h1):
+        return h1  # "Headline - Section - Site" around the printed headline: the headline
+    return chosen
 
 
 def _publisher(meta: MetaTable, ld: JsonLd, names: list[str]) -> str | None:
@@ -97,31 +107,60 @@ def _publisher(meta: MetaTable, ld: JsonLd, names: list[str]) -> str | None:
 
 
 def _authors(article: Article, doc: Document, meta: MetaTable, ld: JsonLd, host: str) -> None:
-    """Byline people, best source first; site-as-author values yield to a visible byline."""
+    """Byline people, best source first. Values that name the site, or in which byline parsing
+    finds no person ("Ilanga D", a lone "Heryadi"), yield to a byline in the markup."""
     people, orgs = fields.jsonld_people(ld)
     people = [p for p in people if fields.plausible_name(p)]
     meta_names = fields.meta_bylines(meta)
     names = article.hints.get("site_names", [])
     chosen = people or meta_names
+    scope = _article_scope(doc)
+    bold = fields.bold_bylines(scope)
     markup: list[str] = []
-    if not chosen or all(fields.is_site_like(n, names, host) for n in chosen):
-        markup = fields.markup_bylines(doc, _article_scope(doc))
-        real = [m for m in markup if not fields.is_site_like(m, names, host)]
-        if real:
-            orgs.extend(c for c in chosen if c not in orgs)
-            chosen = real
+
+    def real(values: list[str]) -> list[str]:
+        return [v for v in values if not fields.is_site_like(v, names, host) and _has_person(v)]
+
+    if not real(chosen):
+        markup = fields.markup_bylines(doc, scope)
+        found = real(markup) or real(fields.header_bylines(scope)) or bold
+        if found:
+            orgs.extend(c for c in chosen if c not in orgs and fields.is_site_like(c, names, host))
+            markup = list(dict.fromkeys([*markup, *found]))
+            chosen = found
         elif not chosen:
             chosen = markup
+    if chosen and chosen == people:
+        header = fields.header_bylines(scope)
+        if _names_more_people(header, people):
+            markup = list(dict.fromkeys([*markup, *header]))
+            chosen = header
     article.authors = list(chosen)
     article.hints["authors_from"] = (
         "jsonld" if chosen and chosen == people else "meta" if chosen == meta_names else "markup"
     )
     bylines: list[str] = []
-    for value in (*people, *meta_names, *markup):
+    for value in (*people, *meta_names, *markup, *bold):
         if value not in bylines:
             bylines.append(value)
     article.hints["bylines"] = bylines
     article.hints["credit_organisations"] = orgs
+
+
+def _names_more_people(markup: list[str], structured: list[str]) -> bool:
+    """Whether the header's bylines name every person of the structured data and more
+    (JSON-LD that lists only the first of several writers)."""
+    if not markup:
+        return False
+    theirs = {a.casefold() for a in parse_bylines(structured).authors}
+    ours = {a.casefold() for a in parse_bylines(markup).authors}
+    return bool(theirs) and theirs < ours
+
+
+def _has_person(byline: str) -> bool:
+    """Whether byline parsing finds a person's name in ``byline``, or it names an agency."""
+    parsed = parse_bylines([byline])
+    return bool(parsed.authors or parsed.agencies)
 
 
 def _original_url(doc: Document, ld: JsonLd) -> str | None:
@@ -270,6 +309,7 @@ def _images(
     figure_xpath = ".//figure"
     caption_xpath = ".//figcaption"
     figures: list[Image] = []
+    described: dict[int, str] = {}  # alt texts, the caption of last resort
     if site is not None:
         figure_xpath = compile_css(site.figure).path
         caption_xpath = compile_css(site.caption).path
@@ -281,16 +321,24 @@ def _images(
                         element,
                         figure_xpath="descendant-or-self::figure",
                         caption_xpath=caption_xpath,
+                        descriptions=described,
                     )
                 )
     figures.extend(
-        figure_images(doc, scope, figure_xpath=figure_xpath, caption_xpath=caption_xpath)
+        figure_images(
+            doc,
+            scope,
+            figure_xpath=figure_xpath,
+            caption_xpath=caption_xpath,
+            descriptions=described,
+        )
     )
     # A site's lead figure is the lead; metadata only adds to it when it shows the same picture.
     lead_figure = site is not None and site.lead_figure and figures
     if lead_figure and lead is not None and not same_picture(lead.url, figures[0].url):
         lead = None
-    return merge_images(lead, figures)
+    teasers = [fields.description(meta, ld), *doc.cache.get("headline_candidates", ())]
+    return merge_images(lead, figures, not_teasers(described, teasers))
 
 
 def _caption_texts(doc: Document, images: list[Image]) -> list[str]:
@@ -334,10 +382,17 @@ def _body(
         captions=_caption_texts(doc, article.images),
         headline=[article.headline or "", *doc.cache.get("headline_candidates", ())],
         bylines=article.hints.get("bylines", ()),
+        authors=_people(article),
         extra_boilerplate=boilerplate,
         stop=stop,
     )
     return join_paragraphs(cleaned)
+
+
+def _people(article: Article) -> list[str]:
+    """The people an article's bylines name, as printed and as parsed."""
+    raw = [*article.authors, *article.hints.get("bylines", ())]
+    return list(dict.fromkeys([*parse_bylines(raw).authors, *article.authors]))
 
 
 _STANDFIRST_TAGS = ("p", "h2", "div", "span", "strong", "b", "section", "header", "summary")

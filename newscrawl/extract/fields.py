@@ -20,11 +20,13 @@ from newscrawl.extract.images import in_article
 from newscrawl.extract.jsonld import JsonLd
 from newscrawl.extract.meta import MetaTable, every, first, meta_authors, split_keywords
 
-_TITLE_SEPARATORS = re.compile(r"\s+[|–—·•»:\-]\s+|\s+::\s+")
 _LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
 _BYLINE_XPATH = (
     "//*[@rel='author' or contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"
     " | //*[@itemprop='author']//*[@itemprop='name']"
+    " | //*[@itemscope][contains(@itemtype, 'Article') or contains(@itemtype, 'Posting')]"
+    "//*[@itemprop='author' and not(.//*[@itemprop='name']) and not(self::meta)"
+    " and not(self::link)]"
 )
 _WITH_ATTRS = XPath("//body//*[@class or @itemprop or @data-testid]")
 _BYLINE_CLASS = re.compile(r"author|byline|autor", re.IGNORECASE)
@@ -88,39 +90,15 @@ def site_names(meta: MetaTable, ld: JsonLd) -> list[str]:
     return names
 
 
-def strip_site_name(title: str, names: list[str], host: str = "") -> str:
-    """Remove a leading or trailing " | Site name" from a title.
-
-    >>> strip_site_name("Russia falls back | inkl", ["inkl"])
-    'Russia falls back'
-    >>> strip_site_name("Fall back – as Ukraine gains", ["inkl"])
-    'Fall back – as Ukraine gains'
-    """
-    parts = _TITLE_SEPARATORS.split(title)
-    if len(parts) < 2:
-        return title
-    lowered = {n.lower() for n in names if n}
-    host_word = host.lower().removeprefix("www.").split(".")[0] if host else ""
-
-    def is_site(part: str) -> bool:
-        low = part.strip().lower()
-        compact = low.replace(" ", "")
-        return low in lowered or (bool(host_word) and compact.startswith(host_word))
-
-    for index in (-1, 0):
-        if is_site(parts[index]):
-            match = list(_TITLE_SEPARATORS.finditer(title))
-            cut = match[-1] if index == -1 else match[0]
-            return (title[: cut.start()] if index == -1 else title[cut.end() :]).strip()
-    return title
-
-
 def headline_candidates(doc: Document, meta: MetaTable, ld: JsonLd) -> list[tuple[str, str]]:
     """(origin, text) headline candidates, best first."""
     out: list[tuple[str, str]] = []
     value = ld.get_text("headline") if ld.article is not None else None
     if value:
         out.append(("jsonld", value))
+    value = microdata_value(doc, "headline")
+    if value:
+        out.append(("microdata", value))
     for key in ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title"):
         value = first(meta, key)
         if value:
@@ -136,6 +114,27 @@ def headline_candidates(doc: Document, meta: MetaTable, ld: JsonLd) -> list[tupl
             out.append(("title", text))
         break
     return out
+
+
+#: The article's microdata item (schema.org Article, NewsArticle, BlogPosting...).
+_MICRODATA_ARTICLE = XPath(
+    "//*[@itemscope][contains(@itemtype, 'Article') or contains(@itemtype, 'Posting')]"
+)
+
+
+def microdata_value(doc: Document, prop: str) -> str | None:
+    """The first ``itemprop=prop`` value of the page's schema.org Article microdata item, for
+    pages that describe the article that way instead of JSON-LD or meta tags."""
+    items = doc.cache.get("microdata_article")
+    if items is None:
+        items = doc.cache["microdata_article"] = _MICRODATA_ARTICLE(doc.tree)[:1]
+    for item in items:
+        for element in item.iter():
+            if prop in (element.get("itemprop") or "").split():
+                value = element.get("content") or element.get("datetime") or text_of(element)
+                if value:
+                    return value.strip()
+    return None
 
 
 def jsonld_people(ld: JsonLd) -> tuple[list[str], list[str]]:
@@ -195,6 +194,9 @@ def markup_bylines(doc: Document, scope: HtmlElement | None = None) -> list[str]
         )
     ]
     matched_set = set(matched)
+    if scope is not None:  # in the article header when it has one: never a teaser's byline
+        header = set(header_elements(scope))
+        matched = [e for e in matched if e in header] or matched
     ranked = sorted(matched, key=lambda e: 0 if _inside(e, scope) else 1)
     chosen_class: str | None = None
     for element in ranked:
@@ -214,6 +216,119 @@ def markup_bylines(doc: Document, scope: HtmlElement | None = None) -> list[str]
             continue
         out.append(text)
         chosen_class = classes
+    return out
+
+
+#: Links to an author's page ("/autoren/name/max-kolter", "/author/jane-doe/").
+_AUTHOR_LINK = XPath(
+    ".//a[contains(@href, '/author') or contains(@href, '/autor') or contains(@href, '/auteur')"
+    " or contains(@href, '/journalist') or contains(@href, '/redakteur')]"
+)
+#: A label printed before the byline ("Autorin/Autor", "Written by", "Auteur :").
+_AUTHOR_LABEL = re.compile(
+    r"^(?:(?:author|autor|auteur|autore|autora)(?:in|es|s|i|as|e)?(?:\s*/\s*\w+)?|written by|"
+    r"text|texto|testo)\s*:?$",
+    re.IGNORECASE,
+)
+_DATA_AUTHOR = re.compile(r"author(s|-name)?$")
+_LABEL_TAGS = ("strong", "b", "dt", "th", "span", "em")
+#: Stop looking for a header byline at the first paragraph this long: the body has begun.
+_BODY_PARAGRAPH_CHARS = 200
+
+
+def header_elements(scope: HtmlElement) -> list[HtmlElement]:
+    """The elements of the article's header: after the headline (``<h1>``, when the scope holds
+    one) and before the first long paragraph. Bylines printed there are the article's own;
+    the same markup further down is a teaser's."""
+    out: list[HtmlElement] = []
+    started = next(scope.iter("h1"), None) is None
+    for element in scope.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag == "h1":
+            started = True
+            continue
+        if element.tag == "p" and len(element.text_content()) >= _BODY_PARAGRAPH_CHARS:
+            break
+        if started:
+            out.append(element)
+    return out
+
+
+def header_bylines(scope: HtmlElement) -> list[str]:
+    """Bylines that no class names: a link to an author's page in the article header, else
+    the text after a label such as "Autorin/Autor" in the article (definition lists, fact
+    boxes)."""
+    header = header_elements(scope)
+    inside = set(header)
+    out: list[str] = []
+    for link in _AUTHOR_LINK(scope):
+        text = text_of(link)
+        if link in inside and in_article(link) and _looks_like_byline(text) and text not in out:
+            out.append(text)
+    if out:
+        return out
+    for element in header:  # data-author-name="Jane Doe", data-authors="Von Jane Doe"
+        for attribute, value in element.attrib.items():
+            if attribute.startswith("data-") and _DATA_AUTHOR.search(attribute):
+                text = text_of(value)
+                if _looks_like_byline(text) and not _SLUG.match(text) and text not in out:
+                    out.append(text)
+    if out:
+        return out
+    for element in header:  # class="person", "c-person__name": only here, teasers have them too
+        classes = element.get("class") or ""
+        if "person" not in classes.lower() or _NOT_BYLINE_CLASS.search(classes):
+            continue
+        if any("person" in (d.get("class") or "").lower() for d in element.iterdescendants()):
+            continue  # the innermost one holds the name
+        text = text_of(element)
+        if _looks_like_byline(text) and text not in out:
+            out.append(text)
+    if out:
+        return out
+    for element in scope.iter(_LABEL_TAGS):
+        if _AUTHOR_LABEL.match(text_of(element)) and in_article(element):
+            text = text_of(element.tail or "")
+            following = element.getnext()
+            if not text and following is not None:
+                text = text_of(following)
+            if _looks_like_byline(text) and text not in out:
+                out.append(text)
+    return out
+
+
+_BOLD_TAGS = ("strong", "b")
+_MAX_BOLD_BYLINE_WORDS = 8
+
+
+def bold_bylines(scope: HtmlElement) -> list[str]:
+    """Names printed as a paragraph of their own in bold, in the article header or as its last
+    paragraph ("<p><strong>Jane Doe</strong></p>"): a byline small sites type into the body.
+
+    Only returned when every part is a person's name (see
+    :func:`newscrawl.normalize.byline.parse_bylines`), so a bold sub-heading is not one.
+    """
+    from newscrawl.normalize.byline import parse_bylines
+
+    paragraphs = [p for p in scope.iter("p") if text_of(p)]
+    if not paragraphs:
+        return []
+    header = set(header_elements(scope))
+    candidates = [p for p in paragraphs if p in header]
+    if paragraphs[-1] not in candidates:
+        candidates.append(paragraphs[-1])
+    out: list[str] = []
+    for paragraph in candidates:
+        text = text_of(paragraph)
+        bold = "".join(text_of(b) for b in paragraph.iter(_BOLD_TAGS) if b.getparent() is paragraph)
+        if bold.replace(" ", "") != text.replace(" ", ""):
+            continue
+        if text.count(" ") >= _MAX_BOLD_BYLINE_WORDS or not _looks_like_byline(text):
+            continue
+        parsed = parse_bylines([text])
+        if parsed.authors and not parsed.rejected and not parsed.agencies:
+            out.append(text)
     return out
 
 
@@ -267,6 +382,7 @@ def published_date(doc: Document, meta: MetaTable, ld: JsonLd) -> datetime | Non
             return parsed
     for value in doc.tree.xpath(
         "//time[@datetime]/@datetime | //*[@itemprop='datePublished']/@datetime"
+        " | //*[@itemprop='datePublished']/@content"
     )[:5]:
         parsed = parse_date(value)
         if parsed:
@@ -346,10 +462,12 @@ def description(meta: MetaTable, ld: JsonLd) -> str | None:
     return value or first(meta, "og:description", "description", "twitter:description")
 
 
-def section(meta: MetaTable, ld: JsonLd) -> str | None:
-    """The publisher's section: JSON-LD articleSection, article:section, parsely-section."""
+def section(meta: MetaTable, ld: JsonLd, doc: Document | None = None) -> str | None:
+    """The publisher's section: JSON-LD articleSection, article:section, parsely-section,
+    microdata articleSection."""
     value = ld.get_text("articleSection") if ld.article is not None else None
-    return value or first(meta, "article:section", "parsely-section", "sailthru.section")
+    value = value or first(meta, "article:section", "parsely-section", "sailthru.section")
+    return value or (microdata_value(doc, "articleSection") if doc is not None else None)
 
 
 def tags(meta: MetaTable, ld: JsonLd) -> list[str]:

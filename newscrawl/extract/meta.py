@@ -89,7 +89,19 @@ def meta_authors(table: MetaTable) -> list[str]:
             continue
         if value not in out:
             out.append(value)
+    for number in range(1, 5):  # Yoast's "Written by" card: twitter:label1 + twitter:data1
+        label = first(table, f"twitter:label{number}")
+        data = first(table, f"twitter:data{number}")
+        if label and data and _WRITTEN_BY.match(label.strip()) and data not in out:
+            out.append(data)
     return out
+
+
+#: Labels of a Twitter card field that holds the author.
+_WRITTEN_BY = re.compile(
+    r"^(written by|author|verfasst von|geschrieben von|autor|écrit par|escrito por|scritto da)$",
+    re.IGNORECASE,
+)
 
 
 def split_keywords(values: Iterable[str]) -> list[str]:

@@ -34,7 +34,11 @@ _NOISE = re.compile(
             rf"\b\d{{1,2}}(?:st|nd|rd|th)?\.?\s+{_MONTH}\w*\.?,?(?:\s+\d{{4}})?",  # 27 April 2024
             rf"\b{_MONTH}\w*\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?",  # Jan 7, 2024
             # 12:20pm, 15:56 BST, 10.45 Uhr
-            r"(?<!\d)\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?\b|uhr\b|h\b|[A-Z]{1,3}T\b|UTC|GMT)?",
+            r"(?<!\d)\d{1,2}[:.]\d{2}(?:\s*(?:[ap]\.?m\.?\b|uhr\b|h\b))?"
+            r"(?:\s*(?:[A-Z]{1,3}T\b|UTC\b|GMT\b))?",
+            # a weekday before a date: "Tue May 16, 2023", "Tuesday, 16 May"
+            rf"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?"
+            rf"\.?,?\s+(?=\d|{_MONTH})",
             r"(?<!\d)\d+\s*(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?)\.?(?:\s+(?:ago|read))?\b",
             r"(?<!\d)\d{1,2}\s*[ap]\.?m\.?\b(?:\s+[A-Z]{1,3}T\b)?",  # 5 AM PT
             r"\b(?:hours?|minutes?|days?)\s+ago\b",
@@ -108,9 +112,18 @@ _STOPWORDS = (
     board team newsroom redaktion rédaction redacción redazione agencies agency agences
     agenturen nachrichten noticias news all posts opinion analysis newsletter admin
     administrator user guest anonymous unknown sponsored partner advertisement anzeige press
-    release wire service online of our your my with from by sagt says said"""
+    release wire service online of our your my with from by sagt says said inc ltd llc gmbh
+    corp plc media medien verlag publishing communications holdings university universität
+    université universidad università institute institut instituto college foundation stiftung
+    fondation fundación academy akademie association verband ministry ministerium department"""
     )
 )
+#: Titles written after CJK and Hangul names, glued or spaced ("홍길동 기자", "山田太郎記者").
+_CJK_TITLE = re.compile(
+    r"\s*(?:선임기자|기자|특파원|논설위원|앵커|記者|特派員|特派员|记者|編集委員|論説委員|通信員|"
+    r"撮影)$"
+)
+_MAX_CJK_NAME_CHARS = 6
 _GLUED = re.compile(
     r"(?<=[a-zà-ÿ])(?=(?:"
     + "|".join(
@@ -175,6 +188,8 @@ def _is_name(text: str, site_keys: frozenset[str]) -> bool:
     tokens = text.split(" ")
     if len(tokens) == 1:
         return len(text) >= 2 and _is_unspaced_script(text)
+    if all(_is_unspaced_script(t) for t in tokens):  # "山田 太郎", "남궁 민"
+        return len(tokens) <= 3 and len(text.replace(" ", "")) <= _MAX_CJK_NAME_CHARS
     if any(_is_unspaced_script(t) for t in tokens):
         return False
     if len(tokens) > _MAX_TOKENS:
@@ -247,6 +262,8 @@ def _strip_prefixes(text: str) -> str:
 
 def _parse_part(part: str, site_keys: frozenset[str], out: Byline) -> None:
     part = _strip_prefixes(part)
+    if part and not part.isascii():
+        part = _CJK_TITLE.sub("", part)
     if not part:
         return
     agency = lookup(part)
@@ -271,6 +288,11 @@ def _parse_part(part: str, site_keys: frozenset[str], out: Byline) -> None:
             out.rejected.append(" ".join(chunk))
             continue
         name = _EDGE.sub("", " ".join(tokens))
+        agency = lookup(name) if name and len(tokens) < len(chunk) else None
+        if agency is not None:  # "PA Political Correspondent": the agency the role names
+            if agency.is_text:
+                out.add_agency(agency.name)
+            continue
         if _is_name(name, site_keys):
             out.add_author(_fix_case(name))
         elif name:
@@ -298,6 +320,8 @@ def parse_bylines(raws: Iterable[str | None], site_names: Iterable[str | None] =
     >>> b = parse_bylines(["Felix Schröder und Jörg Soldwisch, dpa"])
     >>> b.authors, b.agencies
     (['Felix Schröder', 'Jörg Soldwisch'], ['dpa'])
+    >>> parse_bylines(["홍길동 기자", "山田 太郎記者", "Acme Media Inc."]).authors
+    ['홍길동', '山田 太郎']
     """
     site_keys = frozenset(k for k in (fold_key(clean_text(n)) for n in site_names if n) if k)
     found = _collect(raws, site_keys)

@@ -15,7 +15,11 @@ from newscrawl.dedupe.urls import site_domain
 from newscrawl.normalize.text import clean_text, fold_key
 
 # " | ", " - ", " – ", " — ", " · ", " • ", " :: ", " » ", " › " (pipes may lack spaces).
-_SEPARATOR_RE = re.compile(r"\s+[-–—·•»›|:*]\s+|\s*[|｜：]\s*|\s+::\s+")
+_SEPARATOR_RE = re.compile(r"\s+[-–—·•»›|:*ㅣ]\s+|\s*[|｜：]\s*|\s+::\s+")
+#: Separators that never occur inside a headline itself, only before a site or section name.
+_PIPE_RE = re.compile(r"\s+[|ㅣ]\s+|\s*｜\s*")
+#: A tail after a pipe this short (words) names the site or section, even undeclared.
+_MAX_TAIL_WORDS = 4
 _DATE = re.compile(r"^\d{1,4}(?:[./-]\d{1,2}){1,2}[./-]?\d{0,4}$")
 #: A site-name part is short; anything longer is part of the headline.
 _MAX_SITE_WORDS = 6
@@ -114,6 +118,56 @@ def strip_site_name(headline: str, names: list[str]) -> str:
         return headline[: ends[keep - 1]].strip()
 
 
+def without_pipe_tail(headline: str) -> str:
+    """Drop short parts after a pipe at the end ("… | Site-Name", "…-section ㅣ site"): pages
+    that declare no site name still glue it on that way.
+
+    >>> without_pipe_tail("Lawmakers pass the budget | Daily Planet")
+    'Lawmakers pass the budget'
+    >>> without_pipe_tail("Budget passes | Politics | Daily Planet")
+    'Budget passes'
+    >>> without_pipe_tail("Why the budget passed | and what it means for the schools next year")
+    'Why the budget passed | and what it means for the schools next year'
+    """
+    while True:
+        cuts = list(_PIPE_RE.finditer(headline))
+        if not cuts:
+            return headline
+        tail = headline[cuts[-1].end() :]
+        if (
+            not tail
+            or len(tail.split()) > _MAX_TAIL_WORDS
+            or not fold_key(headline[: cuts[-1].start()])
+        ):
+            return headline
+        headline = headline[: cuts[-1].start()].strip()
+
+
+def h1_with_tail(title: str, h1: str) -> bool:
+    """Whether ``title`` is the page's ``h1`` with a separator and a short tail (a site or
+    section name) before or after it.
+
+    >>> h1_with_tail("Budget passes - Politik - Example", "Budget passes")
+    True
+    >>> h1_with_tail("Budget passes: what the new rules mean for every family", "Budget passes")
+    False
+    """
+    if not h1 or title == h1 or len(title) <= len(h1):
+        return False
+    if title.startswith(h1):
+        match = _SEPARATOR_RE.match(title, len(h1))
+        tail = title[match.end() :] if match else ""
+    elif title.endswith(h1):
+        head = title[: len(title) - len(h1)]
+        match = next((m for m in _SEPARATOR_RE.finditer(head) if m.end() == len(head)), None)
+        tail = head[: match.start()] if match else ""
+    else:
+        return False
+    if match is None or match.group().strip() == ":":  # "Topic: headline" is the headline
+        return False
+    return 0 < len(tail.split()) <= _MAX_TAIL_WORDS
+
+
 def normalize_headline(headline: str | None, site_names: Iterable[str | None] = ()) -> str | None:
     """The clean headline, without the site name; None only when there is no headline.
 
@@ -125,5 +179,5 @@ def normalize_headline(headline: str | None, site_names: Iterable[str | None] = 
     text = clean_text(headline)
     if not text:
         return None
-    stripped = strip_site_name(text, site_name_keys(site_names))
+    stripped = without_pipe_tail(strip_site_name(text, site_name_keys(site_names)))
     return stripped if fold_key(stripped) else text

@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 _SPACE = " \t\n\r\f"
@@ -35,29 +36,10 @@ class Rendition:
     density: float | None = None
 
 
-def _descriptors(text: str, at: int) -> tuple[list[str], int]:
-    """Descriptor tokens from ``at`` to the comma ending the candidate (parentheses kept)."""
-    tokens: list[str] = []
-    current = ""
-    in_parens = False
-    while at < len(text):
-        char = text[at]
-        at += 1
-        if in_parens:
-            current += char
-            in_parens = char != ")"
-        elif char in _SPACE:
-            if current:
-                tokens.append(current)
-                current = ""
-        elif char == ",":
-            break
-        else:
-            current += char
-            in_parens = char == "("
-    if current:
-        tokens.append(current)
-    return tokens, at
+#: A candidate's URL (after whitespace and commas), then its descriptors: up to the comma that
+#: ends the candidate, a comma inside parentheses not counted (the standard's tokenizer states).
+_URL_RUN = re.compile(r"[ \t\n\r\f,]*([^ \t\n\r\f]*)")
+_DESCRIPTORS = re.compile(r"((?:[^,(]|\([^)]*\)?)*),?")
 
 
 def _number(text: str) -> float | None:
@@ -97,23 +79,21 @@ def parse_srcset(srcset: str) -> list[Rendition]:
     """
     out: list[Rendition] = []
     at, end = 0, len(srcset)
-    while True:
-        while at < end and (srcset[at] in _SPACE or srcset[at] == ","):
-            at += 1
-        if at >= end:
-            return out
-        start = at
-        while at < end and srcset[at] not in _SPACE:
-            at += 1
-        url = srcset[start:at]
+    while at < end:
+        match = _URL_RUN.match(srcset, at)
+        assert match is not None  # the pattern matches the empty string
+        url, at = match[1], match.end()
         tokens: list[str] = []
         if url.endswith(","):
             url = url.rstrip(",")
         else:
-            tokens, at = _descriptors(srcset, at)
+            descriptors = _DESCRIPTORS.match(srcset, at)
+            assert descriptors is not None
+            tokens, at = descriptors[1].split(), descriptors.end()
         candidate = _candidate(url, tokens) if url else None
         if candidate is not None:
             out.append(candidate)
+    return out
 
 
 def largest(renditions: Iterable[Rendition]) -> Rendition | None:
@@ -189,8 +169,11 @@ def _distinctive(stem: str) -> bool:
     return len(stem) >= _MIN_STEM or (len(stem) >= 6 and digits >= 5)
 
 
-def picture_keys(url: str) -> tuple[set[str], set[str]]:
+@lru_cache(maxsize=2048)
+def picture_keys(url: str) -> tuple[frozenset[str], frozenset[str]]:
     """(keys, identifier tokens) of a picture URL; see the module docstring.
+
+    Cached: extraction and normalization ask about the same URLs of a page.
 
     >>> keys, ids = picture_keys("https://cdn.x.com/img/800x600/photo-2023-abc-1200x800.jpg?w=8")
     >>> sorted(keys)
@@ -217,14 +200,15 @@ def picture_keys(url: str) -> tuple[set[str], set[str]]:
         embedded = re.sub(r"^(https?:)/(?!/)", r"\1//", match.group(0), flags=re.I)
         keys |= picture_keys(embedded)[0]
     ids = {m.group(0).lower() for m in _ID_TOKEN.finditer(path)}
-    return keys, {token for token in ids if not _TIME_LIKE.match(token)}
+    return frozenset(keys), frozenset(token for token in ids if not _TIME_LIKE.match(token))
 
 
 class PictureIndex:
     """The pictures of one page, to ask which of them another URL shows."""
 
     def __init__(self, urls: Sequence[str | None]) -> None:
-        self._keys = [picture_keys(u) if u else (set(), set()) for u in urls]
+        empty: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+        self._keys = [picture_keys(u) if u else empty for u in urls]
         counts: Counter[str] = Counter()
         seen: set[str] = set()
         for url, (_keys, ids) in zip(urls, self._keys, strict=True):

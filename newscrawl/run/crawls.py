@@ -137,8 +137,10 @@ def run_sources(
     concurrent: bool = False,
     spider_args: dict[str, Any] | None = None,
     on_crawler: Callable[[Any], None] | None = None,
+    spider: str = "source",
 ) -> list[SourceRun]:
-    """Crawl each named source with the ``source`` spider in this process.
+    """Crawl each named source with the ``source`` spider in this process (another
+    ``spider`` runs once per name with ``spider_args`` alone: ``newscrawl import``).
 
     Raises :class:`~newscrawl.store.problems.DatabaseProblem` before crawling when the
     database cannot be used. After Ctrl-C or SIGTERM no further source starts; each run
@@ -164,11 +166,12 @@ def run_sources(
             return {}
 
     def crawl(name: str) -> defer.Deferred:
-        crawler = crawlers[name] = process.create_crawler("source")
+        crawler = crawlers[name] = process.create_crawler(spider)
         if on_crawler is not None:
             on_crawler(crawler)
         runs[name].state = RUNNING
-        d = process.crawl(crawler, name=name, **(spider_args or {}))
+        named = {"name": name} if spider == "source" else {}
+        d = process.crawl(crawler, **named, **(spider_args or {}))
 
         def done(result: Any) -> Any:
             run = runs[name]

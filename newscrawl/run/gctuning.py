@@ -41,3 +41,15 @@ def tune_gc(thresholds: tuple[int, int, int] = DEFAULT_THRESHOLDS) -> int:
     gc.freeze()
     gc.set_threshold(*thresholds)
     return gc.get_freeze_count()
+
+
+def gc_threshold_now() -> tuple[int, int, int]:
+    """The collector's thresholds as they are (to give back with :func:`untune_gc`)."""
+    first, second, third = gc.get_threshold()
+    return first, second, third
+
+
+def untune_gc(thresholds: tuple[int, int, int]) -> None:
+    """Undo :func:`tune_gc`: unfreeze and restore ``thresholds``."""
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)

@@ -1,15 +1,13 @@
-"""Per-site definitions, one module per site: adding a site touches one file.
+"""Per-site extraction overrides, as extraction looks them up.
 
-Each module in this package defines ``SITE`` (a :class:`SiteDefinition`) or ``SITES`` (a
-list of them); the registry below finds them all. Extraction asks :func:`site_for` with the
-page's URL and the site names the page declares (og:site_name...), so a saved copy of a page
-is recognised wherever it was loaded from.
+The overrides live in the publisher catalogue (the ``[extraction]`` table of a publisher's
+file, :mod:`newscrawl.publishers`); :class:`SiteDefinition` is their shape. Extraction asks
+:func:`site_for` with the page's URL and the site names the page declares (og:site_name...),
+so a saved copy of a page is recognised wherever it was loaded from.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -21,16 +19,10 @@ __all__ = ["SiteDefinition", "all_sites", "site_for"]
 
 @lru_cache(maxsize=1)
 def all_sites() -> tuple[SiteDefinition, ...]:
-    """Every definition in this package (modules are imported once)."""
-    found: list[SiteDefinition] = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name == "base" or info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        if isinstance(getattr(module, "SITE", None), SiteDefinition):
-            found.append(module.SITE)
-        found.extend(s for s in getattr(module, "SITES", ()) if isinstance(s, SiteDefinition))
-    return tuple(found)
+    """Every bundled publisher's extraction overrides (the catalogue is read once)."""
+    from newscrawl.publishers import all_site_definitions  # it imports sites.base
+
+    return all_site_definitions()
 
 
 def site_for(url: str, site_names: Iterable[str] = ()) -> SiteDefinition | None:

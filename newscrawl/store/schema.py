@@ -142,6 +142,9 @@ sightings = Table(
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("seen_at", UTCDateTime, nullable=False),
     Column("content_hash", Text),
+    # where the page's WARC record is (newscrawl import, NEWSCRAWL_WARC_DIR); migration 0006
+    Column("warc_file", Text),
+    Column("warc_offset", BigInteger),
     Index(None, "seen_at"),
 )
 

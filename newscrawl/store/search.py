@@ -21,8 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Connection, func, select
 
-from newscrawl.dedupe.publisher import publisher_key
 from newscrawl.normalize.agencies import lookup as agency_lookup
+from newscrawl.publishers.names import name_key
 from newscrawl.store.fulltext import FTS_COLUMNS, PG_CONFIGS, REGCONFIG, article_search, fts
 from newscrawl.store.schema import article_credits, articles
 
@@ -122,7 +122,7 @@ def _agency_name(value: str) -> str:
 
 def _filtered(query: sa.Select[Any], filters: Filters) -> sa.Select[Any]:
     if filters.publisher:
-        wanted = publisher_key(filters.publisher)
+        wanted = name_key(filters.publisher)
         query = query.where(articles.c.publisher_key == wanted)
     if filters.agency:
         credited = select(article_credits.c.article_id).where(

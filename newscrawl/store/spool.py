@@ -43,8 +43,9 @@ from newscrawl.store.runs import CrawlRun, run_from_dict, run_to_dict
 
 logger = logging.getLogger(__name__)
 
-#: Hints that de-duplication needs, so they survive the round trip through the spool.
-KEPT_HINTS = ("original_url", "aggregator")
+#: Hints that de-duplication and the sightings need, so they survive the round trip through
+#: the spool.
+KEPT_HINTS = ("original_url", "aggregator", "warc")
 #: The spool directory of newscrawl before spools named their database (relative to where a
 #: crawl was started); runs still look there and say what they found.
 LEGACY_DIR = "newscrawl-spool"
