@@ -312,6 +312,18 @@ def is_junk(image: Image) -> bool:
 _MAX_CREDIT_WORDS = 12
 
 
+def _caption_and_credit(credit: str | None) -> tuple[str, str] | None:
+    """A long "credit" that splits into a caption and a credit, else None.
+
+    Only a split into both parts counts: a long credit that is all caption or all credit
+    stays a credit, so normalizing a normalized image changes nothing.
+    """
+    if not credit or len(credit.split()) <= _MAX_CREDIT_WORDS:
+        return None
+    caption, rest = split_caption(credit)
+    return (caption, rest) if caption and rest else None
+
+
 def normalize_image(image: Image, base_url: str | None = None) -> Image | None:
     """One image with an absolute URL and its caption/credit split; None if unusable.
 
@@ -322,8 +334,9 @@ def normalize_image(image: Image, base_url: str | None = None) -> Image | None:
     if url is None and (image.url or not (image.caption or image.credit)):
         return None
     caption, credit = split_caption(image.caption)
-    if caption is None and image.credit and len(image.credit.split()) > _MAX_CREDIT_WORDS:
-        caption, credit = split_caption(image.credit)  # a whole caption taken for a credit
+    glued = _caption_and_credit(clean_credit(image.credit)) if caption is None else None
+    if glued is not None:  # a whole caption with its credit, taken for a credit
+        caption, credit = glued
     else:
         credit = clean_credit(image.credit) or credit
     if caption and credit and fold_key(caption) == fold_key(credit):
