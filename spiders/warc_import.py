@@ -15,13 +15,15 @@ Stats: ``newscrawl/warc/files``, ``newscrawl/warc/records``, ``newscrawl/warc/re
 ``newscrawl/warc/skipped/<reason>`` (revisit, request, metadata, warcinfo, not_html, status,
 truncated, too_big, empty, damaged, not_http, since_until, publisher),
 ``newscrawl/warc/pages`` (handed to extraction; also counted as ``response_received_count``,
-which ``crawl_runs.pages`` reads), ``newscrawl/warc/page/<outcome>``.
+which ``crawl_runs.pages`` reads), ``newscrawl/warc/page/<outcome>``,
+``newscrawl/warc/first_page_time`` and ``last_page_time`` (the span pages were processed in).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,7 +39,7 @@ from newscrawl.archive.importing import ImportFilter, process_record
 from newscrawl.archive.listing import ArchiveFetcher, is_url
 from newscrawl.archive.location import set_warc_location
 from newscrawl.archive.progress import ImportProgress
-from newscrawl.archive.read import PageRecord, Skipped, scan
+from newscrawl.archive.read import NotAWarcError, PageRecord, Skipped, scan
 from newscrawl.article import Article
 from newscrawl.extract.pool import WINDOW
 from newscrawl.process import PageOutcome, PageProcessor
@@ -48,6 +50,9 @@ logger = logging.getLogger(__name__)
 STATS = "newscrawl/warc/"
 #: Records handed to the extraction workers ahead of their answers, per worker.
 IN_FLIGHT_PER_WORKER = 2 * WINDOW
+#: Seconds the file is read without giving the event loop a turn (a long run of records
+#: skipped by --publisher or --since would otherwise hold up store flushes and Ctrl-C).
+SCAN_SLICE = 0.05
 
 
 def split_list(value: str | Iterable[str] | None) -> list[str]:
@@ -149,6 +154,7 @@ class WarcImportSpider(Spider):
     async def start(self) -> AsyncIterator[Article]:
         pending: set[asyncio.Task[tuple[PageRecord, str, PageOutcome | None]]] = set()
         limit = max(1, self.pages.workers) * IN_FLIGHT_PER_WORKER
+        paused = time.monotonic()
         for name in self.inputs:
             local = await self._local_file(name)
             if local is None:
@@ -157,6 +163,13 @@ class WarcImportSpider(Spider):
             try:
                 for verdict in scan(local, self.max_size):
                     self.progress.record(verdict.offset)
+                    if time.monotonic() - paused > SCAN_SLICE:  # runs of skipped records
+                        await asyncio.sleep(0)  # let the event loop flush, signal, stop
+                        paused = time.monotonic()
+                        done = {task for task in pending if task.done()}
+                        pending -= done
+                        for article in self._finished(done):
+                            yield article
                     page = self._admitted(verdict)
                     if page is None:
                         continue
@@ -168,6 +181,9 @@ class WarcImportSpider(Spider):
                         )
                         for article in self._finished(done):
                             yield article
+            except (NotAWarcError, OSError) as err:  # a fetched file that is no WARC: this file
+                logger.error("cannot import %s: %s", name, err)
+                self._inc("files_failed")
             finally:
                 archive.scanned = True
                 self._release_if_done(archive)
@@ -211,7 +227,10 @@ class WarcImportSpider(Spider):
             self._inc("skipped/publisher")
             return None
         self._inc("pages")
-        self.crawler.stats.inc_value("response_received_count")
+        stats = self.crawler.stats
+        stats.inc_value("response_received_count")
+        if stats.get_value(STATS + "first_page_time") is None:
+            stats.set_value(STATS + "first_page_time", datetime.now(UTC))
         return verdict
 
     async def _process(
@@ -248,6 +267,7 @@ class WarcImportSpider(Spider):
     def _article(
         self, page: PageRecord, location: str, outcome: PageOutcome | None
     ) -> Article | None:
+        self.crawler.stats.set_value(STATS + "last_page_time", datetime.now(UTC))
         if outcome is None:  # it killed its worker every time (counted)
             return None
         self._inc(f"page/{outcome.kind}")

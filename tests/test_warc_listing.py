@@ -56,6 +56,7 @@ def warc_server(tmp_path: Path) -> Iterator[tuple[str, Path, list[tuple[float, s
     write_warc(root / "crawl-data" / "a.warc.gz", records[: len(records) // 2])
     write_warc(root / "crawl-data" / "b.warc.gz", records[len(records) // 2 :])
     write_warc(root / "private" / "c.warc.gz", records[:3])
+    (root / "crawl-data" / "page.warc.gz").write_bytes(gzip.compress(b"<html>a page</html>"))
     hits: list[tuple[float, str]] = []
     handler = type("Files", (_Files,), {"root": root, "hits": hits})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -109,7 +110,9 @@ def test_fetcher_obeys_ssrf_robots_and_delay(warc_server) -> None:
 def test_import_a_listing(warc_server) -> None:
     base, tmp, hits = warc_server
     listing = tmp / "warc.paths"
-    listing.write_text("crawl-data/a.warc.gz\ncrawl-data/b.warc.gz\nprivate/c.warc.gz\n")
+    listing.write_text(
+        "crawl-data/a.warc.gz\ncrawl-data/page.warc.gz\ncrawl-data/b.warc.gz\nprivate/c.warc.gz\n"
+    )
     url = f"sqlite:///{tmp / 'news.db'}"
     fetch_dir = tmp / "fetched"
     fetch_dir.mkdir()
@@ -121,6 +124,8 @@ def test_import_a_listing(warc_server) -> None:
                       f"NEWSCRAWL_WARC_FETCH_DIR={fetch_dir}")  # fmt: skip
     log = (tmp / "import.log").read_text()
     assert "disallowed by robots.txt" in log  # c.warc.gz: counted, the others imported
+    assert "page.warc.gz: not a WARC file (it starts with b'<html>a " in log
+    assert "Traceback" not in log
     assert done.returncode == 1, done.stderr
     rows = table_rows(url)
     assert rows["articles"] >= 7

@@ -3,6 +3,8 @@ the store keeps a sighting's last WARC place when a later fetch has none."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from alembic import command
 
@@ -10,8 +12,8 @@ from newscrawl.archive.location import set_warc_location
 from newscrawl.store import Store, upgrade
 from newscrawl.store.engine import WRITE_TRANSACTION, create_engine
 from newscrawl.store.migrate import alembic_config, head_revision
-from newscrawl.store.schema import sightings
-from tests.storekit import article
+from newscrawl.store.schema import article_revisions, articles, sightings
+from tests.storekit import T0, article
 
 
 def _columns(url: str) -> set[str]:
@@ -56,3 +58,27 @@ def test_a_fetch_without_a_record_keeps_the_last_place(database_url: str) -> Non
         store.close()
     assert tuple(kept) == ("/archive/a.warc.gz", 4096)
     assert tuple(last) == ("/archive/b.warc.gz", 17)
+
+
+def test_an_older_archived_copy_does_not_replace_the_stored_text(database_url: str) -> None:
+    """Backfill: the page crawled today, then an archive of it from last month imported."""
+    store = Store.open(database_url)
+    try:
+        url = "https://www.independent.co.uk/news/2"
+        store.write([article(2, url, minutes=60)])  # crawled: the current text
+        archived = article(3, url, minutes=0, headline="The first version of the story")
+        set_warc_location(archived, "/archive/old.warc.gz", 99)
+        [result] = store.write([archived]).results
+        with store.engine.connect() as c:
+            row = c.execute(sa.select(articles.c.headline, articles.c.body,
+                                      articles.c.first_seen_at)).one()  # fmt: skip
+            seen = c.execute(sa.select(sightings)).one()
+            revisions = c.execute(sa.select(article_revisions.c.headline)).scalars().all()
+    finally:
+        store.close()
+    assert result.outcome == "revised"
+    assert (row.headline, row.body) == (article(2, url).headline, article(2, url).body)
+    assert revisions == ["The first version of the story"]  # kept as a previous version
+    assert seen.seen_at == T0 + timedelta(minutes=60) and seen.first_seen_at == T0
+    assert row.first_seen_at == T0
+    assert (seen.warc_file, seen.warc_offset) == ("/archive/old.warc.gz", 99)  # the only record

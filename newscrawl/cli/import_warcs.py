@@ -97,6 +97,13 @@ def run(args: argparse.Namespace) -> int:
         since, until = parse_time(args.since), parse_time(args.until, end=True)
     except ValueError as err:
         raise CommandError(f"--since/--until: {err}") from None
+    if args.sources:
+        from newscrawl.sources import SourceError, load_sources
+
+        try:
+            load_sources(args.sources)
+        except (SourceError, OSError) as err:
+            raise CommandError(str(err)) from None
     warcs = expand_inputs(args.inputs, args.base_url)
     try:
         overrides = command_line_settings(args)

@@ -12,6 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -52,6 +53,9 @@ class Candidates:
     rows: dict[int, StoredRow] = field(default_factory=dict)
     by_url: dict[str, int] = field(default_factory=dict)
     url_hash: dict[str, str | None] = field(default_factory=dict)
+    #: When each URL was last fetched (``sightings.seen_at``): an archived copy older than
+    #: that does not replace the text stored from it.
+    url_seen: dict[str, datetime] = field(default_factory=dict)
     by_band: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
 
 
@@ -138,12 +142,15 @@ def load_candidates(connection: Connection, batch: list[Prepared]) -> Candidates
     headlines = sorted({p.version.headline_key for p in batch if p.version.headline_key})
     ids: set[int] = set()
     if urls:
-        query = select(sightings.c.url, sightings.c.article_id, sightings.c.content_hash)
-        for url, article_id, content_hash in connection.execute(
+        query = select(
+            sightings.c.url, sightings.c.article_id, sightings.c.content_hash, sightings.c.seen_at
+        )
+        for url, article_id, content_hash, seen_at in connection.execute(
             query.where(one_of(connection, sightings.c.url, urls))
         ):
             found.by_url[url] = article_id
             found.url_hash[url] = content_hash
+            found.url_seen[url] = seen_at
             ids.add(article_id)
     for column, values in (
         (articles.c.canonical_url, canonicals),
@@ -172,6 +179,7 @@ def load_candidates(connection: Connection, batch: list[Prepared]) -> Candidates
     for url in [u for u, article_id in found.by_url.items() if article_id not in found.rows]:
         del found.by_url[url]
         del found.url_hash[url]
+        found.url_seen.pop(url, None)
     return found
 
 

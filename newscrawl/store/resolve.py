@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from sqlalchemy import Connection
 
-from newscrawl.dedupe.merge import merge, revise
+from newscrawl.dedupe.merge import Version, merge, revise
 from newscrawl.dedupe.prepare import Prepared
 from newscrawl.dedupe.rules import same_article, text_match
 from newscrawl.store.lookup import Candidates, StoredRow, load_children
@@ -87,6 +87,7 @@ class BatchResolver:
         self.rows = candidates.rows
         self.by_url = dict(candidates.by_url)
         self.url_hash = dict(candidates.url_hash)
+        self.url_seen = dict(candidates.url_seen)
         self.by_band: dict[int, set[int]] = defaultdict(set, candidates.by_band)
         self.by_canonical: dict[str, int] = {}
         self.by_hash: dict[str, set[int]] = defaultdict(set)
@@ -148,25 +149,37 @@ class BatchResolver:
         new_hash = item.version.content_hash
         url_hash = self.url_hash.get(item.url)
         changed_here = by_same_url and url_hash is not None and new_hash not in (None, url_hash)
+        if changed_here and self._older_than_stored(item):
+            # an archived copy (newscrawl import) older than the text stored from this URL:
+            # kept as a previous version; the stored text stays
+            self.revisions.append(self._revision(row.key, item.url, item.version))
+            row.version = revise(item.version, old)
+            return Outcome.REVISED
         if changed_here and old.content_hash == url_hash:
-            self.revisions.append(
-                {
-                    "article_key": row.key,
-                    "revised_at": self.now,
-                    "url": item.url,
-                    "headline": old.headline,
-                    "description": old.description,
-                    "body": old.body,
-                    "content_hash": old.content_hash,
-                    "modified_at": old.modified_at,
-                }
-            )
+            self.revisions.append(self._revision(row.key, item.url, old))
             row.version = revise(old, item.version)
             return Outcome.REVISED
         row.version = merge(old, item.version)
         if by_same_url and url_hash == new_hash:
             return Outcome.UNCHANGED
         return Outcome.MERGED
+
+    def _older_than_stored(self, item: Prepared) -> bool:
+        seen = self.url_seen.get(item.url)
+        return seen is not None and item.version.last_seen_at < seen
+
+    def _revision(self, key: int, url: str, version: Version) -> dict:
+        """An ``article_revisions`` row keeping ``version``'s text."""
+        return {
+            "article_key": key,
+            "revised_at": self.now,
+            "url": url,
+            "headline": version.headline,
+            "description": version.description,
+            "body": version.body,
+            "content_hash": version.content_hash,
+            "modified_at": version.modified_at,
+        }
 
     def _new_row(self, item: Prepared) -> tuple[StoredRow, bool]:
         story = self._story_of(item)
@@ -199,7 +212,9 @@ class BatchResolver:
                 outcome = self._apply(row, item, by_same_url)
             self._index(row)
             self.by_url[item.url] = row.key
-            self.url_hash[item.url] = item.version.content_hash
+            if not self._older_than_stored(item):  # what this URL now says, and since when
+                self.url_hash[item.url] = item.version.content_hash
+                self.url_seen[item.url] = item.version.last_seen_at
             out.touched[row.key] = None
             out.sightings[item.url] = Sighting(
                 row.key,

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, case, delete, func, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, or_, select, update
 
 from newscrawl.dedupe.fingerprint import body_bands, words
 from newscrawl.dedupe.merge import Version
@@ -185,20 +185,24 @@ def _upsert_sightings(connection: Connection, resolution: Resolution, ids: dict[
     if not params:
         return
     stmt = dialect_insert(connection, sightings)
+    new, old = stmt.excluded, sightings.c
+    # an archived copy (newscrawl import) may be older than the last fetch: times widen,
+    # the last fetch's hash stays, and its record unless it had none
+    newer = new.seen_at >= old.seen_at
+    record = and_(new.warc_file.is_not(None), or_(newer, old.warc_file.is_(None)))
     stmt = stmt.on_conflict_do_update(
         index_elements=[sightings.c.url],
         set_={
-            "seen_at": stmt.excluded.seen_at,
-            "content_hash": stmt.excluded.content_hash,
+            "seen_at": case((newer, new.seen_at), else_=old.seen_at),
+            "first_seen_at": case(
+                (new.first_seen_at < old.first_seen_at, new.first_seen_at), else_=old.first_seen_at
+            ),
+            "content_hash": case((newer, new.content_hash), else_=old.content_hash),
             # a sighting left pointing at a deleted article (by hand, foreign keys off)
             # follows the article its URL now resolves to
             "article_id": stmt.excluded.article_id,
-            # a fetch without a WARC record keeps the place of the last one that had one
-            "warc_file": func.coalesce(stmt.excluded.warc_file, sightings.c.warc_file),
-            "warc_offset": case(
-                (stmt.excluded.warc_file.is_(None), sightings.c.warc_offset),
-                else_=stmt.excluded.warc_offset,
-            ),
+            "warc_file": case((record, new.warc_file), else_=old.warc_file),
+            "warc_offset": case((record, new.warc_offset), else_=old.warc_offset),
         },
     )
     connection.execute(stmt, params)
