@@ -8,7 +8,8 @@ Usage::
     .venv/bin/python bench/extract_quality.py --per-page      # one line per page (debugging)
 
 The fixture format is Fundus' (see tests/fixtures/fundus/README.md): ``manifest.json`` pairs
-each saved page with its expected values. Metrics (one function each, registered in
+each saved page with its expected values (the development set's pages are its golden pages,
+``tests/golden/``: :func:`page_path`). Metrics (one function each, registered in
 :data:`METRICS`):
 
 - headline: exact match after whitespace normalization;
@@ -459,6 +460,14 @@ def declared_site_names(html: bytes, case: dict[str, Any]) -> list[str]:
     return [*names, *hosts, case.get("publisher") or ""]
 
 
+def page_path(fixtures: Path, case: dict[str, Any]) -> Path:
+    """Where a case's saved page is: ``html`` in the fixtures folder, else ``page`` (relative to
+    it). The development set keeps its pages once, as golden pages (``tests/golden/``); its
+    manifest names each by ``page`` and keeps ``html`` as the page's name in Fundus."""
+    path = fixtures / case["html"]
+    return path if path.exists() or "page" not in case else fixtures / case["page"]
+
+
 def read_html(path: Path) -> bytes:
     data = path.read_bytes()
     return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
@@ -488,7 +497,7 @@ def evaluate(
     errors: dict[str, int] = dict.fromkeys(systems, 0)
     pages = []
     for case in cases:
-        html = read_html(fixtures / case["html"])
+        html = read_html(page_path(fixtures, case))
         case["expected_values"] = {
             **case["expected_values"],
             "_site_names": declared_site_names(html, case),

@@ -3,8 +3,8 @@
     .venv/bin/python bench/page_cost.py [--pages 300] [--repeat 3] [--fixtures]
 
 Generates article pages with ``bench/sitegen.py`` (the pages ``crawl_throughput.py``
-serves) — or, with ``--fixtures``, reads the fundus fixture pages under
-``tests/fixtures/fundus/`` — and times, per page, the stages
+serves) — or, with ``--fixtures``, reads the fundus fixture pages (``tests/fixtures/fundus/``
+manifest, pages in ``tests/golden/``) — and times, per page, the stages
 ``newscrawl.process.process_page`` runs: the one lxml parse, the app-shell and article
 decisions, extraction, normalization and the dedupe preparation (canonical URL and
 fingerprints). The best of ``--repeat`` passes is kept, so the figures are CPU cost, not
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -46,10 +47,14 @@ def generated_pages(count: int) -> list[tuple[str, str]]:
 
 def fixture_pages() -> list[tuple[str, str]]:
     """(url, html) of the fundus fixture pages (real publisher pages, gzipped)."""
+    fixtures = ROOT / "tests" / "fixtures" / "fundus"
+    cases = json.loads((fixtures / "manifest.json").read_text(encoding="utf-8"))["cases"]
     pages = []
-    for path in sorted((ROOT / "tests" / "fixtures" / "fundus").rglob("*.html.gz")):
-        html = gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")
-        pages.append((f"https://{path.parent.name}.example/{path.name}", html))
+    for case in sorted(cases, key=lambda c: c["html"]):  # the pages are golden pages now
+        name = Path(case["html"])
+        html = gzip.decompress((fixtures / case["page"]).read_bytes())
+        pages.append((f"https://{name.parent.name}.example/{name.name}",
+                      html.decode("utf-8", errors="replace")))  # fmt: skip
     return pages
 
 

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import gzip
-from pathlib import Path
-
 from newscrawl.discover.pages import article_verdict, is_app_shell, jsonld_types, parse_html
-
-FUNDUS = Path(__file__).parent / "fixtures" / "fundus"
+from tests import funduskit
 
 
 def test_real_publisher_pages_are_articles() -> None:
-    pages = sorted(FUNDUS.glob("*/*.html.gz"))
+    pages = funduskit.pages()
     assert len(pages) == 160
-    verdicts = {p.name: article_verdict(parse_html(gzip.decompress(p.read_bytes()))) for p in pages}
+    verdicts = {n: article_verdict(parse_html(funduskit.html(p))) for n, p in pages}
     missed = sorted(name for name, v in verdicts.items() if not v.is_article)
     # People's Daily (cn) has no JSON-LD, no og:type and no <h1> in its content block.
-    assert missed == ["People_2024_04_24.html.gz"]
-    assert not any(is_app_shell(parse_html(gzip.decompress(p.read_bytes()))) for p in pages[:40])
+    assert missed == ["cn/People_2024_04_24.html.gz"]
+    assert not any(is_app_shell(parse_html(funduskit.html(p))) for _n, p in pages[:40])
 
 
 def test_listing_page_with_article_links_is_not_an_article() -> None:

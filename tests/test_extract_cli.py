@@ -12,9 +12,9 @@ import pytest
 
 from newscrawl.article import CONTRACT_FIELDS
 from newscrawl.cli import main
+from tests import funduskit
 
 INKL = Path(__file__).parent / "fixtures" / "inkl"
-FUNDUS = Path(__file__).parent / "fixtures" / "fundus"
 
 
 def run(capsys, *argv: str) -> tuple[int, list[dict]]:
@@ -70,7 +70,7 @@ def test_wrong_arguments_exit_with_2(capsys):
 
 
 def test_many_pages_in_one_process(capsys):
-    pages = sorted(str(p) for p in FUNDUS.glob("*/*.html.gz"))[:40]
+    pages = [str(page) for _name, page in funduskit.pages()[:40]]
     code, records = run(capsys, *pages)
     assert code == 0
     assert len(records) == len(pages)

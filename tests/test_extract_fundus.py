@@ -40,7 +40,7 @@ SAMPLE = CASES[::8]
 @pytest.mark.parametrize("case", SAMPLE, ids=lambda c: Path(c["html"]).name)
 def test_sample_page_headline_date_and_body(case):
     expected = case["expected_values"]
-    article = extract_article(bench.read_html(FUNDUS / case["html"]), case["url"])
+    article = extract_article(bench.read_html(bench.page_path(FUNDUS, case)), case["url"])
     got = bench.Prediction(
         headline=article.headline,
         authors=article.authors,

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import gzip
-from pathlib import Path
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newscrawl.extract import UnparsablePage, extract_article
+from tests import funduskit
 
 URL = "https://news.example.com/a"
-PAGE = gzip.decompress(
-    (
-        Path(__file__).parent / "fixtures" / "fundus" / "at" / "DerStandard_2024_05_03.html.gz"
-    ).read_bytes()
-)
+PAGE = funduskit.html(funduskit.page_named("at/DerStandard_2024_05_03.html.gz"))
 FRAGMENTS = st.sampled_from(
     [
         "<html>",

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gzip
-import json
 import os
 import pickle
 import signal
@@ -34,12 +32,12 @@ from newscrawl.extract.pool import (
     release_pool,
 )
 from newscrawl.process import PageOutcome, PageProcessor, process_page
+from tests import funduskit
 from tests.newsroomkit import Newsroom, crawl_newsroom, newsroom_fixture  # noqa: F401
 
 INKL = Path(__file__).parent / "fixtures" / "inkl"
 PAGE = sorted(INKL.glob("*.html"))[0]
 URL = "https://www.inkl.com/news/example"
-FUNDUS = Path(__file__).parent / "fixtures" / "fundus"
 FETCHED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 PAGE_SLUG = "russia-admits-its-forces-have-fallen-back-near-bakhmut-as-ukraine-gains-ground"
 
@@ -47,8 +45,7 @@ PAGE_SLUG = "russia-admits-its-forces-have-fallen-back-near-bakhmut-as-ukraine-g
 def fundus_pages(step: int = 4) -> list[tuple[str, bytes]]:
     """(URL, UTF-8 bytes) of every ``step``-th fundus fixture page (40 of 160 publishers'
     pages, from every country: enough layouts, a quarter of the time)."""
-    cases = json.loads((FUNDUS / "manifest.json").read_text())["cases"][::step]
-    return [(c["url"], gzip.decompress((FUNDUS / c["html"]).read_bytes())) for c in cases]
+    return [(c["url"], funduskit.html(funduskit.page_of(c))) for c in funduskit.cases()[::step]]
 
 
 def processed(workers: int, pages: list[tuple[str, bytes]]) -> list[PageOutcome | None]:

@@ -6,9 +6,9 @@ Three Hypothesis strategies feed ``extract_article`` + ``normalize_article``:
   bylines, images, hostile text: control characters, NULs, bidi marks, huge numbers);
 * JSON-LD blocks with arbitrary JSON in schema.org shapes (the parser's favourite
   assumptions: dicts not lists, strings not numbers);
-* real publisher pages from ``tests/fixtures/fundus`` mutated byte-wise (truncated,
-  slices deleted/duplicated, bytes flipped, NULs and random bytes inserted), passed
-  both as bytes and as text.
+* real publisher pages (the Fundus development pages, ``tests/funduskit.py``) mutated
+  byte-wise (truncated, slices deleted/duplicated, bytes flipped, NULs and random bytes
+  inserted), passed both as bytes and as text.
 
 The budget is bounded (``NEWSCRAWL_FUZZ_EXAMPLES`` examples per strategy, 150 by
 default, no per-example deadline). ``UnparsablePage`` is extraction's documented answer for
@@ -17,10 +17,8 @@ default, no per-example deadline). ``UnparsablePage`` is extraction's documented
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -28,10 +26,10 @@ from hypothesis import strategies as st
 
 from newscrawl.extract import UnparsablePage, extract_article
 from newscrawl.normalize import normalize_article
+from tests import funduskit
 
 pytestmark = pytest.mark.slow  # ~30 s at the default budget
 
-FIXTURES = Path(__file__).parent / "fixtures" / "fundus"
 EXAMPLES = int(os.environ.get("NEWSCRAWL_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(
     max_examples=EXAMPLES,
@@ -208,9 +206,9 @@ def test_arbitrary_json_ld(blocks: list) -> None:
 
 # --- mutated real pages --------------------------------------------------------------------
 def _fixture_pages(limit: int = 6) -> list[bytes]:
-    pages = sorted(FIXTURES.glob("*/*.html.gz"))
+    pages = [page for _name, page in funduskit.pages()]
     step = max(1, len(pages) // limit)
-    return [gzip.decompress(p.read_bytes()) for p in pages[::step][:limit]]
+    return [funduskit.html(p) for p in pages[::step][:limit]]
 
 
 PAGES = _fixture_pages()
