@@ -54,7 +54,7 @@ def test_sample_page_headline_date_and_body(case):
 
 #: Floors, set a little below the scores measured on this set (see bench/extract_quality.py).
 GATE = {
-    "headline": 0.89,  # measured 0.894 (0.869 before the catalogue's headline_from; goal 0.90)
+    "headline": 0.9,  # measured 0.900 = issue 16's goal, so no margin (0.869 before its rules)
     "authors": 0.82,  # measured 0.834 (raw byline strings: splitting is normalization's)
     "date": 0.99,  # measured 1.000
     "body": 0.963,  # measured 0.9668 (0.961 before issue 16)

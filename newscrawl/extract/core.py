@@ -101,6 +101,10 @@ def _headline(
     preferred = next((c for (o, _t), c in zip(found, candidates, strict=True) if o == prefer), None)
     if preferred:
         return preferred
+    joins = fields.kicker_title_joins(doc)
+    whole = next((c for c in candidates if c in joins), None)
+    if whole:
+        return whole  # the publisher declares the shown kicker + title heading as its title
     chosen = next((c for c in candidates if c), None)
     h1 = next((text for origin, text in found if origin == "h1"), None)
     if chosen and h1 and h1_with_tail(chosen, h1):
