@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,6 +50,9 @@ logger = logging.getLogger(__name__)
 STATS = "newscrawl/warc/"
 #: Records handed to the extraction workers ahead of their answers, per worker.
 IN_FLIGHT_PER_WORKER = 2 * WINDOW
+#: Seconds the file is read without giving the event loop a turn (a long run of records
+#: skipped by --publisher or --since would otherwise hold up store flushes and Ctrl-C).
+SCAN_SLICE = 0.05
 
 
 def split_list(value: str | Iterable[str] | None) -> list[str]:
@@ -150,6 +154,7 @@ class WarcImportSpider(Spider):
     async def start(self) -> AsyncIterator[Article]:
         pending: set[asyncio.Task[tuple[PageRecord, str, PageOutcome | None]]] = set()
         limit = max(1, self.pages.workers) * IN_FLIGHT_PER_WORKER
+        paused = time.monotonic()
         for name in self.inputs:
             local = await self._local_file(name)
             if local is None:
@@ -158,6 +163,13 @@ class WarcImportSpider(Spider):
             try:
                 for verdict in scan(local, self.max_size):
                     self.progress.record(verdict.offset)
+                    if time.monotonic() - paused > SCAN_SLICE:  # runs of skipped records
+                        await asyncio.sleep(0)  # let the event loop flush, signal, stop
+                        paused = time.monotonic()
+                        done = {task for task in pending if task.done()}
+                        pending -= done
+                        for article in self._finished(done):
+                            yield article
                     page = self._admitted(verdict)
                     if page is None:
                         continue

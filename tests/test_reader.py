@@ -214,3 +214,26 @@ def test_serve_mistakes_are_one_line(database_url: str, tmp_path) -> None:
     done = subprocess.run([sys.executable, "-m", "newscrawl", "serve", "--database-url", missing],
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 2 and "no database at" in done.stderr
+
+
+def test_latest_stories_page_back_without_repeating_a_story(store: Store) -> None:
+    """70 stories, one of them carried again by a second publisher much later: each story
+    is on exactly one page, the one of its newest article, with all its articles."""
+    from newscrawl.reader.queries import latest_stories
+
+    store.write([article(n, f"{INDY}story-{n}", minutes=n) for n in range(70)])
+    store.write([article(3, "https://www.standard.co.uk/news/story-3", minutes=99,
+                         publisher="Evening Standard", source="standard")])  # fmt: skip
+    pages, before = [], None
+    with store.engine.connect() as connection:
+        while True:
+            page = latest_stories(connection, before)
+            pages.append(page.stories)
+            if page.next_before is None:
+                break
+            before = page.next_before
+    stories = [s for page in pages for s in page]
+    assert len(stories) == len({s.story_id for s in stories}) == 70
+    assert len(pages) >= 3
+    first = pages[0][0]
+    assert [a.publisher for a in first.articles] == ["Evening Standard", "The Independent"]

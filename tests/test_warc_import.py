@@ -227,3 +227,21 @@ def test_progress_line_says_records_articles_rate_and_time_left(tmp_path):
     progress.file_done()
     progress.finish()
     assert out.getvalue().splitlines()[-1].startswith("imported: 1 of 1 files, 40 records")
+
+
+def test_import_keeps_only_the_publishers_and_times_asked_for(tmp_path):
+    records = newsroom_records()
+    gz = write_warc(tmp_path / "newsroom.warc.gz", shuffled(records))
+    url = f"sqlite:///{tmp_path / 'news.db'}"
+    done = run_import([str(gz)], url, tmp_path, "--publisher", "127.0.0.3", "--since",
+                      "2026-03-01", "--until", "2026-03-01")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = table_rows(url)
+    assert rows["articles"] >= 2
+    assert all(u.startswith("http://127.0.0.3:") for u in rows["urls"]), rows["urls"]
+    log = (tmp_path / "import.log").read_text()
+    assert "'newscrawl/warc/skipped/publisher'" in log
+    late = run_import([str(gz)], f"sqlite:///{tmp_path / 'late.db'}", tmp_path, "--since",
+                      "2026-03-02")  # fmt: skip
+    assert late.returncode == 0, late.stderr
+    assert table_rows(f"sqlite:///{tmp_path / 'late.db'}")["articles"] == 0

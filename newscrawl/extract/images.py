@@ -168,7 +168,10 @@ def _credit_in_figure(figure: HtmlElement, caption: HtmlElement | None) -> str |
     for element in figure.iter("footer", "cite", "small", "span", "div", "p"):
         if caption is not None and (element is caption or caption in element.iterancestors()):
             continue
-        if element.tag in ("span", "div", "p") and next(element.iter("img", "picture"), None):
+        if (
+            element.tag in ("span", "div", "p")
+            and next(element.iter("img", "picture"), None) is not None
+        ):
             continue
         text = text_of(element)
         if not text or len(text) > 120:
@@ -483,26 +486,23 @@ def _lost_picture(figure: HtmlElement) -> bool:
 def _candidates(scope: HtmlElement, figures: set[HtmlElement]) -> list[HtmlElement]:
     """Figures, pictures and loose captions of ``scope``, in document order.
 
-    One walk over the elements with the cheapest tests first: this runs on every element of
-    every page (an XPath with the class tests is slower in libxml2 than this loop).
+    One walk over the elements with the cheapest tests first, inline: this runs on every
+    element of every page (an XPath with the class tests is slower in libxml2 than this loop).
     """
-    return [
-        element
-        for element in scope.iter()
-        if element.tag in _IMG_TAGS
-        or element in figures
-        or (_loose_caption(element) and not any(a.tag == "figure" for a in element.iterancestors()))
-    ]
-
-
-def _loose_caption(element: HtmlElement) -> bool:
-    """A stray ``<figcaption>`` or an element with a caption-like class."""
-    if element.tag == "figcaption":
-        return True
-    classes = element.get("class")
-    return bool(
-        classes and element.tag not in _NOT_CAPTION_TAGS and LOOSE_CAPTION_CLASS.search(classes)
-    )
+    search = LOOSE_CAPTION_CLASS.search
+    found = []
+    for element in scope.iter():
+        tag = element.tag
+        if tag in _IMG_TAGS or element in figures:
+            found.append(element)
+            continue
+        if tag != "figcaption":
+            classes = element.get("class")
+            if not classes or tag in _NOT_CAPTION_TAGS or not search(classes):
+                continue
+        if not any(a.tag == "figure" for a in element.iterancestors()):
+            found.append(element)
+    return found
 
 
 _NOT_CAPTION_TAGS = frozenset(("figure", "picture", "source"))

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from newscrawl.article import Article
-from newscrawl.dedupe.publisher import publisher_key
+from newscrawl.publishers.names import name_key
 from newscrawl.store.changes import Cursor, export_window
 from newscrawl.store.export import articles_by_id
 from newscrawl.store.schema import (
@@ -168,7 +168,7 @@ class PublisherPage:
 
 def publisher_page(connection: Connection, key: str, before: int | None = None) -> PublisherPage:
     """A publisher's newest articles, how many there are and which agencies it credits."""
-    key = publisher_key(key) or key
+    key = name_key(key) or key  # a name as printed, or the key itself
     where = articles.c.publisher_key == key
     total = connection.scalar(select(func.count()).select_from(articles).where(where)) or 0
     count = func.count().label("n")

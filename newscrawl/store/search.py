@@ -21,8 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Connection, func, select
 
-from newscrawl.dedupe.publisher import publisher_key
 from newscrawl.normalize.agencies import lookup as agency_lookup
+from newscrawl.publishers.names import name_key
 from newscrawl.store.fulltext import FTS_COLUMNS, PG_CONFIGS, REGCONFIG, article_search, fts
 from newscrawl.store.schema import article_credits, articles
 
@@ -37,6 +37,9 @@ MAX_LIMIT = 100
 #: every one of them scored (bm25 or ts_rank_cd over 100,000 rows: seconds); past this many
 #: matches, the newest are ranked and older ones are not returned.
 CANDIDATES = 1000
+#: Postgres: the newest articles holding all the words of a query with a phrase, among
+#: which the phrase is looked for (each is one read of a stored tsvector).
+PHRASE_POOL = 5000
 #: Postgres ts_headline options: the same marks and about the same length as SQLite's.
 HEADLINE_OPTIONS = (
     f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
@@ -81,8 +84,8 @@ def fts5_query(query: str) -> str:
 
     >>> fts5_query('storm -wagner "Bakhmut retreat" or kyiv')
     '("storm" AND "Bakhmut retreat") NOT "wagner" OR ("kyiv")'
-    >>> fts5_query('AND NOT ("x') == '("AND" AND "NOT" AND "x")'
-    True
+    >>> print(fts5_query('AND NOT ("x'))  # operators and quotes typed are words
+    ("AND" AND "NOT" AND "(""x")
     >>> fts5_query("-only -excluded")
     Traceback (most recent call last):
     ...
@@ -119,12 +122,13 @@ def _agency_name(value: str) -> str:
 
 def _filtered(query: sa.Select[Any], filters: Filters) -> sa.Select[Any]:
     if filters.publisher:
-        wanted = publisher_key(filters.publisher)
+        wanted = name_key(filters.publisher)
         query = query.where(articles.c.publisher_key == wanted)
     if filters.agency:
         credited = select(article_credits.c.article_id).where(
             article_credits.c.article_id == articles.c.id,
-            func.lower(article_credits.c.agency) == _agency_name(filters.agency).lower(),
+            # the stored name exactly (its statistics guide the plan; lower() has none)
+            article_credits.c.agency == _agency_name(filters.agency),
         )
         query = query.where(credited.exists())
     when = func.coalesce(articles.c.published_at, articles.c.first_seen_at)
@@ -189,6 +193,15 @@ def configs_in_use(connection: Connection) -> list[str]:
     return [c for c in connection.scalars(select(used.c.config)) if c is not None]
 
 
+def all_words(query: str) -> str:
+    """The query with its phrases as plain words: what every match of it contains.
+
+    >>> all_words('"north-east storm" or "storm -surge" -kent')
+    ' north east storm  or  storm  surge  -kent'
+    """
+    return re.sub(r'"([^"]*)"?', lambda m: " " + m.group(1).replace("-", " ") + " ", query)
+
+
 def _pg_match(query: str, configs: Sequence[str]) -> ColumnElement[bool]:
     """Each article matched in its own language's configuration: one GIN-indexable
     condition per configuration in use (the planner ORs their bitmaps)."""
@@ -209,16 +222,27 @@ def _pg_hits(
         configs = [c for c in configs if c in (PG_CONFIGS.get(code), "simple")]
     if not configs:
         return []
+    phrase = '"' in query
+    # A phrase is checked against each document's positions (GIN knows only words): look
+    # for it among the newest PHRASE_POOL articles holding all its words, not in every one.
     newest: sa.Select[Any] = select(
         article_search.c.article_id.label("id"),
         article_search.c.config,
         article_search.c.document,  # read once here, for the rank below
-    ).where(_pg_match(query, configs))
+    ).where(_pg_match(all_words(query) if phrase else query, configs))
     if filters != Filters():  # the filters read articles; without any, no join at all
         newest = newest.join(articles, articles.c.id == article_search.c.article_id)
         newest = _filtered(newest, filters)
-    order = article_search.c.article_id.desc()
-    candidates = newest.order_by(order).limit(CANDIDATES).subquery("candidates")
+    newest = newest.order_by(article_search.c.article_id.desc())
+    if phrase:
+        pool = newest.limit(PHRASE_POOL).subquery("pool")
+        parsed_here = func.websearch_to_tsquery(sa.cast(pool.c.config, REGCONFIG), query)
+        newest = (
+            select(pool.c.id, pool.c.config, pool.c.document)
+            .where(pool.c.document.op("@@")(parsed_here))
+            .order_by(pool.c.id.desc())
+        )
+    candidates = newest.limit(CANDIDATES).subquery("candidates")
     parsed = func.websearch_to_tsquery(sa.cast(candidates.c.config, REGCONFIG), query)
     score = func.ts_rank_cd(candidates.c.document, parsed)
     ranked = select(candidates.c.id, score.label("score")).order_by(
