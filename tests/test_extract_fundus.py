@@ -54,7 +54,7 @@ def test_sample_page_headline_date_and_body(case):
 
 #: Floors, set a little below the scores measured on this set (see bench/extract_quality.py).
 GATE = {
-    "headline": 0.77,  # measured 0.7875
+    "headline": 0.89,  # measured 0.900 (0.869 before issue 16's kicker rule and headline_from)
     "authors": 0.82,  # measured 0.834 (raw byline strings: splitting is normalization's)
     "date": 0.99,  # measured 1.000
     "body": 0.963,  # measured 0.9668 (0.961 before issue 16)

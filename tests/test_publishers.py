@@ -76,6 +76,8 @@ def test_a_publisher_file_is_read_whole(tmp_path) -> None:
         (('remove = [".newsletter"]', 'remove = ".newsletter"'), "extraction.remove: must be"),
         (("body_stop = ['^Mehr zum Thema']", "body_stop = ['(']"), "extraction.body_stop:"),
         (('byline = ".autor a"', 'author = ".autor a"'), "extraction.author: unknown key"),
+        (('byline = ".autor a"', 'headline_from = "og:image"'), "extraction.headline_from: must"),
+        (('byline = ".autor a"', 'headline_from = ["h1"]'), "extraction.headline_from: must be"),
         (("DOWNLOAD_DELAY = 2.0", "ITEM_PIPELINES = 1"), "politeness.ITEM_PIPELINES: not a"),
         (('kind = "feed"', 'kind = "podcast"'), "entry 1: kind: 'podcast' is not one of"),
         (('kind = "feed"', 'kind = "feed"\nlang = "de"'), "entry 1: lang: unknown key"),
@@ -95,6 +97,16 @@ def test_a_bad_file_is_refused_naming_the_file_and_key(tmp_path, change, message
         load_catalogue(tmp_path)
     assert message in str(caught.value)
     assert "tagesbote.toml" in str(caught.value)
+
+
+def test_a_headline_source_is_read(tmp_path) -> None:
+    write(
+        tmp_path,
+        "de/tagesbote.toml",
+        GOOD.replace("[extraction]", "[extraction]\nheadline_from = 'og:title'"),
+    )
+    site = load_catalogue(tmp_path)["tagesbote"].site()
+    assert site is not None and site.headline_from == "og:title" and site.headline is None
 
 
 def test_one_name_names_one_publisher(tmp_path) -> None:

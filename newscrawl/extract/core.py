@@ -59,7 +59,7 @@ def extract_document(doc: Document, *, source: str | None = None, fast: bool = F
     article.hints["site"] = site.name if site else None
     host = urlsplit(article.canonical_url or url).hostname or ""
 
-    article.headline = _headline(doc, meta, ld, names, host)
+    article.headline = _headline(doc, meta, ld, names, host, site.headline_from if site else None)
     article.description = fields.description(meta, ld)
     article.section = fields.section(meta, ld, doc)
     article.tags = fields.tags(meta, ld)
@@ -85,12 +85,26 @@ def extract_document(doc: Document, *, source: str | None = None, fast: bool = F
 
 
 def _headline(
-    doc: Document, meta: MetaTable, ld: JsonLd, names: list[str], host: str
+    doc: Document,
+    meta: MetaTable,
+    ld: JsonLd,
+    names: list[str],
+    host: str,
+    prefer: str | None = None,
 ) -> str | None:
+    """The headline, best candidate first; ``prefer`` is the source the publisher's own
+    convention puts the shown headline in (its catalogue file's ``headline_from``)."""
     keys = site_name_keys([*names, *host_names(host)])
     found = fields.headline_candidates(doc, meta, ld)
     candidates = [strip_site_name(text, keys) or text for _origin, text in found]
     doc.cache["headline_candidates"] = candidates
+    preferred = next((c for (o, _t), c in zip(found, candidates, strict=True) if o == prefer), None)
+    if preferred:
+        return preferred
+    joins = fields.kicker_title_joins(doc)
+    whole = next((c for c in candidates if c in joins), None)
+    if whole:
+        return whole  # the publisher declares the shown kicker + title heading as its title
     chosen = next((c for c in candidates if c), None)
     h1 = next((text for origin, text in found if origin == "h1"), None)
     if chosen and h1 and h1_with_tail(chosen, h1):

@@ -116,6 +116,37 @@ def headline_candidates(doc: Document, meta: MetaTable, ld: JsonLd) -> list[tupl
     return out
 
 
+#: How a declared title joins a kicker and a title ("Kicker: Title", "Kicker / Title").
+_KICKER_JOINS = (": ", " / ", " | ", " – ", " - ")
+#: Headings looked at for a kicker + title heading (the article's comes first; teasers follow).
+_MAX_HEADINGS = 8
+
+
+def kicker_title_joins(doc: Document) -> set[str]:
+    """The texts a declared title has when it reproduces a shown heading made of exactly a
+    kicker and a title (``<h2><span>Kicker</span><span>Title</span></h2>``, or the kicker in
+    a span before the title's text): "Kicker: Title", "Kicker / Title"...
+
+    >>> from newscrawl.extract.document import parse_document
+    >>> page = "<h1><span>Streik</span> Busse stehen still</h1><p>x</p>"
+    >>> sorted(kicker_title_joins(parse_document(page, "https://example.com/")))[:2]
+    ['Streik - Busse stehen still', 'Streik / Busse stehen still']
+    """
+    joins: set[str] = set()
+    for n, heading in enumerate(doc.tree.iter("h1", "h2")):
+        if n >= _MAX_HEADINGS:
+            break
+        parts = [text_of(heading.text or "")]
+        for child in heading:
+            if isinstance(child.tag, str):
+                parts.append(text_of(child))
+            parts.append(text_of(child.tail or ""))
+        parts = [p for p in parts if p]
+        if len(parts) == 2:
+            joins.update(parts[0] + sep + parts[1] for sep in _KICKER_JOINS)
+    return joins
+
+
 #: The article's microdata item (schema.org Article, NewsArticle, BlogPosting...).
 _MICRODATA_ARTICLE = XPath(
     "//*[@itemscope][contains(@itemtype, 'Article') or contains(@itemtype, 'Posting')]"

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl.discover.hosts import domains_of, host_of, on_domain
-from newscrawl.sites.base import SiteDefinition, compile_css
+from newscrawl.sites.base import HEADLINE_SOURCES, SiteDefinition, compile_css
 from newscrawl.sources import POLITENESS_KEYS, Source, SourceError, check_start_url
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,9 @@ SELECTOR_KEYS = frozenset(
 )  # fmt: skip
 SELECTOR_LIST_KEYS = frozenset({"remove"})
 PATTERN_KEYS = frozenset({"boilerplate", "body_stop"})
-EXTRACTION_KEYS = SELECTOR_KEYS | SELECTOR_LIST_KEYS | PATTERN_KEYS
+#: Keys naming one of a fixed set of values: the key and the values it may take.
+CHOICE_KEYS = {"headline_from": HEADLINE_SOURCES}
+EXTRACTION_KEYS = SELECTOR_KEYS | SELECTOR_LIST_KEYS | PATTERN_KEYS | CHOICE_KEYS.keys()
 
 _KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _COUNTRY_RE = re.compile(r"^[a-z]{2}$")
@@ -282,6 +284,10 @@ def _extraction(r: _Reader) -> dict[str, Any]:
         where = f"extraction.{key}"
         if key not in EXTRACTION_KEYS:
             raise r.fail(where, f"unknown key (known: {', '.join(sorted(EXTRACTION_KEYS))})")
+        if key in CHOICE_KEYS:
+            if not isinstance(value, str) or value not in CHOICE_KEYS[key]:
+                raise r.fail(where, f"must be one of {', '.join(sorted(CHOICE_KEYS[key]))}")
+            continue
         values = [value] if key in SELECTOR_KEYS else value
         if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
             kind = "a CSS selector" if key in SELECTOR_KEYS else "a list of strings"

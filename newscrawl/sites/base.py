@@ -18,6 +18,15 @@ from newscrawl.discover.hosts import on_domain
 
 _TRANSLATOR = GenericTranslator()
 
+#: Where a page's headline can come from (the origins of
+#: :func:`newscrawl.extract.fields.headline_candidates`): what ``headline_from`` may name.
+HEADLINE_SOURCES = frozenset(
+    {
+        "jsonld", "microdata", "og:title", "twitter:title", "parsely-title", "sailthru.title",
+        "dc.title", "h1", "title",
+    }
+)  # fmt: skip
+
 
 @lru_cache(maxsize=512)
 def compile_css(css: str) -> XPath:
@@ -54,7 +63,10 @@ class SiteDefinition:
     the article text; without it trafilatura runs with ``remove`` pruned. ``figure`` and
     ``caption`` locate the pictures. ``original_link`` finds the link to the
     original article on an aggregator copy. ``boilerplate`` drops matching paragraphs and
-    ``body_stop`` ends the body at the first paragraph matching it.
+    ``body_stop`` ends the body at the first paragraph matching it. ``headline_from`` names the
+    headline source (one of :data:`HEADLINE_SOURCES`) the publisher's own convention puts the
+    shown headline in, where the generic order picks another; ``headline`` still wins when it
+    matches.
     """
 
     name: str
@@ -63,6 +75,7 @@ class SiteDefinition:
     source: str | None = None
     is_aggregator: bool = False
     headline: str | None = None
+    headline_from: str | None = None
     publisher: str | None = None
     section: str | None = None
     byline: str | None = None
