@@ -577,6 +577,10 @@ def format_table(summary: dict[str, Any], previous: dict[str, Any] | None = None
     )
     if previous is not None:
         lines.append("previous: the same system at the previous release (--previous FILE)")
+        lines.append(
+            "authors_people: previous figures set aside agencies only, today's also the site "
+            "and desks"
+        )
     lines.append("trafilatura has no per-image captions: its caption/credit scores are 0 by design")
     return "\n".join(lines)
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from newscrawl.article import Article, Image
 from tests.storekit import T0
 
-#: What a hostile page could carry in every field the reader prints.
+#: What a hostile page could carry in every field the reader prints. An aggregator's copy, so
+#: that the publisher it names is stored as named (a site's own pages are named by its domain).
 SCRIPT = "<script>alert('headline')</script>"
 HOSTILE = Article(
     url="https://hostile.example/news/pwned",
@@ -36,6 +37,7 @@ HOSTILE = Article(
     published_at=T0,
     fetched_at=T0,
     language="en",
+    hints={"aggregator": "hostile"},
 )  # fmt: skip
 
 

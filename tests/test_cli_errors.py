@@ -1,19 +1,24 @@
 """Issue 13: a user's mistake or a database that cannot be used is one line and a non-zero exit
-code, never a traceback. Every case runs the real command as a subprocess, as a user or cron
-would: ``newscrawl export|stats|db upgrade`` with bad database URLs, read-only commands that
-must not create a database, ``newscrawl seed`` with a bad Redis or bad seeds, ``newscrawl demo``
-on a busy port, ``scrapy crawl`` with bad arguments or a database it cannot use, and the help.
+code, never a traceback: ``newscrawl export|stats|db upgrade`` with bad database URLs, read-only
+commands that must not create a database, ``newscrawl seed`` with a bad Redis or bad seeds,
+``newscrawl demo`` on a busy port, ``scrapy crawl`` with bad arguments or a database it cannot
+use, and the help.
+
+The ``newscrawl`` cases call the command's ``main`` in this process, with a fresh process's
+environment, working directory and output (a log record Python would print on its own counts as
+a line of stderr); a few run ``python -m newscrawl`` itself, to show that the process says and
+exits with the same. ``scrapy crawl`` always runs as a process: its exit code is the command's.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
@@ -21,23 +26,12 @@ import pytest
 import redis
 
 from newscrawl.store import upgrade
+from tests.clikit import ENV, Done, newscrawl
 from tests.newsroomkit import ROOT
 
-ENV = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSCRAWL_", "DATABASE_URL"))}
 
-
-@dataclass
-class Done:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-def newscrawl(*args: str, cwd: Path = ROOT, timeout: float = 120) -> Done:
+def newscrawl_process(*args: str, cwd: Path = ROOT, timeout: float = 120) -> Done:
+    """``python -m newscrawl ARGS`` as a user runs it."""
     done = subprocess.run(
         [sys.executable, "-m", "newscrawl", *args],
         cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout,
@@ -240,16 +234,32 @@ def test_demo_on_a_port_in_use_is_one_line(tmp_path) -> None:
 # --- help and version ----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("args", "code", "expected"),
+    [
+        (["export", "--database-url", "notaurl"], 2, ["not a database URL: 'notaurl'"]),
+        (["stats", "--database-url", "postgresql://postgres@127.0.0.1:{port}/news"], 1,
+         ["cannot connect to Postgres at 127.0.0.1:{port}", "connection refused"]),
+    ],
+    ids=["usage", "unavailable"],
+)  # fmt: skip
+def test_the_process_says_one_line_and_exits_with_the_code(args, code, expected) -> None:
+    port = free_port()
+    done = newscrawl_process(*(a.format(port=port) for a in args))
+    assert_one_line(done, code, *(e.format(port=port) for e in expected))
+
+
 def test_help_is_for_users_and_version_is_the_package_version() -> None:
     for args in [["--help"]] + [
-        [name, "--help"] for name in ("extract", "seed", "crawl", "demo", "db", "export", "stats")
+        [name, "--help"]
+        for name in ("extract", "seed", "crawl", "demo", "db", "export", "stats", "search", "serve")
     ]:
         done = newscrawl(*args)
         assert done.returncode == 0, done.output
         for markup in ("``", ":func:", ":mod:", ":class:", "sub-command module", "add_parser"):
             assert markup not in done.stdout, (args, done.stdout)
-    assert "exit codes" in newscrawl("--help").stdout
-    done = newscrawl("--version")
+    assert "exit codes" in newscrawl_process("--help").stdout
+    done = newscrawl_process("--version")
     assert (done.returncode, done.stdout.strip()) == (0, f"newscrawl {version('newscrawl')}")
 
 
@@ -266,20 +276,34 @@ def assert_crawl_refused(done: Done, code: int, expected: str) -> None:
     assert "ERROR" in problem[0]
 
 
+BAD_SPIDER_ARGUMENTS = [
+    (["news", "-a", "start_urls=htp:/x"], "not an http(s) URL: 'htp:/x'"),
+    (["news", "-a", "start_urls="], "give -a start_urls=URL"),
+    (["news", "-a", "start_urls=javascript:alert(1)"], "not an http(s) URL: 'javascript:alert(1)'"),
+    (["news", "-a", "start_urls=https://a.example/", "-a", "max_articles=abc"],
+     "max_articles must be an integer, not 'abc'"),
+    (["source", "-a", "name=nosuch"], "unknown source 'nosuch'"),
+]  # fmt: skip
+BAD_IDS = ["htp:/x", "empty", "javascript", "max_articles=abc", "unknown source"]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (["news", "-a", "start_urls=htp:/x"], "not an http(s) URL: 'htp:/x'"),
-        (["news", "-a", "start_urls="], "give -a start_urls=URL"),
-        (["news", "-a", "start_urls=javascript:alert(1)"],
-         "not an http(s) URL: 'javascript:alert(1)'"),
-        (["news", "-a", "start_urls=https://a.example/", "-a", "max_articles=abc"],
-         "max_articles must be an integer, not 'abc'"),
-        (["source", "-a", "name=nosuch"], "unknown source 'nosuch'"),
-    ],
-    ids=["htp:/x", "empty", "javascript", "max_articles=abc", "unknown source"],
-)  # fmt: skip
+@pytest.mark.parametrize(("args", "expected"), BAD_SPIDER_ARGUMENTS, ids=BAD_IDS)
+def test_spiders_refuse_bad_arguments_before_opening(reactor, args, expected, tmp_path) -> None:
+    """The spider says what is wrong (``scrapy crawl`` turns it into the line below)."""
+    from newscrawl.spiders.commands.crawl import CONFIGURATION_ERRORS
+
+    from tests.reactorkit import crawl
+
+    spider_args = dict(a.split("=", 1) for a in args[2::2])
+    settings = {"DATABASE_URL": f"sqlite:///{tmp_path / 'n.db'}",
+                "NEWSCRAWL_LOCK_DIR": str(tmp_path / "locks")}  # fmt: skip
+    with pytest.raises(CONFIGURATION_ERRORS, match=re.escape(expected)):
+        crawl(reactor, args[0], settings, **spider_args)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("args", "expected"), BAD_SPIDER_ARGUMENTS[::4], ids=BAD_IDS[::4])
 def test_scrapy_crawl_with_bad_arguments_is_one_line(args, expected, tmp_path) -> None:
     done = scrapy_crawl(*args, tmp_path=tmp_path, database_url=f"sqlite:///{tmp_path / 'n.db'}")
     assert_crawl_refused(done, 2, expected)

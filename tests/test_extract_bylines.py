@@ -96,3 +96,11 @@ def test_header_naming_more_people_than_jsonld_wins():
         '<a href="/author/john-poe">John Poe</a></p>'
     )
     assert _authors(_page(header, "", jsonld)) == ["Jane Roe", "John Poe"]
+
+
+def test_person_class_in_the_header_is_a_byline_but_not_in_teasers():
+    rail = '<div class="item"><h3>Story</h3><span class="person">Ann Lee</span></div>'
+    html = _page(
+        '<div class="person"><span class="person__name">Jane Roe</span></div>', "", "", rail
+    )
+    assert _authors(html) == ["Jane Roe"]

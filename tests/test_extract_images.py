@@ -112,3 +112,47 @@ def test_a_subscribers_container_keeps_its_pictures():
     """A "paywall" class also names the container of a subscriber's article (long text)."""
     images = images_of(f'<div class="paywall"><figure><img src="/a.jpg"></figure>{LONG}</div>')
     assert [i.url for i in images] == ["https://news.example.com/a.jpg"]
+
+
+def test_a_description_block_after_the_picture_is_its_caption_with_its_credit():
+    """A block right after a picture holding the description and a credit part is the
+    picture's caption and credit, not a credit as a whole."""
+    (image,) = images_of(
+        '<div class="gallery"><div class="wrap"><img src="/a.jpg"></div>'
+        '<div class="item__description"><div>Ministers at the press conference. '
+        '<span class="item__copyright">Photo: Jane Doe/dpa</span></div></div></div>'
+    )
+    assert image.caption == "Ministers at the press conference."
+    assert image.credit == "Photo: Jane Doe/dpa"
+
+
+def test_a_caption_box_with_a_noscript_copy_of_its_lazy_picture():
+    (image,) = images_of(
+        '<p class="caption"><span><img src="" data-src="/a.jpg">'
+        '<noscript><img src="/a.jpg"></noscript></span>'
+        '<span class="bu">We expect new foldables.</span></p>'
+    )
+    assert (image.url, image.caption) == (
+        "https://news.example.com/a.jpg",
+        "We expect new foldables.",
+    )
+
+
+def test_alt_text_is_the_caption_of_last_resort():
+    """A picture nothing captions takes its alt sentence; a caption printed for another
+    rendition of it wins; a file name or the standfirst repeated is no caption."""
+    images = images_of(
+        '<figure><img src="/a.jpg" alt="Parcels from China are popular but risky."></figure>'
+        '<div><img src="/b-800x600.jpg" alt="An alt text that is not the caption"></div>'
+        '<div class="image-caption"><img src="/b.jpg">The printed caption of b</div>'
+        '<figure><img src="/c.jpg" alt="DSC_0042.JPG of the day"></figure>'
+        '<figure><img src="/d.jpg" alt="The standfirst of this story, word for word"></figure>',
+        head='<meta name="description" content="The standfirst of this story, word for word. '
+        'And more of it.">',
+    )
+    assert [i.caption for i in images] == [
+        "Parcels from China are popular but risky.",
+        "The printed caption of b",
+        None,
+        None,
+    ]

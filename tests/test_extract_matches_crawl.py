@@ -3,27 +3,28 @@ whatever the page's encoding (the README says extract runs what a crawl runs).
 
 Real bytes: Latin-1 and Windows-1252 with no charset anywhere, UTF-8 with a byte order mark,
 Windows-1252 declared as UTF-8 (header and ``<meta>``), UTF-8 declared as ISO-8859-1. Each page
-is served on loopback (with that Content-Type) to ``scrapy crawl news`` storing into SQLite and
-read back with ``newscrawl export``; the same bytes saved to a file go through ``newscrawl
-extract``. Before the fix, extract turned the Latin-1 page into U+FFFD.
+is served on loopback (with that Content-Type) to a crawl of the ``news`` spider storing into
+SQLite and read back with ``newscrawl export``; the same bytes saved to a file go through
+``newscrawl extract`` (crawl and commands in the test process). Before the fix, extract turned
+the Latin-1 page into U+FFFD.
 """
 
 from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.newsroomkit import ROOT
+from tests.clikit import newscrawl
+from tests.reactorkit import crawl
 
 pytestmark = [pytest.mark.slow]
 
@@ -104,11 +105,7 @@ def serve(pages: dict[str, tuple[str, bytes]]) -> Iterator[str]:
         server.server_close()
 
 
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=300)
-
-
-def test_extract_gives_what_the_crawl_stores(tmp_path: Path) -> None:
+def test_extract_gives_what_the_crawl_stores(reactor: Any, tmp_path: Path) -> None:
     built = {case: page(case) for case in CASES}
     database = f"sqlite:///{tmp_path / 'news.db'}"
     with serve({f"/{case}": (ct, body) for case, (_, ct, body) in built.items()}) as base:
@@ -117,18 +114,14 @@ def test_extract_gives_what_the_crawl_stores(tmp_path: Path) -> None:
             "DATABASE_URL": database,
             "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": "127.0.0.1",
             "NEWSCRAWL_LOCK_DIR": str(tmp_path / "locks"),
+            "STORE_SPOOL_DIR": str(tmp_path / "spool"),
             "HTTPCACHE_ENABLED": "False",
             "NEWSCRAWL_RENDER_JS": "False",
-            "TELNETCONSOLE_ENABLED": "False",
+            "AUTOTHROTTLE_ENABLED": "False",
         }
-        options = [arg for key, value in settings.items() for arg in ("-s", f"{key}={value}")]
-        crawl = run(
-            [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"start_urls={starts}",
-             *options],
-            ROOT,
-        )  # fmt: skip
-    assert crawl.returncode == 0, crawl.stderr[-3000:]
-    export = run([sys.executable, "-m", "newscrawl", "export", "--database-url", database], ROOT)
+        crawled_run = crawl(reactor, "news", settings, start_urls=starts)
+    assert crawled_run.returncode == 0, crawled_run.log[-3000:]
+    export = newscrawl("export", "--database-url", database)
     assert export.returncode == 0, export.stderr
     stored = {}
     for line in export.stdout.splitlines():
@@ -139,10 +132,7 @@ def test_extract_gives_what_the_crawl_stores(tmp_path: Path) -> None:
     for case, (headline, _, body) in built.items():
         saved = tmp_path / f"{case}.html"
         saved.write_bytes(body)
-        done = run(
-            [sys.executable, "-m", "newscrawl", "extract", str(saved), "--url", f"{base}/{case}"],
-            ROOT,
-        )
+        done = newscrawl("extract", str(saved), "--url", f"{base}/{case}")
         assert done.returncode == 0, done.stderr
         extracted = json.loads(done.stdout)
         crawled = stored[case]

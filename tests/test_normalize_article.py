@@ -165,3 +165,15 @@ def test_a_caption_printed_with_entities_in_the_body_is_removed_the_first_time()
     out = normalize_article(article)
     assert out.body == "Rain.\n\nMore rain."
     assert normalize_article(out).body == out.body
+
+
+def test_wire_credits_from_byline_roles_but_not_the_site_signing_its_staff():
+    """Issue 16: an agency in a byline's role is a wire credit; "Name, CNN" on CNN is not."""
+    on_cnn = Article(url="https://edition.cnn.com/2023/05/16/x", hints={"site_names": ["CNN"]})
+    on_cnn.authors = ["Jane Doe, CNN"]
+    normalized = normalize_article(on_cnn)
+    assert (normalized.authors, normalized.wire_credits) == (["Jane Doe"], [])
+    elsewhere = Article(url="https://www.example.co.uk/x", hints={"site_names": ["Example"]})
+    elsewhere.authors = ["Jane Doe, PA Political Correspondent"]
+    normalized = normalize_article(elsewhere)
+    assert (normalized.authors, normalized.wire_credits) == (["Jane Doe"], ["PA Media"])

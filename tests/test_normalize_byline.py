@@ -53,6 +53,9 @@ def test_real_bylines_give_people_and_agencies(row):
         ("Jane Doe, Acme Media Inc.", ["Jane Doe"], []),  # an organisation is not a person
         ("Beispiel Verlag GmbH", [], []),
         ("Jane Doe, Columbia University", ["Jane Doe"], []),  # "Name, affiliation"
+        ("Jane Doe, PA Political Correspondent", ["Jane Doe"], ["PA Media"]),  # agency in role
+        ("Jane Doe, Reuters correspondent", ["Jane Doe"], ["Reuters"]),
+        ("Updated 2:34 PM EDT, Tue May 16, 2023 By Jane Doe", ["Jane Doe"], []),
         ("Max Muster, Institut für Weltwirtschaft", ["Max Muster"], []),
     ],
 )

@@ -125,3 +125,21 @@ def test_writer_portraits_go_but_large_news_photos_of_people_stay():
     large = Image(url="https://e.com/uploads/2024/05/Headshot_Ryan-Breslow.webp", width=1024)
     result = normalize_images([small, large])
     assert [i.url for i in result.images] == [large.url]
+
+
+def test_a_whole_caption_taken_for_a_credit_is_split_and_bylines_are_no_credits():
+    image = normalize_image(
+        Image(
+            url="https://ex.com/a.jpg",
+            credit="Trump as Jesus: the president has since deleted this picture. "
+            "(Quelle: Truth Social)",
+        )
+    )
+    assert (image.caption, image.credit) == (
+        "Trump as Jesus: the president has since deleted this picture.",
+        "Truth Social",
+    )
+    for not_a_credit in ("By Associated Press", "Von Juliane Rohr", "2:43 min"):
+        assert (
+            normalize_image(Image(url="https://ex.com/a.jpg", credit=not_a_credit)).credit is None
+        )

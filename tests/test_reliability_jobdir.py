@@ -1,6 +1,6 @@
 """JOBDIR: clean stop and resume, SIGKILL then a fresh run, corrupt and locked JOBDIRs.
 
-The slow tests run ``scrapy crawl news`` as a subprocess against ``bench/siteserver.py`` (500
+The slow tests run ``scrapy crawl news`` as a subprocess against ``bench/siteserver.py`` (150
 generated publisher pages with bylines, figures and photo credits, reached through a sitemap
 index) and count, from the server's request log, which article pages each run fetched. Each
 prints one ``FIGURES`` line (pages before the stop, after it, re-fetches, wall and CPU time)
@@ -34,8 +34,8 @@ from newscrawl.run import jobdir as jd
 from tests.crawlkit import generated_site
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTICLES = 500
-STOP_AT = 200  # ~40% of the article pages fetched
+ARTICLES = 150  # enough for a stop in the middle with batches stored and batches buffered
+STOP_AT = 60  # ~40% of the article pages fetched
 CRAWL_TIMEOUT = 420
 
 
@@ -124,6 +124,7 @@ def start_crawl(
         "NEWSCRAWL_RENDER_JS": False,
         "AUTOTHROTTLE_ENABLED": False,
         "CONCURRENT_REQUESTS": 8,
+        "NEWSCRAWL_EXTRACT_WORKERS": 0,  # JOBDIR is the crawler's: no extraction processes
         "USER_AGENT": f"jobdir-test-{name}",
         **extra,
     }

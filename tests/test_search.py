@@ -4,6 +4,7 @@ ranking, the migration that builds it for stored rows, and ``newscrawl search``.
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 import uuid
 from datetime import timedelta
@@ -237,3 +238,16 @@ def test_db_reindex_catches_up_with_edits_by_hand(store: Store, database_url: st
     assert main(["db", "reindex", "--database-url", database_url]) == 0
     assert "full-text index rebuilt for 4 articles" in capsys.readouterr().out
     assert _ids(store, "heatwave") == [ids["storm"]]
+
+
+def test_a_huge_page_is_stored_and_searchable(store: Store) -> None:
+    """Postgres' tsvector holds at most 1 MB: a 16 MB page must not fail its batch."""
+    rng = random.Random(5)
+    noise = " ".join(f"{rng.getrandbits(20):05x}" for _ in range(300_000))  # 1.8 MB, distinct
+    picture = Image("https://img.example/h.jpg", caption=noise[:300_000])
+    huge = article(7, INDY + "huge", headline="Enormous page " + noise[:100_000],
+                   body="The needle word quixotic opens it.\n\n" + noise,
+                   description=noise[:400_000], images=[picture])  # fmt: skip
+    report = store.write([huge])
+    assert not report.rejected and len(report.results) == 1
+    assert len(_ids(store, "quixotic")) == 1

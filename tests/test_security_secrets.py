@@ -22,6 +22,7 @@ from sqlalchemy.pool import NullPool
 
 from newscrawl.store.engine import create_engine
 from newscrawl.store.schema import crawl_runs
+from tests.clikit import newscrawl
 from tests.newsroomkit import ROOT, Newsroom, newsroom_fixture  # noqa: F401  (fixture)
 
 PASSWORD = "s3cr3t-pw"
@@ -51,6 +52,8 @@ def crawl_settings(newsroom: Newsroom, tmp_path: Path) -> list[str]:
         "HTTPCACHE_DIR": str(tmp_path / "httpcache"),
         "LOG_LEVEL": "DEBUG",
         "TELNETCONSOLE_ENABLED": "False",
+        "AUTOTHROTTLE_ENABLED": "False",
+        "NEWSCRAWL_EXTRACT_WORKERS": "0",  # what the crawler logs is searched, not workers
     }
     return [arg for key, value in settings.items() for arg in ("-s", f"{key}={value}")]
 
@@ -104,13 +107,13 @@ def test_password_not_in_logs_output_or_crawl_runs(
 def test_password_not_in_connection_errors(tmp_path, make_postgres_database) -> None:
     """Unreachable server: the error messages name the URL without its password."""
     url = with_password(make_postgres_database(), port=1)
-    py = sys.executable
     for command in (
         ["db", "upgrade", "--database-url", url],
         ["stats", "--database-url", url],
         ["export", "--database-url", url],
     ):
-        code, text = run([py, "-m", "newscrawl", *command])
+        done = newscrawl(*command)  # in this process (the crawl test above runs processes)
+        code, text = done.returncode, done.output
         assert code != 0, text
         assert PASSWORD not in text, f"{command[:2]} printed the password:\n{text[-2000:]}"
 

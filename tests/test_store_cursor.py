@@ -29,6 +29,7 @@ from newscrawl.cli import main
 from newscrawl.store import Store, upgrade
 from newscrawl.store.engine import create_engine
 from newscrawl.store.schema import articles
+from tests.clikit import newscrawl
 from tests.cursorkit import ROOT, ExportLoop
 from tests.storekit import TcpProxy, article, text
 
@@ -127,7 +128,7 @@ def test_cursor_file_moves_only_after_the_whole_export_was_written(store: Store,
     reader.stdout.close()
     reader.wait(timeout=60)
     assert not cursor.exists()
-    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    done = newscrawl(*command[3:], cwd=tmp_path)  # the same command, in this process
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 120
     assert cursor.read_text().startswith("nc1-") and not list(tmp_path.glob(".cursor*"))
@@ -154,10 +155,7 @@ def _report(process: subprocess.Popen, tmp_path: Path, mode: str) -> dict:
 
 
 def _full_export(database_url: str, tmp_path: Path) -> dict[int, dict]:
-    done = subprocess.run(
-        [sys.executable, "-m", "newscrawl", "export", "--database-url", database_url],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    done = newscrawl("export", "--database-url", database_url, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     return {r["id"]: r for r in map(json.loads, done.stdout.splitlines())}
 

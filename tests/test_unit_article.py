@@ -23,12 +23,6 @@ def test_json_form_has_exactly_the_contract_fields_and_round_trips():
     assert again.hints == {}
 
 
-def test_article_is_an_itemadapter_item():
-    adapter = ItemAdapter(Article(url="https://example.com/a"))
-    adapter["headline"] = "Set through itemadapter"
-    assert adapter.item.headline == "Set through itemadapter"
-
-
 def test_crawl_state_is_not_a_field_but_survives_what_needs_it():
     """Hints, normalization outcomes and the preparation travel with the item (pickled to and
     from extraction workers), the spool keeps the hints de-duplication needs, and a lease

@@ -1,5 +1,6 @@
 """``newscrawl db upgrade [--database-url URL]``: apply pending schema migrations;
-``newscrawl db reindex``: rebuild the full-text index.
+``newscrawl db reindex``: rebuild the full-text index; ``newscrawl db rename-publishers``:
+give rows stored under another name of their publisher its one name.
 
 The URL defaults to ``NEWSCRAWL_DATABASE_URL``, then ``sqlite:///news.db``. Crawls
 apply migrations themselves on SQLite; on Postgres they refuse to start until this has
@@ -67,6 +68,19 @@ def add_parser(subparsers: Any) -> None:
     )
     add_database_url(again)
     again.set_defaults(func=run_reindex)
+    rename = actions.add_parser(
+        "rename-publishers",
+        help="store every article under its publisher's one name (after an upgrade)",
+        description="Give rows stored under another name of their publisher (an alias such as "
+        "'Associated Press' for AP News, or a site's varying names) the name a crawl stores "
+        "now, with its publisher_key, and mark them changed for incremental exports. Safe to "
+        "run again (after a catalogue update); see docs/schema.md.",
+    )
+    add_database_url(rename)
+    rename.add_argument(
+        "--dry-run", action="store_true", help="say what would change, change nothing"
+    )
+    rename.set_defaults(func=run_rename_publishers)
 
 
 def run_reindex(args: argparse.Namespace) -> int:
@@ -84,6 +98,27 @@ def run_reindex(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"{describe_url(url)}: full-text index rebuilt for {count} articles")
+    return 0
+
+
+def run_rename_publishers(args: argparse.Namespace) -> int:
+    from newscrawl.store.engine import WRITE_TRANSACTION
+    from newscrawl.store.rename import rename_publishers
+
+    url = database_url_from_env(args.database_url)
+    readonly_url(url)  # a database that does not exist is an error, never created
+    with explained(url):
+        store = Store.open(url, auto_upgrade=False)
+    try:
+        connection = store.engine.connect().execution_options(**WRITE_TRANSACTION)
+        with connection, connection.begin():
+            summary = rename_publishers(connection, dry_run=args.dry_run)
+    finally:
+        store.close()
+    for (old, new), rows in sorted(summary.items()):
+        print(f"{old or '(none)'} -> {new or '(none)'}: {rows}")
+    verb = "would rename" if args.dry_run else "renamed"
+    print(f"{describe_url(url)}: {verb} {sum(summary.values())} articles")
     return 0
 
 

@@ -22,6 +22,7 @@ from newscrawl.dedupe.urls import (
     domain_label,
     is_http_url,
 )
+from newscrawl.publishers.names import canonical_publisher
 
 
 @dataclass(slots=True)
@@ -62,8 +63,22 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
+def stored_publisher(
+    stated: str | None, url: str, rank: int, original: str | None, canonical: str
+) -> tuple[str | None, str]:
+    """The publisher's one name (:func:`canonical_publisher`) and its key; a page with no
+    name but its own is keyed on its registrable domain."""
+    copy = rank == RANK_COPY
+    publisher = canonical_publisher(stated, url, copy=copy, original_url=original)
+    key = publisher_key(publisher)
+    if not key and not copy:
+        key = domain_label(canonical)
+    return publisher, key
+
+
 def prepare(article: Article, now: datetime | None = None) -> Prepared:
-    """Canonical URL, publisher key, rank and fingerprint of one article."""
+    """Canonical URL, publisher (its one name: :mod:`newscrawl.publishers.names`) and key,
+    rank and fingerprint of one article."""
     now = now or datetime.now(UTC)
     rank = rank_of(article)
     original = original_url(article) if rank == RANK_COPY else None
@@ -71,9 +86,7 @@ def prepare(article: Article, now: datetime | None = None) -> Prepared:
         canonical = canonicalize_url(original)
     else:
         canonical = choose_canonical_url(article.url, article.canonical_url)
-    key = publisher_key(article.publisher)
-    if not key and rank != RANK_COPY:
-        key = domain_label(canonical)
+    publisher, key = stored_publisher(article.publisher, article.url, rank, original, canonical)
     prints = fingerprint(article.headline, article.body)
     seen = _aware(article.fetched_at) or now
     version = Version(
@@ -82,7 +95,7 @@ def prepare(article: Article, now: datetime | None = None) -> Prepared:
         last_seen_at=seen,
         rank=rank,
         source=article.source,
-        publisher=article.publisher,
+        publisher=publisher,
         publisher_key=key,
         section=article.section,
         headline=article.headline,

@@ -18,7 +18,7 @@ from newscrawl.extract.body import (
 )
 from newscrawl.extract.dates import parse_date
 from newscrawl.extract.document import Document, parse_document, text_of
-from newscrawl.extract.images import figure_images, merge_images, split_figcaption
+from newscrawl.extract.images import figure_images, merge_images, not_teasers, split_figcaption
 from newscrawl.extract.jsonld import JsonLd, read_jsonld
 from newscrawl.extract.meta import MetaTable, canonical_link, first, meta_table
 from newscrawl.normalize.byline import parse_bylines
@@ -61,7 +61,7 @@ def extract_document(doc: Document, *, source: str | None = None, fast: bool = F
 
     article.headline = _headline(doc, meta, ld, names, host)
     article.description = fields.description(meta, ld)
-    article.section = fields.section(meta, ld)
+    article.section = fields.section(meta, ld, doc)
     article.tags = fields.tags(meta, ld)
     article.language = fields.language(doc, meta, ld)
     article.published_at = fields.published_date(doc, meta, ld)
@@ -309,6 +309,7 @@ def _images(
     figure_xpath = ".//figure"
     caption_xpath = ".//figcaption"
     figures: list[Image] = []
+    described: dict[int, str] = {}  # alt texts, the caption of last resort
     if site is not None:
         figure_xpath = compile_css(site.figure).path
         caption_xpath = compile_css(site.caption).path
@@ -320,16 +321,24 @@ def _images(
                         element,
                         figure_xpath="descendant-or-self::figure",
                         caption_xpath=caption_xpath,
+                        descriptions=described,
                     )
                 )
     figures.extend(
-        figure_images(doc, scope, figure_xpath=figure_xpath, caption_xpath=caption_xpath)
+        figure_images(
+            doc,
+            scope,
+            figure_xpath=figure_xpath,
+            caption_xpath=caption_xpath,
+            descriptions=described,
+        )
     )
     # A site's lead figure is the lead; metadata only adds to it when it shows the same picture.
     lead_figure = site is not None and site.lead_figure and figures
     if lead_figure and lead is not None and not same_picture(lead.url, figures[0].url):
         lead = None
-    return merge_images(lead, figures)
+    teasers = [fields.description(meta, ld), *doc.cache.get("headline_candidates", ())]
+    return merge_images(lead, figures, not_teasers(described, teasers))
 
 
 def _caption_texts(doc: Document, images: list[Image]) -> list[str]:

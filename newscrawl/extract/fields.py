@@ -24,6 +24,9 @@ _LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
 _BYLINE_XPATH = (
     "//*[@rel='author' or contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"
     " | //*[@itemprop='author']//*[@itemprop='name']"
+    " | //*[@itemscope][contains(@itemtype, 'Article') or contains(@itemtype, 'Posting')]"
+    "//*[@itemprop='author' and not(.//*[@itemprop='name']) and not(self::meta)"
+    " and not(self::link)]"
 )
 _WITH_ATTRS = XPath("//body//*[@class or @itemprop or @data-testid]")
 _BYLINE_CLASS = re.compile(r"author|byline|autor", re.IGNORECASE)
@@ -93,6 +96,9 @@ def headline_candidates(doc: Document, meta: MetaTable, ld: JsonLd) -> list[tupl
     value = ld.get_text("headline") if ld.article is not None else None
     if value:
         out.append(("jsonld", value))
+    value = microdata_value(doc, "headline")
+    if value:
+        out.append(("microdata", value))
     for key in ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title"):
         value = first(meta, key)
         if value:
@@ -108,6 +114,27 @@ def headline_candidates(doc: Document, meta: MetaTable, ld: JsonLd) -> list[tupl
             out.append(("title", text))
         break
     return out
+
+
+#: The article's microdata item (schema.org Article, NewsArticle, BlogPosting...).
+_MICRODATA_ARTICLE = XPath(
+    "//*[@itemscope][contains(@itemtype, 'Article') or contains(@itemtype, 'Posting')]"
+)
+
+
+def microdata_value(doc: Document, prop: str) -> str | None:
+    """The first ``itemprop=prop`` value of the page's schema.org Article microdata item, for
+    pages that describe the article that way instead of JSON-LD or meta tags."""
+    items = doc.cache.get("microdata_article")
+    if items is None:
+        items = doc.cache["microdata_article"] = _MICRODATA_ARTICLE(doc.tree)[:1]
+    for item in items:
+        for element in item.iter():
+            if prop in (element.get("itemprop") or "").split():
+                value = element.get("content") or element.get("datetime") or text_of(element)
+                if value:
+                    return value.strip()
+    return None
 
 
 def jsonld_people(ld: JsonLd) -> tuple[list[str], list[str]]:
@@ -249,6 +276,17 @@ def header_bylines(scope: HtmlElement) -> list[str]:
                     out.append(text)
     if out:
         return out
+    for element in header:  # class="person", "c-person__name": only here, teasers have them too
+        classes = element.get("class") or ""
+        if "person" not in classes.lower() or _NOT_BYLINE_CLASS.search(classes):
+            continue
+        if any("person" in (d.get("class") or "").lower() for d in element.iterdescendants()):
+            continue  # the innermost one holds the name
+        text = text_of(element)
+        if _looks_like_byline(text) and text not in out:
+            out.append(text)
+    if out:
+        return out
     for element in scope.iter(_LABEL_TAGS):
         if _AUTHOR_LABEL.match(text_of(element)) and in_article(element):
             text = text_of(element.tail or "")
@@ -344,6 +382,7 @@ def published_date(doc: Document, meta: MetaTable, ld: JsonLd) -> datetime | Non
             return parsed
     for value in doc.tree.xpath(
         "//time[@datetime]/@datetime | //*[@itemprop='datePublished']/@datetime"
+        " | //*[@itemprop='datePublished']/@content"
     )[:5]:
         parsed = parse_date(value)
         if parsed:
@@ -423,10 +462,12 @@ def description(meta: MetaTable, ld: JsonLd) -> str | None:
     return value or first(meta, "og:description", "description", "twitter:description")
 
 
-def section(meta: MetaTable, ld: JsonLd) -> str | None:
-    """The publisher's section: JSON-LD articleSection, article:section, parsely-section."""
+def section(meta: MetaTable, ld: JsonLd, doc: Document | None = None) -> str | None:
+    """The publisher's section: JSON-LD articleSection, article:section, parsely-section,
+    microdata articleSection."""
     value = ld.get_text("articleSection") if ld.article is not None else None
-    return value or first(meta, "article:section", "parsely-section", "sailthru.section")
+    value = value or first(meta, "article:section", "parsely-section", "sailthru.section")
+    return value or (microdata_value(doc, "articleSection") if doc is not None else None)
 
 
 def tags(meta: MetaTable, ld: JsonLd) -> list[str]:

@@ -168,7 +168,10 @@ def _credit_in_figure(figure: HtmlElement, caption: HtmlElement | None) -> str |
     for element in figure.iter("footer", "cite", "small", "span", "div", "p"):
         if caption is not None and (element is caption or caption in element.iterancestors()):
             continue
-        if element.tag in ("span", "div", "p") and next(element.iter("img", "picture"), None):
+        if (
+            element.tag in ("span", "div", "p")
+            and next(element.iter("img", "picture"), None) is not None
+        ):
             continue
         text = text_of(element)
         if not text or len(text) > 120:
@@ -286,11 +289,15 @@ def figure_images(
     *,
     figure_xpath: str = ".//figure",
     caption_xpath: str = ".//figcaption",
+    descriptions: dict[int, str] | None = None,
 ) -> list[Image]:
     """Every picture of ``scope`` with its caption, in document order: ``<figure>`` elements,
     pictures captioned by a caption-like element next to them, and pictures outside any
     figure (captioned by the short paragraph beside them, if any). Pictures in
-    nav/aside/promo boxes are left out."""
+    nav/aside/promo boxes are left out.
+
+    ``descriptions`` receives the ``alt`` text of uncaptioned pictures (by ``id``), for
+    :func:`merge_images` to use when no rendition of the picture has a caption."""
     images: list[Image] = []
     taken: set[HtmlElement] = set()
     known: dict[HtmlElement, bool] = {}
@@ -310,7 +317,7 @@ def figure_images(
                 continue
             container, caption_element = element, None
             caption, credit = caption_beside(element)
-        elif sum(1 for _ in element.iter(*_IMG_TAGS)) == 1:
+        elif _count_pictures(element) == 1:
             container, caption_element = element, element  # a caption box holding its picture
         else:
             container, caption_element = _picture_near(element), element
@@ -325,6 +332,8 @@ def figure_images(
         if credit is None and element in figures:
             credit = _credit_in_figure(container, caption_element) or _credit_beside(container)
         image = Image(url=url, caption=caption, credit=credit, width=width, height=height)
+        if not (caption or credit) and descriptions is not None and (alt := described(container)):
+            descriptions[id(image)] = alt
         if element.tag in _IMG_TAGS and is_junk(image):
             continue  # a logo, an icon or an avatar outside any figure
         if url or caption or credit:
@@ -360,7 +369,7 @@ def _beside(picture: HtmlElement) -> HtmlElement | None:
         parent = node.getparent()
         if parent is None or parent.tag in ("body", "article", "main", "figure"):
             return None
-        if text_of(parent) or sum(1 for _ in parent.iter(*_IMG_TAGS)) > 1:
+        if text_of(parent) or _count_pictures(parent) > 1:
             return None  # the wrapper holds more than this picture
         node = parent
     return None
@@ -381,11 +390,60 @@ def caption_beside(picture: HtmlElement) -> tuple[str | None, str | None]:
     if len(text) > _MAX_CAPTION_CHARS:
         return None, None
     classes = " ".join(e.get("class") or "" for e in element.iter() if isinstance(e.tag, str))
-    if LOOSE_CAPTION_CLASS.search(classes) or credited_caption(text):
+    if _BESIDE_CAPTION_CLASS.search(classes) or credited_caption(text):
         return split_figcaption(element)
-    if _CREDIT_CLASS.search(classes) or _lone_credit(text):
+    if _CREDIT_CLASS.search(element.get("class") or "") or _lone_credit(text):
         return None, text
+    if _CREDIT_CLASS.search(classes):  # a description with its credit part inside
+        caption, credit = split_figcaption(element)
+        if caption and credit:
+            return caption, credit
     return None, None
+
+
+#: Right after a picture, a block with one of these classes is its caption ("…__description").
+_BESIDE_CAPTION_CLASS = re.compile(f"{LOOSE_CAPTION_CLASS.pattern}|descr", re.IGNORECASE)
+
+
+#: An ``alt`` that names a file or says only "image" is no description.
+_FILE_NAME = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|avif|tiff?)\b|^(?:img|dsc|image|photo|foto)[-_ ]?\d", re.I
+)
+_MIN_ALT_WORDS = 4
+
+
+def described(container: HtmlElement) -> str | None:
+    """The picture's own description (``alt``, else ``title``) when nothing captions it: a
+    sentence of a few words, not a file name. Publishers that print no caption often put it
+    there."""
+    img = container if container.tag in _IMG_TAGS else next(container.iter(*_IMG_TAGS), None)
+    if img is None:
+        return None
+    for attr in ("alt", "title"):
+        text = " ".join((img.get(attr) or "").split())
+        if len(text.split()) >= _MIN_ALT_WORDS and not _FILE_NAME.search(text):
+            return text
+    return None
+
+
+def not_teasers(descriptions: dict[int, str], teasers: list[str | None]) -> dict[int, str]:
+    """``descriptions`` without the ones that repeat the headline or the standfirst: a lead
+    picture's ``alt`` is often the teaser text, which is the article's, not a caption."""
+    keys = [" ".join(t.split()).casefold() for t in teasers if t]
+    return {
+        k: alt
+        for k, alt in descriptions.items()
+        if not any(key.startswith(alt.casefold()) or alt.casefold() == key for key in keys)
+    }
+
+
+def _count_pictures(element: HtmlElement) -> int:
+    """Pictures in ``element``; a ``<noscript>`` copy of a lazy picture is the same picture."""
+    return sum(
+        1
+        for img in element.iter(*_IMG_TAGS)
+        if not any(a.tag == "noscript" for a in img.iterancestors())
+    )
 
 
 def _lone_credit(text: str) -> bool:
@@ -428,26 +486,23 @@ def _lost_picture(figure: HtmlElement) -> bool:
 def _candidates(scope: HtmlElement, figures: set[HtmlElement]) -> list[HtmlElement]:
     """Figures, pictures and loose captions of ``scope``, in document order.
 
-    One walk over the elements with the cheapest tests first: this runs on every element of
-    every page (an XPath with the class tests is slower in libxml2 than this loop).
+    One walk over the elements with the cheapest tests first, inline: this runs on every
+    element of every page (an XPath with the class tests is slower in libxml2 than this loop).
     """
-    return [
-        element
-        for element in scope.iter()
-        if element.tag in _IMG_TAGS
-        or element in figures
-        or (_loose_caption(element) and not any(a.tag == "figure" for a in element.iterancestors()))
-    ]
-
-
-def _loose_caption(element: HtmlElement) -> bool:
-    """A stray ``<figcaption>`` or an element with a caption-like class."""
-    if element.tag == "figcaption":
-        return True
-    classes = element.get("class")
-    return bool(
-        classes and element.tag not in _NOT_CAPTION_TAGS and LOOSE_CAPTION_CLASS.search(classes)
-    )
+    search = LOOSE_CAPTION_CLASS.search
+    found = []
+    for element in scope.iter():
+        tag = element.tag
+        if tag in _IMG_TAGS or element in figures:
+            found.append(element)
+            continue
+        if tag != "figcaption":
+            classes = element.get("class")
+            if not classes or tag in _NOT_CAPTION_TAGS or not search(classes):
+                continue
+        if not any(a.tag == "figure" for a in element.iterancestors()):
+            found.append(element)
+    return found
 
 
 _NOT_CAPTION_TAGS = frozenset(("figure", "picture", "source"))
@@ -461,7 +516,7 @@ def _picture_near(caption: HtmlElement) -> HtmlElement | None:
     for _ in range(_MAX_CAPTION_CLIMB):
         if node is None or node.tag in ("body", "article", "main"):
             return None
-        count = sum(1 for _ in node.iter("img"))
+        count = _count_pictures(node)
         if count:
             return node if count <= 2 else None
         node = node.getparent()
@@ -487,12 +542,16 @@ def _enrich(kept: Image, other: Image) -> None:
         kept.height = kept.height or other.height
 
 
-def merge_images(lead: Image | None, figures: list[Image]) -> list[Image]:
+def merge_images(
+    lead: Image | None, figures: list[Image], descriptions: dict[int, str] | None = None
+) -> list[Image]:
     """One entry per picture, the lead first.
 
     The lead (from JSON-LD or og:image) is usually another rendition of a figure of the
     article: then the figure's URL is kept (it is what the page shows), with what the
-    metadata adds (a caption the figure lacks, a fuller credit).
+    metadata adds (a caption the figure lacks, a fuller credit). A picture no entry
+    captions or credits takes its ``alt`` description (``descriptions``, from
+    :func:`figure_images`): a picture printed with a credit and no caption has none.
     """
     pictures = ([lead] if lead is not None else []) + [f for f in figures if f is not lead]
     index = PictureIndex([p.url for p in pictures])
@@ -509,6 +568,18 @@ def merge_images(lead: Image | None, figures: list[Image]) -> list[Image]:
             _enrich(picture, lead)
         else:
             _enrich(out[same], picture)
+    if descriptions:
+        for i, kept in zip(slots, out, strict=True):
+            alt = descriptions.get(id(kept)) or next(
+                (
+                    descriptions[id(p)]
+                    for j, p in enumerate(pictures)
+                    if id(p) in descriptions and _same(index, pictures, i, j)
+                ),
+                None,
+            )
+            if kept.caption is None and kept.credit is None and alt:
+                kept.caption = alt  # a printed credit without caption: none was meant
     return out
 
 

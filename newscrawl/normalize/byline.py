@@ -34,7 +34,11 @@ _NOISE = re.compile(
             rf"\b\d{{1,2}}(?:st|nd|rd|th)?\.?\s+{_MONTH}\w*\.?,?(?:\s+\d{{4}})?",  # 27 April 2024
             rf"\b{_MONTH}\w*\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?",  # Jan 7, 2024
             # 12:20pm, 15:56 BST, 10.45 Uhr
-            r"(?<!\d)\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?\b|uhr\b|h\b|[A-Z]{1,3}T\b|UTC|GMT)?",
+            r"(?<!\d)\d{1,2}[:.]\d{2}(?:\s*(?:[ap]\.?m\.?\b|uhr\b|h\b))?"
+            r"(?:\s*(?:[A-Z]{1,3}T\b|UTC\b|GMT\b))?",
+            # a weekday before a date: "Tue May 16, 2023", "Tuesday, 16 May"
+            rf"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?"
+            rf"\.?,?\s+(?=\d|{_MONTH})",
             r"(?<!\d)\d+\s*(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?)\.?(?:\s+(?:ago|read))?\b",
             r"(?<!\d)\d{1,2}\s*[ap]\.?m\.?\b(?:\s+[A-Z]{1,3}T\b)?",  # 5 AM PT
             r"\b(?:hours?|minutes?|days?)\s+ago\b",
@@ -284,6 +288,11 @@ def _parse_part(part: str, site_keys: frozenset[str], out: Byline) -> None:
             out.rejected.append(" ".join(chunk))
             continue
         name = _EDGE.sub("", " ".join(tokens))
+        agency = lookup(name) if name and len(tokens) < len(chunk) else None
+        if agency is not None:  # "PA Political Correspondent": the agency the role names
+            if agency.is_text:
+                out.add_agency(agency.name)
+            continue
         if _is_name(name, site_keys):
             out.add_author(_fix_case(name))
         elif name:

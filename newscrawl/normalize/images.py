@@ -153,15 +153,35 @@ def _strip_outer_parens(text: str) -> str:
     return text
 
 
+#: A rights notice after the credit ("Shakh Aivazov/Copyright 2024 The AP. All rights reserved").
+_RIGHTS_NOTICE = re.compile(
+    r"\s*[/|,;]?\s*(?:Copyright|©)\s*\d{4}\b.*$|\s*[/|,;.]?\s*All rights reserved\.?\s*$",
+    re.IGNORECASE,
+)
+#: What a byline, a time stamp or a video's duration looks like: never a photo credit.
+_NOT_CREDIT = re.compile(
+    r"^(?:by|von|por|par|av|door)\s|\b\d{1,2}:\d{2}\b|^(?:updated|published|aktualisiert)\b",
+    re.IGNORECASE,
+)
+
+
 def clean_credit(credit: str | None) -> str | None:
-    """A credit as printed, without label or parentheses ("(Picture: PA)" -> "PA").
+    """A credit as printed, without label or parentheses ("(Picture: PA)" -> "PA"), rights
+    notice or a byline or time stamp taken for a credit.
 
     >>> clean_credit("(Picture: PA)")
     'PA'
     >>> clean_credit("© dpa | Jens Kalaene")
     'dpa | Jens Kalaene'
+    >>> clean_credit("Frank Franklin II/Copyright 2026 The AP. All rights reserved")
+    'Frank Franklin II'
+    >>> clean_credit("By Associated Press"), clean_credit("Updated Jul 17, 2024, 6:39pm")
+    (None, None)
     """
     text = clean_text(credit)
+    if _NOT_CREDIT.search(text):
+        return None
+    text = _RIGHTS_NOTICE.sub("", text) or text
     while True:  # every pass shortens the text or ends the loop
         previous = text
         text = _strip_outer_parens(_CREDIT_EDGE.sub("", text))
@@ -288,6 +308,10 @@ def is_junk(image: Image) -> bool:
     return bool(_JUNK_EXT.search(path) or (_AVATAR_WORDS.search(path) and (w or 0) < _LARGE))
 
 
+#: A credit longer than this is a caption with its credit ("… (Quelle: Truth Social)").
+_MAX_CREDIT_WORDS = 12
+
+
 def normalize_image(image: Image, base_url: str | None = None) -> Image | None:
     """One image with an absolute URL and its caption/credit split; None if unusable.
 
@@ -298,7 +322,10 @@ def normalize_image(image: Image, base_url: str | None = None) -> Image | None:
     if url is None and (image.url or not (image.caption or image.credit)):
         return None
     caption, credit = split_caption(image.caption)
-    credit = clean_credit(image.credit) or credit
+    if caption is None and image.credit and len(image.credit.split()) > _MAX_CREDIT_WORDS:
+        caption, credit = split_caption(image.credit)  # a whole caption taken for a credit
+    else:
+        credit = clean_credit(image.credit) or credit
     if caption and credit and fold_key(caption) == fold_key(credit):
         caption = None
     return replace(image, url=url, caption=caption, credit=credit)

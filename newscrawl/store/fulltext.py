@@ -31,10 +31,12 @@ from newscrawl.store.engine import dialect_insert
 from newscrawl.store.inlist import one_of
 from newscrawl.store.schema import article_authors, article_credits, articles, images
 
-#: Postgres: characters of a body that are indexed. A ``tsvector`` cannot exceed 1 MB, and
-#: a body is bounded only by the download limit (16 MB); this is ~30,000 words, longer
-#: than any real article, and keeps a hostile page from failing its batch.
-PG_BODY_CHARS = 200_000
+#: Postgres: characters of each text that are indexed. A ``tsvector`` cannot exceed 1 MB,
+#: and a page's texts are bounded only by the download limit (16 MB). 200,000 characters
+#: of body are ~30,000 words, longer than any real article; at most ~320,000 characters in
+#: all make at most ~600 KB of tsvector even of short distinct words, so a hostile page
+#: never fails its batch.
+PG_CHARS = {"headline": 20_000, "b": 50_000, "captions": 50_000, "body": 200_000}
 
 #: Articles indexed per statement by :func:`rebuild`.
 REBUILD_CHUNK = 2000
@@ -167,14 +169,16 @@ _WEIGHT: dict[str, ColumnElement[Any]] = {w: sa.literal_column(f"'{w}'") for w i
 
 def _pg_select(connection: Connection, where: ColumnElement[bool] | None) -> Select[Any]:
     parts = _document_parts(connection)
-    body = func.left(parts["body"], PG_BODY_CHARS)
+    texts = {
+        "headline": parts["headline"],
+        "b": parts["description"] + " " + parts["authors"] + " " + parts["credits"],
+        "captions": parts["captions"],
+        "body": parts["body"],
+    }
     inner = select(
         articles.c.id.label("article_id"),
         pg_config_of(articles.c.language).label("config"),
-        parts["headline"].label("headline"),
-        (parts["description"] + " " + parts["authors"] + " " + parts["credits"]).label("b"),
-        parts["captions"].label("captions"),
-        body.label("body"),
+        *(func.left(text, PG_CHARS[name]).label(name) for name, text in texts.items()),
     )
     if where is not None:
         inner = inner.where(where)

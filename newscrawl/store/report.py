@@ -28,10 +28,12 @@ def summary(engine: Engine, days: int = 14, top: int = 20, runs: int = 10) -> di
             "stories": connection.scalar(select(func.count(articles.c.story_id.distinct()))),
             "sightings": connection.scalar(select(func.count()).select_from(sightings)),
         }
+        # per publisher_key, the key de-duplication compares: one line per publisher
+        name = func.max(articles.c.publisher).label("publisher")
         publishers = connection.execute(
-            select(articles.c.publisher, count)
-            .group_by(articles.c.publisher)
-            .order_by(count.desc(), articles.c.publisher)
+            select(name, count)
+            .group_by(articles.c.publisher_key)
+            .order_by(count.desc(), name)
             .limit(top)
         ).all()
         per_day = connection.execute(

@@ -21,8 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Connection, func, select
 
-from newscrawl.dedupe.publisher import publisher_key
 from newscrawl.normalize.agencies import lookup as agency_lookup
+from newscrawl.publishers.names import name_key
 from newscrawl.store.fulltext import FTS_COLUMNS, PG_CONFIGS, REGCONFIG, article_search, fts
 from newscrawl.store.schema import article_credits, articles
 
@@ -33,10 +33,13 @@ BM25_WEIGHTS = {"headline": 10.0, "description": 4.0, "body": 1.0, "authors": 3.
 #: Words of a snippet.
 SNIPPET_WORDS = 24
 MAX_LIMIT = 100
-#: SQLite: the newest matches that are ranked. A word found in most articles would
-#: otherwise have every one of them scored (bm25 over 100,000 rows: a second); past this
-#: many matches, the newest are ranked and older ones are not returned.
+#: The newest matches that are ranked. A word found in most articles would otherwise have
+#: every one of them scored (bm25 or ts_rank_cd over 100,000 rows: seconds); past this many
+#: matches, the newest are ranked and older ones are not returned.
 CANDIDATES = 1000
+#: Postgres: the newest articles holding all the words of a query with a phrase, among
+#: which the phrase is looked for (each is one read of a stored tsvector).
+PHRASE_POOL = 5000
 #: Postgres ts_headline options: the same marks and about the same length as SQLite's.
 HEADLINE_OPTIONS = (
     f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
@@ -81,8 +84,8 @@ def fts5_query(query: str) -> str:
 
     >>> fts5_query('storm -wagner "Bakhmut retreat" or kyiv')
     '("storm" AND "Bakhmut retreat") NOT "wagner" OR ("kyiv")'
-    >>> fts5_query('AND NOT ("x') == '("AND" AND "NOT" AND "x")'
-    True
+    >>> print(fts5_query('AND NOT ("x'))  # operators and quotes typed are words
+    ("AND" AND "NOT" AND "(""x")
     >>> fts5_query("-only -excluded")
     Traceback (most recent call last):
     ...
@@ -119,12 +122,13 @@ def _agency_name(value: str) -> str:
 
 def _filtered(query: sa.Select[Any], filters: Filters) -> sa.Select[Any]:
     if filters.publisher:
-        wanted = publisher_key(filters.publisher)
+        wanted = name_key(filters.publisher)
         query = query.where(articles.c.publisher_key == wanted)
     if filters.agency:
         credited = select(article_credits.c.article_id).where(
             article_credits.c.article_id == articles.c.id,
-            func.lower(article_credits.c.agency) == _agency_name(filters.agency).lower(),
+            # the stored name exactly (its statistics guide the plan; lower() has none)
+            article_credits.c.agency == _agency_name(filters.agency),
         )
         query = query.where(credited.exists())
     when = func.coalesce(articles.c.published_at, articles.c.first_seen_at)
@@ -145,12 +149,11 @@ def _sqlite_hits(
     expression = fts5_query(query)
     weights = [sa.literal(BM25_WEIGHTS[name]) for name in FTS_COLUMNS]
     score = func.bm25(sa.literal_column(fts.name), *weights)
-    newest = (
-        select(fts.c.rowid.label("id"), score.label("score"))
-        .join(articles, articles.c.id == fts.c.rowid)
-        .where(fts.c[fts.name].match(expression))
-    )
-    newest = _filtered(newest, filters).order_by(fts.c.rowid.desc()).limit(CANDIDATES)
+    newest: sa.Select[Any] = select(fts.c.rowid.label("id"), score.label("score"))
+    newest = newest.where(fts.c[fts.name].match(expression))
+    if filters != Filters():  # the filters read articles; without any, no join at all
+        newest = _filtered(newest.join(articles, articles.c.id == fts.c.rowid), filters)
+    newest = newest.order_by(fts.c.rowid.desc()).limit(CANDIDATES)
     candidates = newest.subquery("candidates")
     ranked = select(candidates.c.id, candidates.c.score).order_by(
         candidates.c.score, candidates.c.id.desc()
@@ -190,6 +193,15 @@ def configs_in_use(connection: Connection) -> list[str]:
     return [c for c in connection.scalars(select(used.c.config)) if c is not None]
 
 
+def all_words(query: str) -> str:
+    """The query with its phrases as plain words: what every match of it contains.
+
+    >>> all_words('"north-east storm" or "storm -surge" -kent')
+    ' north east storm  or  storm  surge  -kent'
+    """
+    return re.sub(r'"([^"]*)"?', lambda m: " " + m.group(1).replace("-", " ") + " ", query)
+
+
 def _pg_match(query: str, configs: Sequence[str]) -> ColumnElement[bool]:
     """Each article matched in its own language's configuration: one GIN-indexable
     condition per configuration in use (the planner ORs their bitmaps)."""
@@ -210,18 +222,37 @@ def _pg_hits(
         configs = [c for c in configs if c in (PG_CONFIGS.get(code), "simple")]
     if not configs:
         return []
-    config = sa.cast(article_search.c.config, REGCONFIG)
-    score = func.ts_rank_cd(article_search.c.document, func.websearch_to_tsquery(config, query))
-    ranked = (
-        select(article_search.c.article_id.label("id"), score.label("score"))
-        .join(articles, articles.c.id == article_search.c.article_id)
-        .where(_pg_match(query, configs))
+    phrase = '"' in query
+    # A phrase is checked against each document's positions (GIN knows only words): look
+    # for it among the newest PHRASE_POOL articles holding all its words, not in every one.
+    newest: sa.Select[Any] = select(
+        article_search.c.article_id.label("id"),
+        article_search.c.config,
+        article_search.c.document,  # read once here, for the rank below
+    ).where(_pg_match(all_words(query) if phrase else query, configs))
+    if filters != Filters():  # the filters read articles; without any, no join at all
+        newest = newest.join(articles, articles.c.id == article_search.c.article_id)
+        newest = _filtered(newest, filters)
+    newest = newest.order_by(article_search.c.article_id.desc())
+    if phrase:
+        pool = newest.limit(PHRASE_POOL).subquery("pool")
+        parsed_here = func.websearch_to_tsquery(sa.cast(pool.c.config, REGCONFIG), query)
+        newest = (
+            select(pool.c.id, pool.c.config, pool.c.document)
+            .where(pool.c.document.op("@@")(parsed_here))
+            .order_by(pool.c.id.desc())
+        )
+    candidates = newest.limit(CANDIDATES).subquery("candidates")
+    parsed = func.websearch_to_tsquery(sa.cast(candidates.c.config, REGCONFIG), query)
+    score = func.ts_rank_cd(candidates.c.document, parsed)
+    ranked = select(candidates.c.id, score.label("score")).order_by(
+        score.desc(), candidates.c.id.desc()
     )
-    ranked = _filtered(ranked, filters).order_by(score.desc(), articles.c.id.desc())
     rows = connection.execute(ranked.limit(limit).offset(offset)).all()
     if not rows:
         return []
     ids = [row.id for row in rows]
+    config = sa.cast(article_search.c.config, REGCONFIG)
     text = func.concat_ws(" … ", articles.c.headline, articles.c.description, articles.c.body)
     headline = func.ts_headline(
         config, text, func.websearch_to_tsquery(config, query), HEADLINE_OPTIONS
