@@ -185,6 +185,15 @@ DEDUPE_MAX_HEADLINE_CHARS = 2000
 # processes on one machine: set it explicitly. (The spiders' default is "auto" too.)
 NEWSCRAWL_EXTRACT_WORKERS: int | str = "auto"
 
+# --- Web archives (newscrawl/archive/, extensions/warc_writer.py, spiders/warc_import.py) --
+# A directory: every fetched response is also written there, with its request, as gzip'ed
+# WARC files of at most NEWSCRAWL_WARC_MAX_SIZE bytes (None: no WARC is written). Files
+# `newscrawl import` fetches from a listing wait in NEWSCRAWL_WARC_FETCH_DIR (None: the
+# system's temporary directory) until they are imported.
+NEWSCRAWL_WARC_DIR: str | None = None
+NEWSCRAWL_WARC_MAX_SIZE = 1_000_000_000
+NEWSCRAWL_WARC_FETCH_DIR: str | None = None
+
 # --- Frontier (newscrawl/discover/frontier.py) -------------------------------------------
 # Article pages found in feeds, sitemaps and listings wait in the spider, and only this many
 # are requested and unanswered at a time (hosts taking turns, at most 8 x

@@ -127,6 +127,7 @@ class WarcImportSpider(Spider):
         self.show_progress = progress is True or str(progress).lower() in ("1", "true", "yes")
         self.lock_key = "import:" + ",".join(sorted(self.inputs))
         self.start_urls = list(self.inputs)  # crawl_runs.start_urls: what was imported
+        self._tasks: set[asyncio.Task[Any]] = set()  # pages handed to extraction
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WarcImportSpider:
@@ -146,7 +147,13 @@ class WarcImportSpider(Spider):
         spider.fetcher = ArchiveFetcher.from_settings(settings)
         spider.progress = ImportProgress(crawler, spider.inputs, enabled=spider.show_progress)
         crawler.signals.connect(spider.progress.finish, signal=signals.spider_closed)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
+
+    def _closed(self) -> None:
+        """A stop (Ctrl-C, SIGTERM) ends the import with pages in flight: drop them."""
+        for task in list(self._tasks):
+            task.cancel()
 
     def _inc(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(STATS + key, n)
@@ -174,7 +181,10 @@ class WarcImportSpider(Spider):
                     if page is None:
                         continue
                     archive.pending += 1
-                    pending.add(asyncio.ensure_future(self._process(archive, page)))
+                    task = asyncio.ensure_future(self._process(archive, page))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                    pending.add(task)
                     while len(pending) >= limit:
                         done, pending = await asyncio.wait(
                             pending, return_when=asyncio.FIRST_COMPLETED

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -245,3 +246,38 @@ def test_import_keeps_only_the_publishers_and_times_asked_for(tmp_path):
                       "2026-03-02")  # fmt: skip
     assert late.returncode == 0, late.stderr
     assert table_rows(f"sqlite:///{tmp_path / 'late.db'}")["articles"] == 0
+
+
+def test_ctrl_c_stops_an_import_cleanly(tmp_path):
+    """SIGINT in the middle: exit 130, the run recorded as stopped, nothing left dangling."""
+    pages = [r for r in newsroom_records() if r.content_type.startswith("text/html")]
+    copies = [Rec(f"{r.url}?copy={i}", r.body, r.content_type, r.status)
+              for i in range(40) for r in pages]  # fmt: skip
+    gz = write_warc(tmp_path / "many.warc.gz", copies)
+    url = f"sqlite:///{tmp_path / 'news.db'}"
+    log = tmp_path / "import.log"
+    command = [sys.executable, "-m", "newscrawl", "import", str(gz), "--database-url", url,
+               "--no-progress", "-s", f"LOG_FILE={log}", "-s", "STORE_FLUSH_INTERVAL=0.5",
+               "-s", f"NEWSCRAWL_LOCK_DIR={tmp_path / 'locks'}"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        if (log.exists() and "newscrawl/store" in log.read_text()) or _stored(url) > 0:
+            break
+        time.sleep(0.2)
+    assert process.poll() is None, "the import ended before it could be stopped"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err[-3000:]
+    assert "STOPPED by SIGINT" in err
+    text = log.read_text()
+    assert "'finish_reason': 'shutdown'" in text
+    for output in (text, err):
+        assert "Task was destroyed" not in output and "Traceback" not in output
+
+
+def _stored(url: str) -> int:
+    try:
+        return int(table_rows(url)["articles"])
+    except Exception:  # not created yet
+        return 0

@@ -27,6 +27,14 @@ class _Files(BaseHTTPRequestHandler):
         self.hits.append((time.monotonic(), self.path))
         if self.path == "/robots.txt":
             body = b"User-agent: *\nDisallow: /private/\n"
+        elif self.path == "/busy.warc.gz" and sum(p == self.path for _, p in self.hits) == 1:
+            self.send_response(503)  # busy the first time
+            self.send_header("Retry-After", "0")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        elif self.path == "/busy.warc.gz":
+            body = (self.root / "crawl-data" / "a.warc.gz").read_bytes()
         elif self.path == "/moved.warc.gz":
             self.send_response(302)
             self.send_header("Location", "/crawl-data/a.warc.gz")
@@ -105,6 +113,13 @@ def test_fetcher_obeys_ssrf_robots_and_delay(warc_server) -> None:
     assert all(b - a >= 0.25 for a, b in itertools.pairwise(times))  # DOWNLOAD_DELAY
     fetcher.done_with(base + "crawl-data/a.warc.gz", first)
     assert not first.exists()
+    busy = fetcher.fetch(base + "busy.warc.gz")  # 503 + Retry-After, then the file
+    assert busy.read_bytes() == second.read_bytes()
+    assert [p for _, p in hits].count("/busy.warc.gz") == 2
+    gone = ArchiveFetcher(guard=fetcher.guard, retry_times=1, retry_wait=0.01)
+    with pytest.raises(FetchRefused, match="HTTP 404"):
+        gone.fetch(base + "crawl-data/missing.warc.gz")
+    assert [p for _, p in hits].count("/crawl-data/missing.warc.gz") == 1  # not retried
 
 
 def test_import_a_listing(warc_server) -> None:

@@ -7,9 +7,10 @@ but streamed to a temporary file by :class:`ArchiveFetcher`, under the same rule
 only http(s), the SSRF policy (:class:`newscrawl.fetch.netguard.NetGuard`, with
 ``NEWSCRAWL_ALLOWED_PRIVATE_HOSTS``) on the URL, on the address actually connected to and on
 every redirect, robots.txt obeyed (``ROBOTSTXT_OBEY``; Protego, Scrapy's parser; a 5xx or
-unreachable robots.txt refuses the host, RFC 9309), ``USER_AGENT``, ``DOWNLOAD_TIMEOUT`` and
+unreachable robots.txt refuses the host, RFC 9309), ``USER_AGENT``, ``DOWNLOAD_TIMEOUT``,
 ``DOWNLOAD_DELAY`` (or the robots ``Crawl-delay``, up to ``NEWSCRAWL_ROBOTS_CRAWL_DELAY_MAX``)
-between two requests to one host. Each fetched file is deleted once imported.
+between two requests to one host, and ``RETRY_TIMES`` / ``RETRY_HTTP_CODES`` (with backoff and
+``Retry-After``) for answers and connections that fail. Each fetched file is deleted once imported.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from urllib.parse import urljoin, urlsplit
 from protego import Protego
 
 from newscrawl.fetch.netguard import AllowList, NetGuard
+from newscrawl.fetch.politeness import parse_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,14 @@ ROBOTS_MAX = 512 << 10
 
 class FetchRefused(RuntimeError):
     """A URL the crawl's rules do not allow (SSRF policy, robots.txt), or a failed fetch."""
+
+
+class _Retryable(RuntimeError):
+    """A failure worth another attempt; ``wait``: what the server's Retry-After asked."""
+
+    def __init__(self, message: str, wait: float | None = None) -> None:
+        super().__init__(message)
+        self.wait = wait
 
 
 def is_url(name: str) -> bool:
@@ -110,6 +120,10 @@ class ArchiveFetcher:
     max_crawl_delay: float = 10.0
     obey_robots: bool = True
     directory: str | None = None
+    retry_times: int = 3
+    retry_codes: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504, 522, 524})
+    retry_wait: float = 5.0
+    max_retry_wait: float = 300.0
     _robots: dict[str, Protego | None] = field(default_factory=dict)
     _last: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -125,6 +139,11 @@ class ArchiveFetcher:
             max_crawl_delay=settings.getfloat("NEWSCRAWL_ROBOTS_CRAWL_DELAY_MAX", 10.0),
             obey_robots=settings.getbool("ROBOTSTXT_OBEY", True),
             directory=settings.get("NEWSCRAWL_WARC_FETCH_DIR") or None,
+            retry_times=settings.getint("RETRY_TIMES", 3)
+            if settings.getbool("RETRY_ENABLED", True)
+            else 0,
+            retry_codes=frozenset(int(c) for c in settings.getlist("RETRY_HTTP_CODES"))
+            or frozenset({503}),
         )
 
     # --- the rules ------------------------------------------------------------------------
@@ -193,13 +212,30 @@ class ArchiveFetcher:
 
     def fetch(self, url: str) -> Path:
         """Stream ``url`` to a temporary file; FetchRefused when the rules refuse it or the
-        server does not give it."""
+        server does not give it. A connection error, a cut-off body or an answer in
+        ``RETRY_HTTP_CODES`` is tried again up to ``RETRY_TIMES`` times, waiting longer each
+        time (``Retry-After`` when the server says, up to ``max_retry_wait``)."""
+        for attempt in range(self.retry_times + 1):
+            try:
+                return self._fetch_once(url)
+            except _Retryable as err:
+                if attempt == self.retry_times:
+                    raise FetchRefused(f"{err} ({attempt + 1} attempts)") from None
+                wait = err.wait if err.wait is not None else self.retry_wait * 2**attempt
+                logger.warning("fetching %s: %s; trying again in %.1f s", url, err, wait)
+                time.sleep(min(wait, self.max_retry_wait))
+        raise AssertionError("unreachable")
+
+    def _fetch_once(self, url: str) -> Path:
         for _hop in range(MAX_REDIRECTS + 1):  # each redirect target checked like the first
             robots = self._robots_for(url) if self.obey_robots else None
             if robots is not None and not robots.can_fetch(url, self.user_agent):
                 raise FetchRefused(f"disallowed by robots.txt: {url}")
             self._wait_turn(url, robots.crawl_delay(self.user_agent) if robots else None)
-            response = self._open(url)
+            try:
+                response = self._open(url)
+            except OSError as err:  # refused connection, reset, timeout
+                raise _Retryable(f"{type(err).__name__}: {err}") from None
             if response.status in (301, 302, 303, 307, 308):
                 target = response.getheader("Location")
                 response.close()
@@ -207,10 +243,17 @@ class ArchiveFetcher:
                     raise FetchRefused(f"redirect without a Location ({response.status})")
                 url = urljoin(url, target)
                 continue
+            if response.status in self.retry_codes:
+                wait = parse_retry_after(response.getheader("Retry-After"))
+                response.close()
+                raise _Retryable(f"HTTP {response.status}", wait)
             if response.status != 200:
                 response.close()
                 raise FetchRefused(f"HTTP {response.status}")
-            return self._save(url, response)
+            try:
+                return self._save(url, response)
+            except (OSError, http.client.HTTPException) as err:  # cut off mid-body
+                raise _Retryable(f"download cut off: {err}") from None
         raise FetchRefused(f"more than {MAX_REDIRECTS} redirects")
 
     def _save(self, url: str, response: http.client.HTTPResponse) -> Path:

@@ -8,7 +8,7 @@ offset, so an extraction worker reads the bytes itself and only an offset crosse
 
 gzip'ed (one gzip member per record, as the WARC standard recommends) and plain files are
 read alike, records in any order. The library is FastWARC: it read the benchmark WARC 2.4 to
-3.9 times faster than warcio (``bench/warc_import.py``), and every record is read twice (once
+4.3 times faster than warcio (``bench/warc_import.py``), and every record is read twice (once
 here, once by its worker).
 """
 

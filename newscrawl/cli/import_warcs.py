@@ -44,8 +44,9 @@ def add_parser(subparsers: Any) -> None:
                         "or listings")  # fmt: skip
     parser.add_argument("--base-url", metavar="URL", help="where a listing's paths are "
                         "(e.g. https://data.commoncrawl.org/)")  # fmt: skip
-    parser.add_argument("--publisher", nargs="+", default=[], metavar="NAME",
-                        help="only these publishers: a name, domain or source name")  # fmt: skip
+    parser.add_argument("--publisher", action="append", default=[], metavar="NAME",
+                        help="only this publisher (a name, domain or source name); "
+                        "repeatable")  # fmt: skip
     parser.add_argument("--since", metavar="DATE", help="records fetched on or after (ISO 8601)")
     parser.add_argument("--until", metavar="DATE", help="records fetched on or before (ISO 8601)")
     parser.add_argument("--database-url", metavar="URL", help="sqlite:///PATH or "
