@@ -10,7 +10,7 @@ twelve publishers) straight into the tables and indexed through the store's own
 ``--rounds`` times in shuffled order, one at a time, each answered as ``newscrawl search``
 and ``/api/search`` answer it (the 20 best hits with snippets, then those articles loaded).
 Prints p50/p95/max latency and queries per second per kind of query and overall. Goal (issue
-19): p95 <= 50 ms on SQLite at 100,000 articles. Run by hand (it takes minutes); not in CI.
+19): p95 <= 50 ms on SQLite at 100,000 articles. `.ci/run` runs it after the tests (minutes).
 """
 
 from __future__ import annotations
