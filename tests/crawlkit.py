@@ -388,13 +388,15 @@ def generated_site(articles: int, log: Path, *options: str) -> Iterator[str]:
 
 def generated_site_crawl(base: str, tmp_path: Path, database: Path, **settings: Any) -> list[str]:
     """The command line of ``scrapy crawl news`` over :func:`generated_site`'s sitemap into the
-    SQLite file ``database``: loopback allowed, no HTTP cache, no AutoThrottle, no browser;
-    ``settings`` add to or override those. Run it with ``cwd=ROOT``."""
+    SQLite file ``database``: loopback allowed, no HTTP cache, no AutoThrottle, no browser, no
+    extraction worker processes; ``settings`` add to or override those. Run it with
+    ``cwd=ROOT``."""
     every = {
         "DATABASE_URL": f"sqlite:///{database}",
         "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": "127.0.0.1",
         "NEWSCRAWL_LOCK_DIR": tmp_path / "locks",
         "NEWSCRAWL_RENDER_JS": False,
+        "NEWSCRAWL_EXTRACT_WORKERS": 0,
         "HTTPCACHE_ENABLED": False,
         "AUTOTHROTTLE_ENABLED": False,
         "LOG_LEVEL": "INFO",

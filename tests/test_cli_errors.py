@@ -258,7 +258,7 @@ def test_help_is_for_users_and_version_is_the_package_version() -> None:
         assert done.returncode == 0, done.output
         for markup in ("``", ":func:", ":mod:", ":class:", "sub-command module", "add_parser"):
             assert markup not in done.stdout, (args, done.stdout)
-    assert "exit codes" in newscrawl_process("--help").stdout
+    assert "exit codes" in newscrawl("--help").stdout
     done = newscrawl_process("--version")
     assert (done.returncode, done.stdout.strip()) == (0, f"newscrawl {version('newscrawl')}")
 

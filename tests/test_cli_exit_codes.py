@@ -28,6 +28,7 @@ from sqlalchemy import select, text
 from newscrawl.store import upgrade
 from newscrawl.store.engine import create_engine
 from newscrawl.store.schema import crawl_runs
+from tests.clikit import newscrawl
 from tests.mockserver import MockServer
 from tests.newsroomkit import ROOT, newsroom_fixture  # noqa: F401  (fixture)
 from tests.test_reliability_cron import crawl_command, run, write_sources
@@ -226,8 +227,8 @@ def test_items_rejected_by_the_store_fail_the_run(newsroom, tmp_path) -> None:
 
 
 def extract(*args: str) -> tuple[int, list[str], list[str]]:
-    done = subprocess.run([sys.executable, "-m", "newscrawl", "extract", *args], cwd=ROOT,
-                          env=ENV, capture_output=True, text=True, timeout=120)  # fmt: skip
+    """``newscrawl extract ARGS`` in this process (test_extract_cli runs the process)."""
+    done = newscrawl("extract", *args)
     assert "Traceback" not in done.stderr, done.stderr
     return done.returncode, done.stdout.splitlines(), done.stderr.splitlines()
 
