@@ -65,9 +65,12 @@ _LAZY_SRC_ATTRS = (
     "data-url",
     "data-hi-res-src",
     "data-full-src",
-    "src",
 )
-_LAZY_SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "srcset")
+#: Lazy-loading attributes of any library ("data-flickity-lazyload", "data-lazyimage-src",
+#: "data-echo"): a carousel's script copies them to ``src``/``srcset`` when the slide shows,
+#: so a gallery's pictures are often only there.
+_LAZY_SRC_NAME = re.compile(r"^data-[\w-]*(?:src|lazyload|lazy|original|echo)$")
+_LAZY_SRCSET_NAME = re.compile(r"^data-[\w-]*srcset$")
 _SKIP_ANCESTORS = frozenset({"nav", "aside", "footer", "noscript"})
 
 
@@ -86,39 +89,120 @@ def _full_size(img: HtmlElement) -> str | None:
     return None
 
 
+def _srcsets(source: HtmlElement) -> list[Rendition]:
+    """Candidates of ``source``'s ``srcset`` and of its lazy-loading srcset attributes."""
+    renditions: list[Rendition] = []
+    for name, value in source.attrib.items():
+        lazy = name.startswith("data-") and _LAZY_SRCSET_NAME.match(name)
+        if (name == "srcset" or lazy) and value and not _PLACEHOLDER.search(value[:100]):
+            renditions.extend(parse_srcset(value))
+    return renditions
+
+
+def _usable(value: str | None) -> bool:
+    url = (value or "").strip()
+    return bool(url) and " " not in url and not _PLACEHOLDER.search(url)
+
+
+def _src(img: HtmlElement) -> str | None:
+    value = img.get("src")
+    return value if value and not _PLACEHOLDER.search(value) else None
+
+
+def _lazy_src(img: HtmlElement) -> str | None:
+    """The URL a lazy-loading script would put in ``src``: a known attribute first, then any
+    ``data-…src``/``data-…lazyload`` one holding a URL (not ``src`` itself)."""
+    for attr in _LAZY_SRC_ATTRS:
+        value = img.get(attr)
+        if value and not _PLACEHOLDER.search(value):
+            return value
+    for name, value in img.attrib.items():
+        lazy = name.startswith("data-") and _LAZY_SRC_NAME.match(name)
+        if lazy and _usable(value) and ("/" in value or "." in value):
+            return value.strip()
+    return None
+
+
+def _noscript_img(element: HtmlElement) -> HtmlElement | None:
+    """The ``<img>`` of the ``<noscript>`` copy beside or inside a lazy picture: what readers
+    without scripts see, the real picture when the visible one is a placeholder."""
+    holders = [element] if element.tag not in _IMG_TAGS else []
+    parent = element.getparent()
+    if parent is not None and element.tag in (*_IMG_TAGS, "picture"):
+        holders.append(parent)
+    for holder in holders:
+        for noscript in holder.iter("noscript"):
+            img = next(noscript.iter("img"), None)
+            if img is not None:
+                return img
+    return None
+
+
 def picture_url(doc: Document, element: HtmlElement) -> tuple[str | None, int | None, int | None]:
     """Best absolute URL (and size) of the picture in ``element`` (a figure, picture or img):
-    the widest ``srcset`` candidate, else a full-size attribute, else a lazy or plain
-    ``src``."""
-    renditions: list[Rendition] = []
+    the widest ``srcset`` candidate (lazy ones included), else a full-size attribute, else a
+    lazy ``src``, else the ``<noscript>`` copy's picture, else the plain ``src``."""
     img: HtmlElement | None = element if element.tag in _IMG_TAGS else None
     if img is None:
-        img = next(element.iter(*_IMG_TAGS), None)
-    if element.tag in (*_IMG_TAGS, "source"):
-        sources = [element]
-    else:
-        sources = list(element.iter("source", *_IMG_TAGS))
-    for source in sources:
-        for attr in _LAZY_SRCSET_ATTRS:
-            value = source.get(attr)
-            if value and not _PLACEHOLDER.search(value[:100]):
-                renditions.extend(parse_srcset(value))
-    chosen = largest(r for r in renditions if r.width or r.density)
-    width: int | None = chosen.width if chosen else None
-    url = chosen.url if chosen else None
+        img = next((i for i in element.iter(*_IMG_TAGS) if not _in_noscript(i, element)), None)
+    url, width = _scripted_url(element, img)
+    if url is None and (copy := _noscript_img(img if img is not None else element)) is not None:
+        url, width = _scripted_url(copy, copy)
+        url = url or _src(copy)
     if url is None and img is not None:
-        url = _full_size(img)
-        for attr in _LAZY_SRC_ATTRS:
-            value = img.get(attr)
-            if url is None and value and not _PLACEHOLDER.search(value):
-                url = value
-    if url is None and renditions:
-        url = renditions[0].url
+        url = _src(img)
+    if url is None:
+        url = next((r.url for s in _sources(element) for r in _srcsets(s)), None)
     height = None
     if img is not None and width is None:
         width = _int(img.get("width"))
         height = _int(img.get("height"))
     return doc.absolute(url), width, height
+
+
+def _sources(element: HtmlElement) -> list[HtmlElement]:
+    if element.tag in (*_IMG_TAGS, "source"):
+        return [element]
+    return [s for s in element.iter("source", *_IMG_TAGS) if not _in_noscript(s, element)]
+
+
+def _scripted_url(element: HtmlElement, img: HtmlElement | None) -> tuple[str | None, int | None]:
+    """(URL, width) a browser running the page's scripts would show: the widest ``srcset``
+    candidate, else a full-size or lazy-loading attribute; the plain ``src`` is left out (it
+    is often a placeholder the scripts replace)."""
+    renditions = [r for source in _sources(element) for r in _srcsets(source)]
+    chosen = largest(r for r in renditions if r.width or r.density)
+    if chosen is not None:
+        return chosen.url, chosen.width
+    if img is not None:
+        return _full_size(img) or _lazy_src(img), None
+    return None, None
+
+
+def _picture_of(img: HtmlElement) -> HtmlElement:
+    """The ``<picture>`` around a loose img (its sources are the img's renditions; libxml2
+    may nest the img in a ``<source>``), else the img itself."""
+    node = img.getparent()
+    while node is not None and node.tag == "source":
+        node = node.getparent()
+    return node if node is not None and node.tag == "picture" else img
+
+
+def _bare_copy(img: HtmlElement, image: Image) -> bool:
+    """A loose picture shown only by its ``<noscript>`` copy, with no caption, credit or
+    description: a teaser's thumbnail more often than the article's picture."""
+    if image.caption or image.credit or described(img):
+        return False
+    return _scripted_url(img, img)[0] is None and _noscript_img(img) is not None
+
+
+def _in_noscript(element: HtmlElement, top: HtmlElement) -> bool:
+    for ancestor in element.iterancestors():
+        if ancestor is top:
+            return False
+        if ancestor.tag == "noscript":
+            return True
+    return False
 
 
 def _int(value: str | None) -> int | None:
@@ -315,8 +399,9 @@ def figure_images(
         elif element.tag in _IMG_TAGS:
             if any(a.tag == "figure" or a in figures for a in element.iterancestors()):
                 continue
-            container, caption_element = element, None
-            caption, credit = caption_beside(element)
+            container = _picture_of(element)
+            caption_element = None
+            caption, credit = caption_beside(container)
         elif _count_pictures(element) == 1:
             container, caption_element = element, element  # a caption box holding its picture
         else:
@@ -334,7 +419,7 @@ def figure_images(
         image = Image(url=url, caption=caption, credit=credit, width=width, height=height)
         if not (caption or credit) and descriptions is not None and (alt := described(container)):
             descriptions[id(image)] = alt
-        if element.tag in _IMG_TAGS and is_junk(image):
+        if element.tag in _IMG_TAGS and (is_junk(image) or _bare_copy(element, image)):
             continue  # a logo, an icon or an avatar outside any figure
         if url or caption or credit:
             images.append(image)
@@ -391,7 +476,7 @@ def caption_beside(picture: HtmlElement) -> tuple[str | None, str | None]:
         return None, None
     classes = " ".join(e.get("class") or "" for e in element.iter() if isinstance(e.tag, str))
     if _BESIDE_CAPTION_CLASS.search(classes) or credited_caption(text):
-        return split_figcaption(element)
+        return _caption_box(element)
     if _CREDIT_CLASS.search(element.get("class") or "") or _lone_credit(text):
         return None, text
     if _CREDIT_CLASS.search(classes):  # a description with its credit part inside
@@ -399,6 +484,21 @@ def caption_beside(picture: HtmlElement) -> tuple[str | None, str | None]:
         if caption and credit:
             return caption, credit
     return None, None
+
+
+def _caption_box(element: HtmlElement) -> tuple[str | None, str | None]:
+    """(caption, credit) of a block beside a picture. When the block is a slide's info box
+    (a counter "2 of 12", a "Read more" button) around a caption-classed element, the caption
+    is that element's text; credits are read from the whole block."""
+    caption, credit = split_figcaption(element)
+    if _BESIDE_CAPTION_CLASS.search(element.get("class") or ""):
+        return caption, credit
+    for inner in element.iterdescendants():
+        classes = inner.get("class") if isinstance(inner.tag, str) else None
+        if classes and _BESIDE_CAPTION_CLASS.search(classes) and not _CREDIT_CLASS.search(classes):
+            inner_caption, inner_credit = split_figcaption(inner)
+            return (inner_caption or caption), (credit or inner_credit)
+    return caption, credit
 
 
 #: Right after a picture, a block with one of these classes is its caption ("…__description").
