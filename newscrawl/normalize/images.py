@@ -190,6 +190,8 @@ def clean_credit(credit: str | None) -> str | None:
             text = match["rest"]
         if text == previous:
             break
+    if _NOT_CREDIT.search(text):  # a byline behind a dash or a label: cleaning twice agrees
+        return None
     return text if fold_key(text) else None
 
 
@@ -313,7 +315,7 @@ _MAX_CREDIT_WORDS = 12
 
 
 def _caption_and_credit(credit: str | None) -> tuple[str, str] | None:
-    """A long "credit" that splits into a caption and a credit, else None.
+    """A long (cleaned) "credit" that splits into a caption and a credit, else None.
 
     Only a split into both parts counts: a long credit that is all caption or all credit
     stays a credit, so normalizing a normalized image changes nothing.
@@ -334,11 +336,10 @@ def normalize_image(image: Image, base_url: str | None = None) -> Image | None:
     if url is None and (image.url or not (image.caption or image.credit)):
         return None
     caption, credit = split_caption(image.caption)
-    glued = _caption_and_credit(clean_credit(image.credit)) if caption is None else None
+    credit = clean_credit(image.credit) or credit
+    glued = _caption_and_credit(credit) if caption is None else None
     if glued is not None:  # a whole caption with its credit, taken for a credit
         caption, credit = glued
-    else:
-        credit = clean_credit(image.credit) or credit
     if caption and credit and fold_key(caption) == fold_key(credit):
         caption = None
     return replace(image, url=url, caption=caption, credit=credit)
