@@ -148,3 +148,17 @@ def test_json_pictures_that_are_no_gallery_are_left_out():
         f'<div data-gallery="{_json(templates)}"></div>'
     )
     assert images == []
+
+
+def test_a_gallery_styled_with_a_teaser_typography_class_is_the_articles():
+    """A typography class that borrows a teaser's style ("typo-teaser-info-medium") does not
+    make an inline gallery a teaser box; a teaser box still is one."""
+    images = images_of(
+        '<div class="inline-gallery"><div class="gallery typo-teaser-info-medium">'
+        '<figure><img src="/g/paulson.jpg"><figcaption>John Paulson, host.</figcaption>'
+        '</figure></div></div><div class="article-teaser"><figure><img src="/t/other.jpg">'
+        "<figcaption>Another story.</figcaption></figure></div>"
+    )
+    assert [(i.url, i.caption) for i in images] == [
+        ("https://news.example.com/g/paulson.jpg", "John Paulson, host.")
+    ]

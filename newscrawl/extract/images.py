@@ -39,16 +39,17 @@ _NON_ARTICLE = re.compile(
     re.IGNORECASE,
 )
 _STRUCTURAL = re.compile(r"layout|content|main|page|grid|column|body", re.IGNORECASE)
-#: Layout flags that say a box is absent ("without-sidebar", "no-comments", "has-share-bar").
-_FLAG = re.compile(r"^(?:no|without|with|has|hide|show|is)[-_]", re.IGNORECASE)
+#: Layout flags that say a box is absent ("without-sidebar", "no-comments", "has-share-bar"),
+#: and typography classes that borrow a box's style ("typo-teaser-info-medium" on a gallery).
+_FLAG = re.compile(r"^(?:no|without|with|has|hide|show|is|typo|font)[-_]", re.IGNORECASE)
 
 
 def _promo_token(token: str) -> bool:
     """Whether one class token names a teaser/promo/share box.
 
     >>> [_promo_token(t) for t in ("related-stories", "article-teaser", "sidebar-layout__content",
-    ...     "commentary", "vertical-ad-con", "without-sidebar")]
-    [True, True, False, False, False, False]
+    ...     "commentary", "vertical-ad-con", "without-sidebar", "typo-teaser-info-medium")]
+    [True, True, False, False, False, False, False]
     """
     return (
         bool(_NON_ARTICLE.search(token))
