@@ -1,8 +1,9 @@
 """Images: the lead image from metadata, then the article's ``<figure>`` pictures.
 
 For each picture the largest rendition is chosen among ``srcset``/``data-srcset`` candidates
-(``<picture><source>`` included), lazy-loading attributes (``data-src`` and friends) and
-``src``; URLs are made absolute. Captions come from ``<figcaption>``; an element in it marked
+(``<picture><source>`` included, and any library's ``data-…srcset``), lazy-loading attributes
+(``data-src`` and friends), a placeholder's ``<noscript>`` copy and ``src``; URLs are made
+absolute. Captions come from ``<figcaption>``; an element in it marked
 as a credit (class ``credit``/``copyright``/``source``..., or ``<small>``/``<cite>``) becomes
 the credit. Splitting a credit written inside the caption text ("... (Reuters)") is left to
 normalization.
