@@ -65,3 +65,100 @@ def test_a_bare_noscript_thumbnail_is_no_article_picture():
         '<noscript><img src="/p/minister.jpg"></noscript></div>'
     )
     assert [i.url for i in images] == ["https://news.example.com/p/minister.jpg"]
+
+
+def _json(value: object) -> str:
+    import html
+    import json
+
+    return html.escape(json.dumps(value), quote=True)
+
+
+def test_a_gallery_known_only_from_an_article_elements_json_prop():
+    """A lazy gallery prints no slide: its pictures, captions and credits are a data-* prop."""
+    slides = [
+        {"src": "/media/photos/a-1200.jpg", "caption": "<p>The harbour at dawn.</p>",
+         "credit": "Jane Doe/dpa", "width": 1200},
+        {"image": {"url": "https://cdn.example.com/photos/b.jpg"}, "caption": "The market.",
+         "copyright": {"name": "Reuters"}},
+    ]  # fmt: skip
+    images = images_of(
+        f'<div class="gallery" data-gallery="{_json(slides)}"><button>Open</button></div>'
+    )
+    assert [(i.url, i.caption, i.credit) for i in images] == [
+        (
+            "https://news.example.com/media/photos/a-1200.jpg",
+            "The harbour at dawn.",
+            "Jane Doe/dpa",
+        ),
+        ("https://cdn.example.com/photos/b.jpg", "The market.", "Reuters"),
+    ]
+
+
+def test_a_gallery_in_the_pages_hydration_state_and_not_its_teasers():
+    """A framework's state holds the article's slideshow and, beside it, teasers, an author
+    and a logo: only the captioned gallery array is read; its renditions by size name give
+    the widest; a picture the markup shows too stays one entry, in the markup's place."""
+    state = {
+        "article": {
+            "elements": [{"type": "slideshow", "slides": [
+                {"caption": "Ministers arrive.", "credit": "AP",
+                 "image": {"variants": {"400px": {"src": "https://img.example.com/p/1-400.jpg",
+                                                  "width": 400},
+                                        "1600px": {"src": "https://img.example.com/p/1-1600.jpg",
+                                                   "width": 1600}}}},
+                {"caption": "The vote.", "credit": "AFP",
+                 "url": "https://img.example.com/p/2.jpg"},
+            ]}],
+            "author": {"images": [{"url": "https://img.example.com/p/author.jpg"}]},
+        },
+        "related": [{"url": "https://news.example.com/other.html", "title": "Other story",
+                     "images": [{"url": "https://img.example.com/p/teaser.jpg"}]}],
+        "logo": {"url": "https://img.example.com/logo.png"},
+    }  # fmt: skip
+    body = (
+        '<figure><img src="https://img.example.com/p/2.jpg"><figcaption>The vote.'
+        "</figcaption></figure>"
+    )
+    script = f"<script>window.__STATE__ = {_json(state).replace('&quot;', chr(34))};</script>"
+    images = images_of(body + script)
+    assert [(i.url, i.caption, i.credit) for i in images] == [
+        ("https://img.example.com/p/2.jpg", "The vote.", "AFP"),
+        ("https://img.example.com/p/1-1600.jpg", "Ministers arrive.", "AP"),
+    ]
+    typed = f'<script type="application/json">{_json({"gallery": state["related"]})}</script>'
+    assert images_of("<p>No pictures.</p>" + typed.replace("&quot;", '"')) == []
+
+
+def test_json_pictures_that_are_no_gallery_are_left_out():
+    """An author box's one picture, an uncaptioned list, small sizes, icons and URL templates
+    are not a gallery's pictures."""
+    author = [{"url": "https://img.example.com/p/jones.jpg", "description": "Jones is editor"}]
+    bare = [{"url": f"https://img.example.com/p/{n}.jpg"} for n in range(3)]
+    small = [{"url": f"https://img.example.com/p/s{n}.jpg", "width": 120, "caption": "Small"}
+             for n in range(3)]  # fmt: skip
+    templates = [
+        {"url": "https://img.example.com/p/{size}/t.jpg", "caption": "Template"},
+        {"url": "https://img.example.com/icons/share.svg", "caption": "Share"},
+    ]
+    images = images_of(
+        f'<div data-props="{_json({"images": author})}"></div>'
+        f'<div data-gallery="{_json(bare)}"></div>'
+        f'<div data-slides="{_json(small)}"></div>'
+        f'<div data-gallery="{_json(templates)}"></div>'
+    )
+    assert images == []
+
+
+def test_a_gallery_styled_with_a_teaser_typography_class_is_the_articles():
+    """A typography class that borrows a teaser's style ("typo-teaser-info-medium") does not
+    make an inline gallery a teaser box; a teaser box still is one."""
+    images = images_of(
+        '<div class="inline-gallery"><div class="gallery typo-teaser-info-medium">'
+        '<figure><img src="/g/paulson.jpg"><figcaption>John Paulson, host.</figcaption>'
+        '</figure></div></div><div class="article-teaser"><figure><img src="/t/other.jpg">'
+        "<figcaption>Another story.</figcaption></figure></div>"
+    )
+    assert [(i.url, i.caption) for i in images] == [
+        ("https://news.example.com/g/paulson.jpg", "John Paulson, host.")
+    ]

@@ -18,6 +18,7 @@ from newscrawl.extract.body import (
 )
 from newscrawl.extract.dates import parse_date
 from newscrawl.extract.document import Document, parse_document, text_of
+from newscrawl.extract.galleries import json_gallery_images
 from newscrawl.extract.images import figure_images, merge_images, not_teasers, split_figcaption
 from newscrawl.extract.jsonld import JsonLd, read_jsonld
 from newscrawl.extract.meta import MetaTable, canonical_link, first, meta_table
@@ -347,6 +348,7 @@ def _images(
             descriptions=described,
         )
     )
+    figures.extend(json_gallery_images(doc, scope))  # after the markup's: they keep their place
     # A site's lead figure is the lead; metadata only adds to it when it shows the same picture.
     lead_figure = site is not None and site.lead_figure and figures
     if lead_figure and lead is not None and not same_picture(lead.url, figures[0].url):

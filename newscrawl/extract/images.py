@@ -1,8 +1,9 @@
 """Images: the lead image from metadata, then the article's ``<figure>`` pictures.
 
 For each picture the largest rendition is chosen among ``srcset``/``data-srcset`` candidates
-(``<picture><source>`` included), lazy-loading attributes (``data-src`` and friends) and
-``src``; URLs are made absolute. Captions come from ``<figcaption>``; an element in it marked
+(``<picture><source>`` included, and any library's ``data-…srcset``), lazy-loading attributes
+(``data-src`` and friends), a placeholder's ``<noscript>`` copy and ``src``; URLs are made
+absolute. Captions come from ``<figcaption>``; an element in it marked
 as a credit (class ``credit``/``copyright``/``source``..., or ``<small>``/``<cite>``) becomes
 the credit. Splitting a credit written inside the caption text ("... (Reuters)") is left to
 normalization.
@@ -39,16 +40,17 @@ _NON_ARTICLE = re.compile(
     re.IGNORECASE,
 )
 _STRUCTURAL = re.compile(r"layout|content|main|page|grid|column|body", re.IGNORECASE)
-#: Layout flags that say a box is absent ("without-sidebar", "no-comments", "has-share-bar").
-_FLAG = re.compile(r"^(?:no|without|with|has|hide|show|is)[-_]", re.IGNORECASE)
+#: Layout flags that say a box is absent ("without-sidebar", "no-comments", "has-share-bar"),
+#: and typography classes that borrow a box's style ("typo-teaser-info-medium" on a gallery).
+_FLAG = re.compile(r"^(?:no|without|with|has|hide|show|is|typo|font)[-_]", re.IGNORECASE)
 
 
 def _promo_token(token: str) -> bool:
     """Whether one class token names a teaser/promo/share box.
 
     >>> [_promo_token(t) for t in ("related-stories", "article-teaser", "sidebar-layout__content",
-    ...     "commentary", "vertical-ad-con", "without-sidebar")]
-    [True, True, False, False, False, False]
+    ...     "commentary", "vertical-ad-con", "without-sidebar", "typo-teaser-info-medium")]
+    [True, True, False, False, False, False, False]
     """
     return (
         bool(_NON_ARTICLE.search(token))

@@ -66,14 +66,18 @@ def read_jsonld(doc: Document) -> JsonLd:
     if cached is not None:
         return cached
     nodes: list[dict[str, Any]] = []
+    others: list[Any] = []  # the other inline scripts, for readers of inline JSON (galleries)
     for script in doc.tree.iter("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
+            if script.get("src") is None:
+                others.append(script)
             continue
         data = _load(script.text or "")
         if data is not None:
             nodes.extend(_flatten(data, depth=0))
     result = JsonLd(nodes=nodes, article=_pick_article(nodes, doc.url), webpage=_pick_page(nodes))
     doc.cache["jsonld"] = result
+    doc.cache["inline_scripts"] = others
     return result
 
 
