@@ -175,7 +175,7 @@ def crawl(
             prepare(crawler)
         return runner.crawl(crawler, **spider_args)
 
-    with captured_log(merged.get("LOG_LEVEL") or "INFO") as log:
+    with captured_log(merged.get("LOG_LEVEL") or "INFO") as log, process_gc_restored():
         try:
             in_reactor(reactor, start, timeout)
         except AssertionError:
@@ -184,3 +184,18 @@ def crawl(
                 reactor.callFromThread(crawler.stop)
             raise
     return Crawled(holder["crawler"], log.getvalue())
+
+
+@contextmanager
+def process_gc_restored() -> Iterator[None]:
+    """The collector as it was before the crawl: a crawl tunes it for the rest of its process
+    (``NEWSCRAWL_GC_TUNING``: start-up objects frozen, thresholds raised), and here the
+    process goes on with other tests."""
+    import gc
+
+    thresholds = gc.get_threshold()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)

@@ -19,6 +19,7 @@ from tests.newsroomkit import Newsroom, newsroom_fixture  # noqa: F401  (fixture
 from tests.reactorkit import crawl
 
 
+@pytest.mark.slow  # two crawls of the newsroom, as every end-to-end crawl is marked
 @pytest.mark.parametrize("workers", ["0", "1"])
 def test_feed_export_has_exactly_the_contract_fields(
     reactor: Any, newsroom: Newsroom, tmp_path: Path, workers: str
