@@ -11,13 +11,18 @@ been run. Also the database options and the read-only opening shared by ``export
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
 
 from newscrawl.cli import CommandError
 from newscrawl.store import Store
 from newscrawl.store.engine import database_url_from_env, describe_url
 from newscrawl.store.migrate import upgrade
 from newscrawl.store.problems import explained, readonly_url
+
+T = TypeVar("T")
 
 DESCRIPTION = """\
 Create the database's tables, or bring them up to date after installing a newer newscrawl.
@@ -83,38 +88,37 @@ def add_parser(subparsers: Any) -> None:
     rename.set_defaults(func=run_rename_publishers)
 
 
-def run_reindex(args: argparse.Namespace) -> int:
-    from newscrawl.store import fulltext
+def in_one_transaction(url: str, work: Callable[[Connection], T]) -> T:
+    """``work`` in one write transaction on an existing, migrated database (never created)."""
     from newscrawl.store.engine import WRITE_TRANSACTION
 
-    url = database_url_from_env(args.database_url)
     readonly_url(url)  # a database that does not exist is an error, never created
     with explained(url):
         store = Store.open(url, auto_upgrade=False)
     try:
         connection = store.engine.connect().execution_options(**WRITE_TRANSACTION)
         with connection, connection.begin():
-            count = fulltext.rebuild(connection)
+            return work(connection)
     finally:
         store.close()
+
+
+def run_reindex(args: argparse.Namespace) -> int:
+    from newscrawl.store import fulltext
+
+    url = database_url_from_env(args.database_url)
+    count = in_one_transaction(url, fulltext.rebuild)
     print(f"{describe_url(url)}: full-text index rebuilt for {count} articles")
     return 0
 
 
 def run_rename_publishers(args: argparse.Namespace) -> int:
-    from newscrawl.store.engine import WRITE_TRANSACTION
     from newscrawl.store.rename import rename_publishers
 
     url = database_url_from_env(args.database_url)
-    readonly_url(url)  # a database that does not exist is an error, never created
-    with explained(url):
-        store = Store.open(url, auto_upgrade=False)
-    try:
-        connection = store.engine.connect().execution_options(**WRITE_TRANSACTION)
-        with connection, connection.begin():
-            summary = rename_publishers(connection, dry_run=args.dry_run)
-    finally:
-        store.close()
+    summary = in_one_transaction(
+        url, lambda connection: rename_publishers(connection, dry_run=args.dry_run)
+    )
     for (old, new), rows in sorted(summary.items()):
         print(f"{old or '(none)'} -> {new or '(none)'}: {rows}")
     verb = "would rename" if args.dry_run else "renamed"
