@@ -19,7 +19,9 @@ queue, serializer and duplicate filter are scrapy-redis' own):
   the leases of every other worker that is not idle itself (an idle worker's leases only
   wait for its store) have been empty for ``MAX_IDLE_TIME_BEFORE_CLOSE``
   seconds (0 = never close), measured from when the cluster went quiet — not, as in
-  scrapy-redis 0.9.1, from the last time the seed list was non-empty.
+  scrapy-redis 0.9.1, from the last time the seed list was non-empty. While an idle
+  worker still holds leases, the wait is at least one heartbeat TTL: had it been
+  killed, its leases are adopted before anyone closes.
 """
 
 from __future__ import annotations
@@ -355,9 +357,17 @@ class LeasingScheduler(Scheduler):
             raise DontCloseSpider
         if self._idle_since is None:
             self._idle_since = now
-        if self.config.max_idle <= 0 or now - self._idle_since < self.config.max_idle:
+        if self.config.max_idle <= 0 or now - self._idle_since < self._quiet_needed():
             raise DontCloseSpider
         logger.info("Cluster idle for %.0f s: closing this worker", now - self._idle_since)
+
+    def _quiet_needed(self) -> float:
+        """``MAX_IDLE_TIME_BEFORE_CLOSE``, or longer while an idle worker holds leases: if
+        it was killed, it is found dead (and its leases adopted) only when its heartbeat
+        expires, and closing before that would leave its requests to the next run."""
+        if self.book.idle_others_hold_leases():
+            return max(self.config.max_idle, self.config.worker_ttl + self.config.tick)
+        return self.config.max_idle
 
     def _inc(self, name: str, count: int = 1) -> None:
         if self.stats and count:

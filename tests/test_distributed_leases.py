@@ -144,3 +144,20 @@ def test_a_crawl_of_news_distributed_installs_the_lease_middlewares():
     spider = build_component_list(crawler.settings.getwithbase("SPIDER_MIDDLEWARES"))
     assert downloader[0] is LeaseFinishMiddleware
     assert spider[0] is LeaseOutputMiddleware
+
+
+def test_an_idle_worker_holding_leases_is_seen_until_it_lets_them_go(server, keys):
+    """A worker about to close waits a heartbeat TTL for such a worker: killed while
+    idle, it would otherwise take its leases out of this run."""
+    fill_queue(server, keys, {b"a": 1})
+    me = LeaseBook(server, keys, "me", ttl=30)
+    other = LeaseBook(server, keys, "other", ttl=30)
+    me.register(), other.register()
+    me.mark_idle()
+    assert not me.idle_others_hold_leases()
+
+    other.pop()
+    other.mark_idle()
+    assert me.idle_others_hold_leases() and not me.others_hold_leases()
+    other.ack([lease_id(b"a")])
+    assert not me.idle_others_hold_leases()

@@ -121,10 +121,22 @@ class LeaseBook:
             registered, idle = pipe.execute()
         others = [w.decode() for w in registered - idle]
         others = [w for w in others if w != self.worker_id]
-        if not others:
+        return self._any_leases(others)
+
+    def idle_others_hold_leases(self) -> bool:
+        """Whether another worker marked idle still holds leases.
+
+        Those leases usually wait for its store; but a worker killed while idle looks the
+        same until its heartbeat expires, so a worker about to close waits that long.
+        """
+        idle = [as_text(w) for w in self.server.smembers(self.keys.idle)]
+        return self._any_leases([w for w in idle if w != self.worker_id])
+
+    def _any_leases(self, workers: list[str]) -> bool:
+        if not workers:
             return False
         with self.server.pipeline(transaction=False) as pipe:
-            for worker in others:
+            for worker in workers:
                 pipe.hlen(self.keys.leases(worker))
             return any(pipe.execute())
 
