@@ -43,6 +43,14 @@ EXPECTED = {
     "/redirect-cycle": "newscrawl/download/dropped/redirect_loop",
 }
 RSS_LIMIT_MB = 500
+#: the errors here would pause the host for 30, 60, 120 s (politeness); these tests are
+#: about counting, so the pauses are short
+SETTINGS: dict[str, Any] = {
+    "DOWNLOAD_TIMEOUT": 5,
+    "RETRY_ENABLED": False,
+    "NEWSCRAWL_HOST_ERROR_PAUSE": 0.2,
+    "NEWSCRAWL_HOST_ERROR_PAUSE_MAX": 0.5,
+}
 _TOO_LARGE, _TIMEOUT = "newscrawl/download/error/too_large", "newscrawl/download/error/timeout"
 
 
@@ -113,11 +121,7 @@ def test_hostile_responses_are_counted_not_crashing() -> None:
         paths = [*EXPECTED, "/article/1"]
         result = run_crawl(
             [server.url(p) for p in paths],
-            settings={
-                "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": [server.hostport()],
-                "DOWNLOAD_TIMEOUT": 5,
-                "RETRY_ENABLED": False,
-            },
+            settings={**SETTINGS, "NEWSCRAWL_ALLOWED_PRIVATE_HOSTS": [server.hostport()]},
         )
     _assert_counted(result.stats_with_prefix("newscrawl/download/"))
     assert [item["url"] for item in result.items] == [server.url("/article/1")]
@@ -135,7 +139,7 @@ def test_hostile_responses_through_playwright() -> None:
     """The same endpoints requested with ``meta={"playwright": True}``: the main document
     is fetched and checked by Scrapy first (BrowserPrefetchMiddleware), so every endpoint
     is counted exactly as without a browser, and chromium never loads any of them."""
-    settings: dict[str, Any] = {"DOWNLOAD_TIMEOUT": 5, "RETRY_ENABLED": False}
+    settings = dict(SETTINGS)
     with MockServer() as server:
         settings["NEWSCRAWL_ALLOWED_PRIVATE_HOSTS"] = [server.hostport()]
         baseline = run_crawl([server.url("/article/2")], playwright=True, settings=settings)
