@@ -249,6 +249,7 @@ def test_one_pool_per_process_shared_until_the_last_user_releases_it() -> None:
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_a_dead_worker_fails_only_its_jobs_and_is_replaced() -> None:
     async def scenario() -> None:
         pool = acquire_pool(2, None)

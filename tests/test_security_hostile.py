@@ -93,9 +93,19 @@ def _hostile_mw() -> HostileResponseMiddleware:
     ("url", "ctype", "body", "dropped"),
     [
         ("http://n.example/a.html", "text/html", PDF_BYTES[:500], "binary_pdf"),
-        ("http://n.example/a.html", "text/html", gzip.compress(b"<p>x</p>"), "binary_gzip"),
-        ("http://n.example/sitemap.xml.gz", "text/html", gzip.compress(b"<urlset/>"), None),
-        ("http://n.example/sitemap.xml", "text/xml", gzip.compress(b"<urlset/>"), None),
+        (
+            "http://n.example/a.html",
+            "text/html",
+            gzip.compress(b"<p>x</p>", mtime=0),
+            "binary_gzip",
+        ),
+        (
+            "http://n.example/sitemap.xml.gz",
+            "text/html",
+            gzip.compress(b"<urlset/>", mtime=0),
+            None,
+        ),
+        ("http://n.example/sitemap.xml", "text/xml", gzip.compress(b"<urlset/>", mtime=0), None),
         ("http://n.example/feed.xml", "text/xml", PNG_BYTES[:500], "binary_png"),
         ("http://n.example/a.html", "text/html", b"<p>" + b"x" * 2000 + b"</p>", "too_large"),
         ("http://n.example/a.html", "text/html", b"<h1>News</h1><p>Text</p>", None),

@@ -153,6 +153,7 @@ def table_rows(database_url: str) -> dict[str, Any]:
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_import_stores_what_the_newsroom_holds_on_both_databases(tmp_path, database_url):
     records = newsroom_records()
     gz = write_warc(tmp_path / "newsroom.warc.gz", records + odd_records())
@@ -230,6 +231,7 @@ def test_progress_line_says_records_articles_rate_and_time_left(tmp_path):
     assert out.getvalue().splitlines()[-1].startswith("imported: 1 of 1 files, 40 records")
 
 
+@pytest.mark.slow
 def test_import_keeps_only_the_publishers_and_times_asked_for(tmp_path):
     records = newsroom_records()
     gz = write_warc(tmp_path / "newsroom.warc.gz", shuffled(records))
@@ -248,6 +250,7 @@ def test_import_keeps_only_the_publishers_and_times_asked_for(tmp_path):
     assert table_rows(f"sqlite:///{tmp_path / 'late.db'}")["articles"] == 0
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_an_import_cleanly(tmp_path):
     """SIGINT in the middle: exit 130, the run recorded as stopped, nothing left dangling."""
     pages = [r for r in newsroom_records() if r.content_type.startswith("text/html")]

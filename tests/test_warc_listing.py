@@ -122,6 +122,7 @@ def test_fetcher_obeys_ssrf_robots_and_delay(warc_server) -> None:
     assert [p for _, p in hits].count("/crawl-data/missing.warc.gz") == 1  # not retried
 
 
+@pytest.mark.slow
 def test_import_a_listing(warc_server) -> None:
     base, tmp, hits = warc_server
     listing = tmp / "warc.paths"

@@ -56,6 +56,7 @@ def two_databases(request, tmp_path) -> tuple[str, str]:
     return make(), make()
 
 
+@pytest.mark.slow
 def test_crawl_to_warc_then_import_gives_the_same_database(
     tmp_path: Path, newsroom: Newsroom, two_databases: tuple[str, str]
 ) -> None:

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from fastwarc.warc import ArchiveIterator
 
 from newscrawl.archive.read import PageRecord, record_type_name, scan
@@ -117,6 +118,7 @@ def _crawl(newsroom: Newsroom, tmp: Path, name: str, warc_dir: Path, db: str) ->
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_killed_crawls_open_file_is_finished_by_the_next_crawl(
     tmp_path: Path, newsroom: Newsroom
 ) -> None:
