@@ -12,14 +12,19 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 
-def host_of(url: str) -> str:
+def host_of(url: str | None) -> str:
     """The host a page is fetched from, lower-case, without port (what Scrapy's download
-    slots see).
+    slots see); empty when there is none or the URL is malformed.
 
     >>> host_of("https://WWW.News.Example:8443/a")
     'www.news.example'
+    >>> host_of("http://[::1/broken"), host_of(None)
+    ('', '')
     """
-    return urlsplit(url).hostname or ""
+    try:
+        return urlsplit(url or "").hostname or ""
+    except ValueError:
+        return ""
 
 
 def on_domain(host: str, domain: str) -> bool:

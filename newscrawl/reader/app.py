@@ -31,6 +31,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newscrawl.article import Article
+from newscrawl.discover.hosts import host_of
 from newscrawl.reader import queries
 from newscrawl.store.changes import Cursor, CursorError
 from newscrawl.store.search import MAX_LIMIT, Filters, Hit, SearchError, plain_snippet
@@ -100,13 +101,6 @@ def when(value: datetime | None) -> str:
 
 def paragraphs(body: str | None) -> list[str]:
     return [p.strip() for p in (body or "").split("\n\n") if p.strip()]
-
-
-def host_of(url: str | None) -> str:
-    try:
-        return urlsplit(url or "").hostname or ""
-    except ValueError:
-        return ""
 
 
 def templates() -> Environment:
