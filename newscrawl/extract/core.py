@@ -16,10 +16,11 @@ from newscrawl.extract.body import (
     prefer_articlebody,
     trafilatura_paragraphs,
 )
+from newscrawl.extract.captions import not_teasers, split_figcaption
 from newscrawl.extract.dates import parse_date
 from newscrawl.extract.document import Document, parse_document, text_of
 from newscrawl.extract.galleries import json_gallery_images
-from newscrawl.extract.images import figure_images, merge_images, not_teasers, split_figcaption
+from newscrawl.extract.images import figure_images, merge_images
 from newscrawl.extract.jsonld import JsonLd, read_jsonld
 from newscrawl.extract.meta import MetaTable, canonical_link, first, meta_table
 from newscrawl.normalize.byline import parse_bylines

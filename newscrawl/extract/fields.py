@@ -16,9 +16,9 @@ from lxml.html import HtmlElement
 from newscrawl.extract import jsonld as ld_mod
 from newscrawl.extract.dates import parse_date
 from newscrawl.extract.document import Document, text_of
-from newscrawl.extract.images import in_article
 from newscrawl.extract.jsonld import JsonLd
 from newscrawl.extract.meta import MetaTable, every, first, meta_authors, split_keywords
+from newscrawl.extract.placement import in_article
 
 _LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
 _BYLINE_XPATH = (
