@@ -7,17 +7,17 @@ pages, a sitemap index, section pages) in its own process and crawls the site wi
   b) ``scrapy crawl news`` into a fresh SQLite file,
   c) ``scrapy crawl news`` into a fresh Postgres database,
 
-all with the same concurrency settings, one after another. Each crawler runs in a session
-of its own; its CPU time is that of its whole process tree (its own rusage from
-``os.wait4``, which covers the children it waited for, plus any descendants it left
-behind, such as the extraction workers' fork server: this process adopts and reaps them
-as a Linux child subreaper). "Peak RSS" is the crawler process's own; "peak PSS" is the
-largest sum, sampled every 0.5 s, of the proportional set size of every process in the
+all with the same concurrency settings, one after another. Each crawler runs in a session of
+its own; its CPU time is that of its whole process tree (its own rusage from ``os.wait4``,
+which covers the children it waited for, plus any descendants it left behind, such as the
+extraction workers' fork server: this process adopts and reaps them as a Linux child
+subreaper). "Peak RSS" is the crawler process's own (its VmHWM, sampled every 0.5 s); "peak
+PSS" is the largest sum, sampled alike, of the proportional set size of every process in the
 session (shared pages counted once), the memory a multi-process crawl really uses. Pages per
-second are counted on the server side (article pages served during the run, divided by
-the time between the run's first and last request), so interpreter start-up and
-migrations are excluded from the rate but included in CPU seconds per page. The
-server's own CPU per page is printed too, to show it is not the bottleneck.
+second are counted on the server side (article pages served during the run, divided by the
+time between the run's first and last request), so interpreter start-up and migrations are
+excluded from the rate but included in CPU seconds per page. The server's own CPU per page
+is printed too, to show it is not the bottleneck.
 
 "CPU ratio to bare" divides the bare crawl's CPU per page by the run's: Scrapy runs on
 one thread, so when each crawler has a core to itself this is the pages-per-second
@@ -220,7 +220,7 @@ def run_child(
     """
     env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
     env["PYTHONPATH"] = str(ROOT)
-    peak = [0.0]
+    peak, own_peak = [0.0], [0.0]
     done = threading.Event()
     start = time.perf_counter()
     with log_path.open("w") as log:
@@ -231,6 +231,7 @@ def run_child(
         def sample() -> None:
             while not done.wait(0.5):
                 peak[0] = max(peak[0], _session_pss_mb(proc.pid))
+                own_peak[0] = max(own_peak[0], _peak_rss_mb(proc.pid))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -248,7 +249,20 @@ def run_child(
             cpu += orphan.ru_utime + orphan.ru_stime
     done.set()
     sampler.join()
-    return ChildUsage(proc.returncode, wall, cpu, usage.ru_maxrss / 1024, peak[0])
+    return ChildUsage(proc.returncode, wall, cpu, own_peak[0], peak[0])
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """The crawler's own peak RSS (``VmHWM``, sampled while it runs; it only grows). Not
+    ``ru_maxrss`` from ``wait4``: Linux keeps the larger of the forking parent's RSS and the
+    child's own there across ``execve``."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass  # ended between two samples: the last sample stands
+    return 0.0
 
 
 def served_since(site: Site, offset: int) -> tuple[int, int, float]:
