@@ -116,7 +116,11 @@ def test_a_wrong_cursor_is_refused_in_one_line(store: Store, database_url, capsy
 
 def test_cursor_file_moves_only_after_the_whole_export_was_written(store: Store, database_url,
                                                                    tmp_path) -> None:  # fmt: skip
-    store.write([article(i, f"https://www.independent.co.uk/news/{i}") for i in range(120)])
+    # ~1.2 MB of export, far more than a pipe holds: the export cannot have been written
+    # whole before the reader goes away (all of it in the pipe, the cursor rightly moved)
+    long_body = {i: "\n\n".join([text(i)] * 6) for i in range(120)}
+    store.write([article(i, f"https://www.independent.co.uk/news/{i}", body=long_body[i])
+                 for i in range(120)])  # fmt: skip
     cursor = tmp_path / "cursor"
     command = [sys.executable, "-m", "newscrawl", "export", "--database-url", database_url,
                "--cursor-file", str(cursor)]  # fmt: skip
