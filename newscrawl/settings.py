@@ -172,7 +172,9 @@ STORE_BATCH_SIZE = 200
 STORE_FLUSH_INTERVAL = 5.0
 STORE_MAX_BUFFERED = 10_000
 STORE_SPOOL_DIR: str | None = None  # None: $XDG_STATE_HOME/newscrawl/spool (~/.local/state/…)
-STORE_SPOOL_RESERVE_MB = 8.0  # set aside on the spool's disk, given back when the disk is full
+# set aside on the spool's disk beyond what waits in memory (the reserve grows with the buffer)
+# for the items still coming when the disk fills; the spool is written in it then
+STORE_SPOOL_RESERVE_MB = 8.0
 STORE_RETRY_MAX = 30.0
 STORE_CLOSE_TIMEOUT = 60.0
 STORE_AUTO_UPGRADE: bool | None = None

@@ -3,15 +3,18 @@
 Settings (read once): ``DATABASE_URL``, ``STORE_BATCH_SIZE``, ``STORE_FLUSH_INTERVAL``
 (seconds), ``STORE_MAX_BUFFERED`` (items kept in memory while the database is away,
 then spooled to ``STORE_SPOOL_DIR``, default ``$XDG_STATE_HOME/newscrawl/spool``),
-``STORE_SPOOL_RESERVE_MB`` (disk set aside for the spool, given back when the disk is full),
+``STORE_SPOOL_RESERVE_MB`` (disk set aside for the spool beyond what waits in memory, given
+back when the disk is full),
 ``STORE_CLOSE_TIMEOUT`` (seconds spent retrying at close) and ``STORE_AUTO_UPGRADE``
 (default: on for SQLite, off for Postgres).
 
 Earlier runs' spooled items of the same database are replayed when the spider opens, before
 it asks which pages were seen recently. A full disk closes the spider (``storage_full``); so
 does a write that fails on a bug rather than on its items or an outage (``store_failed``, the
-error logged once with its traceback: the run fails). At close one line says how many items
-were stored, rejected, spooled (where) and lost.
+error logged once with its traceback: the run fails). Items still coming once the disk is
+full are spooled while the spool's disk has room for them, and dropped otherwise
+(``newscrawl/store/refused``): not stored, so the next run fetches their pages again. At
+close one line says how many items were stored, rejected, spooled (where) and lost.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
@@ -183,7 +186,9 @@ class StorePipeline:
 
     def process_item(self, item: Article) -> Article:
         assert self.writer is not None
-        self.writer.add(item)
+        if not self.writer.add(item):  # the storage is full and the spool has no room left
+            self.stats.inc_value("newscrawl/store/refused")
+            raise DropItem("storage full: not stored, fetched again by the next run", "DEBUG")
         return item
 
     def close_spider(self) -> None:

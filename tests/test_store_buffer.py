@@ -28,7 +28,7 @@ from newscrawl.store.buffer import BufferedWriter, BufferPolicy
 from newscrawl.store.runs import crawl_run_from_stats, run_to_dict
 from newscrawl.store.schema import crawl_runs
 from newscrawl.store.spool import Spool, database_identity, default_spool_dir, from_line, to_line
-from tests.storekit import TcpProxy, article, counts, small_disk, sqlite_file
+from tests.storekit import TcpProxy, article, counts, small_disk, sqlite_file, text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -318,3 +318,35 @@ def test_an_append_that_does_not_fit_leaves_no_cut_off_line(tmp_path) -> None:
         assert entries[0] is None and len(entries) == written + 1  # the header, then items
         assert spool.count == written
         spool.close()
+
+
+def test_a_spool_written_in_the_reserve_is_cut_at_close_and_read_whole_if_not(tmp_path) -> None:
+    """Once the disk is full the spool writes into its reserve: trimmed to its lines at close;
+    a run killed before that leaves zeros after them, which the next reader skips."""
+    database = "sqlite:////nowhere/news.db"
+    spool = Spool(tmp_path / "spool", database)
+    spool.reserve(64 * 1024)
+    assert spool.take_reserve() == 64 * 1024
+    assert spool.append([item(i) for i in range(3)]) == 3
+    assert spool.room() < 64 * 1024 - 3 * 100
+    with pytest.raises(OSError) as error:  # never beyond the reserve: no block asked of the disk
+        spool.append([article(3, "https://x.example/3", body=text(3, 20_000))])
+    assert error.value.errno == errno.ENOSPC
+    [path] = spool_files(tmp_path)
+    assert path.stat().st_size == 64 * 1024 and not list((tmp_path / "spool").glob(".reserve-*"))
+    spool.files[0].capacity = None  # closed as a killed run's: without the trim at close
+    spool.close()
+    later = Spool(tmp_path / "spool", database)
+    later.claim_leftovers()
+    assert later.count == 3
+    urls = [getattr(entry, "url", None) for entry, _ in later.read(later.files[0])]
+    assert urls == [item(i).url for i in range(3)]
+    assert later.damaged == 0
+    later.close()
+    finished = Spool(tmp_path / "spool-2", database)
+    finished.reserve(64 * 1024)
+    finished.take_reserve()
+    finished.append([item(0)])
+    finished.close()
+    [kept] = (tmp_path / "spool-2").glob("spool-*")
+    assert kept.stat().st_size == len(kept.read_bytes().rstrip(b"\0")) < 64 * 1024

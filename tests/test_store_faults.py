@@ -5,8 +5,10 @@
   the next crawl replays them before it asks what was seen, so no page is fetched twice and
   ``items_stored`` counts its own articles only;
 - a full disk (a real tmpfs holding the SQLite file and the spool): the crawl stops with
-  ``storage_full`` and a non-zero exit, one line says how many items were stored, spooled
-  (where) and lost, and what was spooled is replayed once there is room;
+  ``storage_full`` and a non-zero exit, one line says how many items were stored and spooled
+  (where), none is lost (the spool's reserve covers what waits in memory and the items still
+  on their way), and what was spooled is replayed once there is room; items the spool's disk
+  has no room for once it is full are refused (their pages fetched again), never lost;
 - Postgres out of disk ("could not extend file", a tablespace on a tmpfs, on a server of the
   test's own): storage full as well, not a passing outage.
 """
@@ -210,6 +212,7 @@ def test_a_full_disk_stops_the_crawl_and_one_line_says_where_every_item_went(tmp
         assert received == stat(full.stderr, "item_scraped_count") > 0
         assert stored + rejected + spooled + lost == received, line
         assert spooled > 0, "the spool's reserve takes what waited in memory"
+        assert lost == 0, f"a full disk lost items: {line}"
         assert len(article_fetches(site_log)) < articles, "the crawl stopped fetching"
         assert stored_articles(database) == stored
         spool_file = Path(line["where"].rstrip(","))
@@ -223,6 +226,44 @@ def test_a_full_disk_stops_the_crawl_and_one_line_says_where_every_item_went(tmp
         assert stored_articles(database) == articles
         reasons = [run["finish_reason"] for run in runs(database)]
         assert reasons == ["storage_full", "finished"]
+
+
+def test_once_the_disk_is_full_what_the_spool_cannot_take_is_refused_not_lost(tmp_path) -> None:
+    """The reserve covers what waits in memory; of the items still coming, the spool takes
+    what the disk has room for and the writer refuses the rest (the next run fetches them)."""
+    disk = tmp_path / "disk"
+    with small_disk(disk, "4m") as remount:
+        store = Store.open(f"sqlite:///{disk / 'news.db'}", auto_upgrade=True)
+        policy = BufferPolicy(batch_size=40, spool_dir=str(disk / "spool"),
+                              spool_reserve=256 * 1024)  # fmt: skip
+        full: list[Exception] = []
+        writer = BufferedWriter(store, policy, on_full=full.append)
+        try:
+            sent = 0
+            while not full and sent < 5000:
+                assert writer.add(article(sent, f"https://x.example/{sent}", body=text(sent, 1500)))
+                sent += 1
+            assert full, "the disk never filled"
+            waiting = sent - writer.tally.stored - writer.tally.rejected  # in memory at full
+            assert waiting > 0
+            late = [writer.add(article(i, f"https://x.example/{i}", body=text(i, 1500)))
+                    for i in range(sent, sent + 300)]  # fmt: skip
+            writer.close(timeout=5)
+            tally = writer.tally
+            assert tally.lost == 0, tally
+            assert late.count(False) == tally.refused > 0, "more came than the disk could take"
+            assert tally.received == sent + late.count(True)
+            assert tally.stored + tally.rejected + tally.spooled == tally.received
+            assert tally.spooled == waiting + late.count(True)
+            assert f"{tally.refused} more items refused" in tally.line()
+            remount("64m")
+            later = BufferedWriter(store, policy)
+            assert later.flush()
+            later.close(timeout=1)
+            assert later.tally.replayed == tally.spooled
+            assert counts(store)["articles"] == tally.received
+        finally:
+            store.close()
 
 
 # --- Postgres: "could not extend file" ------------------------------------------------------

@@ -8,7 +8,14 @@ that earlier runs on the same database left behind before anything else.
 
 A full disk is not a passing outage: the writer reports it (``on_full``) so the crawl stops
 fetching, keeps what it holds (memory, then the spool if that can take it) and, at close,
-accounts for every item it was given: stored, spooled or lost (:class:`Tally`).
+accounts for every item it was given: stored, spooled or lost (:class:`Tally`). So that the
+spool can take what waits in memory, a reserve on the spool's disk always covers it: the
+bytes its items take as spool lines plus a headroom (``spool_reserve``) for the items still
+on their way when the disk fills. It grows with the buffer (no room to grow it is a full
+disk too) and is given back to the spool when the disk is full. Once it is, an item is taken
+only if the spool's disk still has room for it and for what waits; one that does not fit is
+refused (:meth:`BufferedWriter.add` returns False), not lost: it was never stored, so the
+next run fetches its page again.
 
 A bug is not an outage either (:class:`newscrawl.store.problems.WriteFailure`: SQL that does
 not fit the database, say a renamed column): the items of the batch it met are rejected with
@@ -31,7 +38,14 @@ from pathlib import Path
 
 from newscrawl.article import Article
 from newscrawl.store.runs import CrawlRun
-from newscrawl.store.spool import LEGACY_DIR, NO_SPACE, Spool, SpoolFile, database_identity
+from newscrawl.store.spool import (
+    LEGACY_DIR,
+    NO_SPACE,
+    Spool,
+    SpoolFile,
+    database_identity,
+    to_line,
+)
 from newscrawl.store.store import (
     BatchReport,
     StorageFullError,
@@ -52,8 +66,9 @@ class BufferPolicy:
     retry_max: float = 30.0
     #: ``None``: :func:`newscrawl.store.spool.default_spool_dir`.
     spool_dir: str | None = None
-    #: Bytes of the spool's disk set aside while writing, given back when the disk is full
-    #: so that what waits in memory can still be spooled (0: none).
+    #: Bytes of the spool's disk set aside beyond what waits in memory (the reserve covers
+    #: both), given back when the disk is full so that all of it, and the items still on
+    #: their way, can be spooled (0: no reserve).
     spool_reserve: int = 8 * 2**20
 
 
@@ -69,6 +84,7 @@ class Tally:
     replayed: int = 0  # earlier runs' spooled items committed by this writer
     replay_rejected: int = 0
     left_for_later: int = 0  # earlier runs' spooled items still waiting at close
+    refused: int = 0  # not taken once the storage was full (not received, not lost)
     damaged: int = 0  # spool lines that could not be read (kept aside)
     runs_replayed: int = 0  # crawl_runs rows written from the spool
     spool_paths: list[Path] = field(default_factory=list)
@@ -89,6 +105,11 @@ class Tally:
             )
         if self.left_for_later:
             text += f"; {self.left_for_later} earlier spooled items still wait"
+        if self.refused:
+            text += (
+                f"; {self.refused} more items refused once the storage was full (not stored,"
+                " their pages are fetched again by the next run)"
+            )
         if self.damaged:
             text += f"; {self.damaged} damaged spool lines kept aside"
         return text
@@ -126,6 +147,11 @@ class BufferedWriter:
         self.on_durable = on_durable
         self.clock = clock
         self.pending: list[Article] = []
+        #: The size of each pending item as a spool line, and their sum.
+        self._sizes: list[int] = []
+        self.pending_bytes = 0
+        #: What the reserve holds beyond them (``policy.spool_reserve``; 0: no reserve).
+        self.headroom = policy.spool_reserve
         self.tally = Tally()
         #: Why the storage is full (database or spool), once it was.
         self.full: Exception | None = None
@@ -134,7 +160,7 @@ class BufferedWriter:
         self.spool_error: OSError | None = None
         self.spool = Spool(policy.spool_dir, database_identity(store.engine.url))
         self._claim()
-        self.spool.reserve(policy.spool_reserve)
+        self._cover()
         self.last_flush = clock()
         self.retry_at = 0.0
         self.backoff = policy.retry_initial
@@ -168,17 +194,65 @@ class BufferedWriter:
         """No more writes in this run: the storage is full, or a write met a bug."""
         return self.full is not None or self.failed is not None
 
-    def add(self, article: Article) -> None:
+    def add(self, article: Article) -> bool:
+        """Take an item; False when it is refused: the storage is full and the spool's disk
+        has no room left for it (it was not received: the next run fetches it again)."""
+        size = len(to_line(article).encode()) + 1
+        if self.stopped and not self._fits(size):
+            self.tally.refused += 1
+            return False
         self.tally.received += 1
         self.pending.append(article)
+        self._sizes.append(size)
+        self.pending_bytes += size
         if self.stopped:  # the crawl is stopping: keep what comes in the spool
             if len(self.pending) >= self.policy.batch_size and self.spool_error is None:
                 self._spill()
-            return
+            return True
+        self._cover()
         if len(self.pending) > self.policy.max_buffered and self.spool_error is None:
             self._spill()
         if len(self.pending) >= self.policy.batch_size:
             self.flush()
+        return True
+
+    def _fits(self, size: int) -> bool:
+        """Once the storage is full: the spool has room for this item besides what waits in
+        memory (when its room cannot be known, the item is taken)."""
+        room = self.spool.room()
+        return room < 0 or self.pending_bytes + size <= room
+
+    def _taken(self, count: int) -> list[Article]:
+        """The first ``count`` pending items, no longer pending (stored or spooled)."""
+        taken = self.pending[:count]
+        del self.pending[:count]
+        self.pending_bytes -= sum(self._sizes[:count])
+        del self._sizes[:count]
+        self._cover()
+        return taken
+
+    def _cover(self) -> None:
+        """Keep the reserve at what waits in memory plus the headroom, rounded up to half a
+        headroom (not resized for every item). No room to grow it means the disk is full:
+        the reserve as it is still covers what waited before, and the item just taken fits
+        in the headroom."""
+        headroom = self.headroom
+        if headroom <= 0 or self.stopped:
+            return
+        need, have = self.pending_bytes + headroom, self.spool.reserved
+        if need <= have <= need + headroom:
+            return
+        try:
+            step = max(1, headroom // 2)
+            self.spool.reserve(-(-need // step) * step)
+        except OSError as error:
+            if error.errno in NO_SPACE:
+                self._storage_full(error)
+            else:  # a file system without the means: go on as with ``spool_reserve=0``
+                logger.warning("spool: no reserve in %s (%s): what waits in memory when the "
+                               "disk fills may not fit in the spool", self.spool.directory,
+                               error)  # fmt: skip
+                self.headroom = 0
 
     def tick(self) -> None:
         """Call periodically: flushes when the interval has passed or a retry is due."""
@@ -193,8 +267,7 @@ class BufferedWriter:
         except OSError as error:
             self._spool_failed(error)
             return
-        spilled, self.pending = self.pending[:written], self.pending[written:]
-        self.on_durable(spilled)
+        self.on_durable(self._taken(written))
         if self.pending:
             full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.spool.path))
             self._spool_failed(full)
@@ -208,12 +281,12 @@ class BufferedWriter:
             self._storage_full(error)
 
     def _storage_full(self, error: Exception) -> None:
-        """From now on nothing more goes to the database in this run: the spool (given its
-        reserve back) takes what waits in memory and what still comes."""
+        """From now on nothing more goes to the database in this run: the spool, written in
+        its reserve, takes what waits in memory and what still comes (what fits)."""
         if self.full is not None:
             return
         self.full = error
-        freed = self.spool.release_reserve()
+        freed = self.spool.take_reserve()
         logger.error("storage full (%s): stopping the crawl; %d items wait in memory, spooling "
                      "them to %s (%d bytes set aside for it)", error, len(self.pending),
                      self.spool.directory, freed)  # fmt: skip
@@ -310,8 +383,7 @@ class BufferedWriter:
             while self.pending:
                 chunk = self.pending[: self.policy.batch_size]
                 self._account(self.store.write(chunk), own=True)
-                del self.pending[: len(chunk)]
-                self.on_durable(chunk)
+                self.on_durable(self._taken(len(chunk)))
                 if self.failed is not None:
                     return self.flush()
         except StoreUnavailableError as error:

@@ -15,6 +15,13 @@ An append is one write of whole lines followed by ``fsync``; a write that fails 
 (disk full) is cut back, so only a process killed in mid-write can leave a cut-off line.
 Reading skips such a line, counts it and keeps it in ``<file>.damaged``.
 
+A writer keeps a *reserve*: a hidden, locked ``.reserve-*`` file of allocated blocks. When
+the disk is full the reserve becomes the writer's spool file (:meth:`Spool.take_reserve`):
+what is spooled from then on is written into blocks it already holds, which nothing else on
+the disk (the database finishing a checkpoint, another process) can take meanwhile; at close
+the file is cut to what was written. A process killed before that leaves zero bytes after
+its last line, which reading skips.
+
 Run ``python -m newscrawl.store.spool adopt DIR --database-url URL`` to hand spool files of
 newscrawl before 0.x (no database named) to a database.
 """
@@ -55,6 +62,11 @@ _NAME_RE = re.compile(r"^spool-([0-9a-f]{16})-\d+-[0-9a-f]{8}\.jsonl$")
 _LEGACY_RE = re.compile(r"^spool-\d+-[0-9a-f]{8}(\.jsonl|\.\d+\.claimed)$")
 #: Errors that mean "no room": the spool cannot take more until space is freed.
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+#: Bytes of a disk's free space not counted on when the spool writes outside a reserve: the
+#: file system's own blocks and a new file's header.
+SLACK = 64 * 1024
+#: What is left of a line that is not one: whitespace, and the zeros a reserve is made of.
+_BLANK = b" \t\r\n\x00"
 
 Entry = Article | CrawlRun
 
@@ -136,10 +148,21 @@ def _fsync_dir(directory: Path) -> None:
 class SpoolFile:
     """One spool file this writer holds the lock of; ``own``: written by this writer."""
 
-    def __init__(self, path: Path, fd: int, own: bool, entries: int = 0, runs: int = 0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        fd: int,
+        own: bool,
+        entries: int = 0,
+        runs: int = 0,
+        capacity: int | None = None,
+    ) -> None:
         self.path = path
         self.fd = fd
         self.own = own
+        #: A file made of the reserve: the bytes allocated to it, and where its lines end.
+        self.capacity = capacity
+        self.end = 0
         #: Articles and run records not yet replayed, and the byte offset replay has reached.
         self.entries = entries
         self.runs = runs
@@ -156,6 +179,11 @@ class SpoolFile:
 
     def close(self) -> None:
         if self.fd >= 0:
+            if self.capacity is not None:  # give back the part of the reserve not written
+                try:
+                    os.ftruncate(self.fd, self.end)
+                except OSError as error:
+                    logger.warning("spool: could not trim %s: %s", self.path, error)
             os.close(self.fd)  # releases the lock
             self.fd = -1
 
@@ -237,6 +265,8 @@ class Spool:
         own = self.own
         if own is None:
             own = self._create(data)
+        elif own.capacity is not None:
+            _write_within(own, data)
         else:
             fd = own.fd
             start = os.lseek(fd, 0, os.SEEK_END)
@@ -344,7 +374,7 @@ class Spool:
             offset = spool_file.offset
             for line in handle:
                 start, offset = offset, offset + len(line)
-                if not line.strip() or start in spool_file.damaged:
+                if not line.strip(_BLANK) or start in spool_file.damaged:
                     continue
                 try:
                     if not line.endswith(b"\n"):
@@ -389,12 +419,28 @@ class Spool:
 
     # --- room for a full disk ------------------------------------------------------------
 
-    def reserve(self, size: int) -> bool:
+    @property
+    def reserved(self) -> int:
+        """Bytes set aside now (0: no reserve)."""
+        return os.fstat(self._reserve[1]).st_size if self._reserve is not None else 0
+
+    def reserve(self, size: int) -> None:
         """Set ``size`` bytes of the spool's disk aside (a locked, allocated file), to be
         given back by :meth:`release_reserve` when the disk is full, so that what waits in
-        memory can still be spooled. False when there is no room for it."""
-        if size <= 0 or self._reserve is not None:
-            return self._reserve is not None
+        memory can still be spooled. Called again, grows or shrinks it to ``size``. Raises
+        ``OSError`` when there is no room (an errno of :data:`NO_SPACE`) or no way to."""
+        if size <= 0:
+            return
+        if self._reserve is not None:
+            path, fd = self._reserve
+            try:
+                if size > os.fstat(fd).st_size:
+                    os.posix_fallocate(fd, 0, size)
+                else:
+                    os.ftruncate(fd, size)
+            except OSError as error:
+                raise OSError(error.errno, error.strerror, str(path)) from error
+            return
         path = self.directory / f".reserve-{self.digest}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         fd = -1
         try:
@@ -406,11 +452,44 @@ class Spool:
             if fd >= 0:
                 os.close(fd)
                 path.unlink(missing_ok=True)
-            logger.warning("spool: no room for a reserve of %d bytes in %s: %s", size,
-                           self.directory, error)  # fmt: skip
-            return False
+            raise OSError(error.errno, error.strerror, str(path)) from error
         self._reserve = (path, fd)
-        return True
+
+    def take_reserve(self) -> int:
+        """The disk is full: make the reserve this writer's spool file, so that what is
+        spooled from now on goes into blocks already held. Returns its capacity (0: there
+        was no reserve, or it could not be used: then it is given back to the disk)."""
+        if self._reserve is None:
+            return 0
+        path, fd = self._reserve
+        capacity = os.fstat(fd).st_size
+        header = _header(self.database)
+        final = self.directory / f"spool-{self.digest}-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
+        try:
+            _pwrite_all(fd, header, 0)
+            os.fsync(fd)
+            os.rename(path, final)
+            _fsync_dir(self.directory)
+        except OSError as error:
+            logger.warning("spool: could not make the reserve %s a spool file (%s); giving it "
+                           "back to the disk instead", path, error)  # fmt: skip
+            return self.release_reserve()
+        self._reserve = None
+        self.own = SpoolFile(final, fd, own=True, capacity=capacity)
+        self.own.end = len(header)
+        self.files.append(self.own)
+        return capacity
+
+    def room(self) -> int:
+        """Bytes the spool can still take: what is left of the reserve it writes in, or else
+        the free space of its disk (less :data:`SLACK`); -1 if unknown."""
+        if self.own is not None and self.own.capacity is not None:
+            return self.own.capacity - self.own.end
+        try:
+            found = os.statvfs(self.directory)
+        except OSError:
+            return -1
+        return max(0, found.f_bavail * found.f_frsize - SLACK)
 
     def release_reserve(self) -> int:
         """Give the reserve back to the disk; returns how many bytes."""
@@ -438,6 +517,25 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
+def _write_within(spool_file: SpoolFile, data: bytes) -> None:
+    """Append to a file made of the reserve, never beyond what it holds: no new block is
+    asked of a full disk. What a failed write left after the last line is overwritten by
+    the next one, or cut at close."""
+    assert spool_file.capacity is not None
+    if spool_file.end + len(data) > spool_file.capacity:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(spool_file.path))
+    _pwrite_all(spool_file.fd, data, spool_file.end)
+    os.fsync(spool_file.fd)
+    spool_file.end += len(data)
+
+
 def _same_file(fd: int, path: Path) -> bool:
     """The locked descriptor is still the file at ``path`` (not one deleted meanwhile)."""
     try:
@@ -458,7 +556,7 @@ def _count_lines(lines: Iterable[bytes]) -> tuple[int, int]:
     """(articles, run records) among ``lines``."""
     articles = runs = 0
     for line in lines:
-        if not line.strip() or _is_header_line(line):
+        if not line.strip(_BLANK) or _is_header_line(line):
             continue
         if _is_run_line(line):
             runs += 1
