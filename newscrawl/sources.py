@@ -158,6 +158,13 @@ def default_sources_file() -> Path | None:
     return Path(env) if env else None
 
 
+def sources_file(setting: str | Path | None = None) -> Path | None:
+    """The catalogue a run reads: the ``NEWSCRAWL_SOURCES_FILE`` setting (``--sources`` or
+    ``-s``), else the environment variable, else None for the bundled catalogue. One rule,
+    so that a command picks its publishers from the catalogue its crawls will read."""
+    return Path(setting) if setting else default_sources_file()
+
+
 def parse_sources(text: str, where: str = "sources file") -> dict[str, Source]:
     """Sources by name from the text of a catalogue file (``[publisher.KEY]`` tables, or
     the deprecated ``[[source]]`` tables).
@@ -180,11 +187,10 @@ def parse_sources(text: str, where: str = "sources file") -> dict[str, Source]:
 
 def load_sources(path: str | Path | None = None) -> dict[str, Source]:
     """Sources by name from ``path``, a catalogue folder or file (default:
-    :func:`default_sources_file`, else the bundled catalogue)."""
+    :func:`sources_file`'s)."""
     from newscrawl.publishers import load_catalogue
 
-    chosen = Path(path) if path else default_sources_file()
-    return {key: p.source() for key, p in load_catalogue(chosen).items()}
+    return {key: p.source() for key, p in load_catalogue(sources_file(path)).items()}
 
 
 def source_for_url(sources: Iterable[Source], url: str) -> Source | None:

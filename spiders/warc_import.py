@@ -43,7 +43,8 @@ from newscrawl.archive.read import NotAWarcError, PageRecord, Skipped, scan
 from newscrawl.article import Article
 from newscrawl.extract.pool import WINDOW
 from newscrawl.process import PageOutcome, PageProcessor
-from newscrawl.sources import Source, load_sources, source_for_url
+from newscrawl.publishers import load_catalogue
+from newscrawl.sources import Source, source_for_url, sources_file
 
 logger = logging.getLogger(__name__)
 
@@ -133,14 +134,15 @@ class WarcImportSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WarcImportSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        sources_file = settings.get("NEWSCRAWL_SOURCES_FILE")
+        setting = settings.get("NEWSCRAWL_SOURCES_FILE")
         try:
-            spider.sources = list(load_sources(sources_file).values())
+            catalogue = load_catalogue(sources_file(setting))
         except ValueError:
-            if sources_file:
+            if setting:
                 raise
-            spider.sources = []
-        spider.filter = ImportFilter.build(spider.publishers, spider.sources, spider.since,
+            catalogue = {}
+        spider.sources = [p.source() for p in catalogue.values()]
+        spider.filter = ImportFilter.build(spider.publishers, catalogue, spider.since,
                                            spider.until)  # fmt: skip
         spider.max_size = settings.getint("DOWNLOAD_MAXSIZE", 16 << 20) or (1 << 62)
         spider.pages = page_processor(crawler)

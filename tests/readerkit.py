@@ -41,15 +41,25 @@ HOSTILE = Article(
 )  # fmt: skip
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
 @dataclass
 class Reader:
     url: str
     process: subprocess.Popen[str]
 
-    def get(self, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    def get(
+        self, path: str, *, follow: bool = True, **headers: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        """The status, headers and body of ``path``, after redirects unless ``follow`` is
+        false (then a redirect is the answer, its ``Location`` among the headers)."""
         request = urllib.request.Request(self.url.rstrip("/") + path, headers=headers)
+        handlers = [] if follow else [_NoRedirect()]
         try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
+            with urllib.request.build_opener(*handlers).open(request, timeout=30) as answer:
                 return answer.status, dict(answer.headers.items()), answer.read()
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers.items()), error.read()

@@ -82,6 +82,28 @@ def test_pages_show_the_database(store: Store, database_url: str) -> None:
         assert reader.get("/?before=x")[0] == 400
 
 
+def test_a_publisher_page_is_found_by_key_name_or_alias(store: Store, database_url: str) -> None:
+    """/publisher/ takes what `newscrawl crawl --publisher` takes (the catalogue's key, name
+    or alias in any case) and redirects to the page of the key articles are stored under."""
+    _fill(store)
+    with serve(database_url) as reader:
+        assert reader.get("/publisher/eveningstandard", follow=False)[0] == 200
+        assert 'href="/publisher/eveningstandard"' in reader.get("/")[2].decode()
+        for asked, key in [("The%20Standard", "eveningstandard"),
+                           ("LONDON%20EVENING%20STANDARD", "eveningstandard"),
+                           ("Evening%20Standard", "eveningstandard"),
+                           ("INDEPENDENT", "independent"),
+                           ("independent.co.uk", "independent")]:  # fmt: skip
+            status, headers, _ = reader.get(f"/publisher/{asked}", follow=False)
+            assert (status, headers.get("location")) == (302, f"/publisher/{key}"), asked
+        status, headers, _ = reader.get("/publisher/The%20Standard?before=5", follow=False)
+        assert headers["location"] == "/publisher/eveningstandard?before=5"
+        status, _, body = reader.get("/publisher/The%20Standard")
+        assert status == 200 and "Evening Standard" in body.decode()
+        for unknown in ("nosuch", "apnews", "Associated%20Press"):  # no AP article stored
+            assert reader.get(f"/publisher/{unknown}", follow=False)[0] == 404, unknown
+
+
 def assert_harmless(page: str, where: str) -> None:
     """No script, frame or svg element, no event handler attribute, and every link and
     image either on this server or an http(s) URL."""

@@ -24,7 +24,8 @@ from newscrawl.archive.importing import ImportFilter, process_record
 from newscrawl.archive.progress import ImportProgress
 from newscrawl.archive.read import NotAWarcError, PageRecord, Skipped, check_warc, scan
 from newscrawl.article import Article
-from newscrawl.sources import Source
+from newscrawl.demo.newsroom import build_newsroom
+from newscrawl.publishers import parse_catalogue_text
 from newscrawl.store.engine import create_engine
 from newscrawl.store.schema import articles, crawl_runs, sightings
 from tests.warckit import Rec, newsroom_records, shuffled, write_warc
@@ -111,10 +112,18 @@ def test_not_a_warc_is_one_clear_error(tmp_path):
     assert not (tmp_path / "n.db").exists()
 
 
+CATALOGUE = """
+[publisher.apnews]
+name = "AP News"
+aliases = ["Associated Press"]
+domains = ["127.0.0.3"]
+entry = [{ url = "http://127.0.0.3:8765/" }]
+"""
+
+
 def test_filter_by_time_and_publisher():
-    sources = [Source.from_dict({"name": "apnews", "kind": "publisher",
-                                 "start_urls": ["http://127.0.0.3:8765/"]})]  # fmt: skip
-    by_host = ImportFilter.build(["apnews", "independent.co.uk"], sources)
+    catalogue = parse_catalogue_text(CATALOGUE, "test")
+    by_host = ImportFilter.build(["apnews", "independent.co.uk"], catalogue)
     assert by_host.by_host_only
     assert by_host.admits_url("http://127.0.0.3:8765/article/x")
     assert by_host.admits_url("https://www.independent.co.uk/news/a.html")
@@ -123,6 +132,28 @@ def test_filter_by_time_and_publisher():
     assert not by_name.by_host_only and by_name.admits_url("http://anything.example/")
     assert by_name.admits(Article(url="http://x.example/a", publisher="the independent"))
     assert not by_name.admits(Article(url="http://x.example/a", publisher="AP News"))
+
+
+@pytest.mark.parametrize("given", ["apnews", "APNEWS", "AP News", "associated press"])
+def test_a_publisher_is_named_by_key_name_or_alias_as_crawl_publisher_names_it(given):
+    """--publisher takes what `crawl --publisher` takes, through the same catalogue rule
+    (find_publisher): each way stands for the publisher's domains and every name it has."""
+    found = ImportFilter.build([given], parse_catalogue_text(CATALOGUE, "test"))
+    assert found.by_host_only and found.domains == ("127.0.0.3",)
+    assert found.admits_url("http://127.0.0.3:8765/article/x")
+    assert not found.admits_url("http://127.0.0.2:8765/article/x")
+    for stored in ("AP News", "Associated Press"):
+        assert found.admits(Article(url="http://copy.example/a", publisher=stored))
+    assert found.admits(Article(url="http://copy.example/a", source="apnews"))
+    assert not found.admits(Article(url="http://copy.example/a", publisher="The Independent"))
+
+
+def test_a_name_the_catalogue_does_not_know_matches_as_stored():
+    found = ImportFilter.build(["127.0.0.3", "Daily Planet"], parse_catalogue_text(CATALOGUE, "t"))
+    assert not found.by_host_only and found.domains == ("127.0.0.3",)
+    assert found.admits(Article(url="http://x.example/a", publisher="daily planet"))
+    assert found.admits(Article(url="http://127.0.0.3:8765/a", publisher="Other"))
+    assert not found.admits(Article(url="http://x.example/a", publisher="Other"))
 
 
 def run_import(
@@ -248,6 +279,25 @@ def test_import_keeps_only_the_publishers_and_times_asked_for(tmp_path):
                       "2026-03-02")  # fmt: skip
     assert late.returncode == 0, late.stderr
     assert table_rows(f"sqlite:///{tmp_path / 'late.db'}")["articles"] == 0
+
+
+@pytest.mark.slow
+def test_import_publisher_takes_a_name_or_alias_of_the_catalogue(tmp_path):
+    """`--publisher "the wire service"` (an alias, any case) keeps the pages of the catalogue
+    publisher it names, as `crawl --publisher` would choose it, though no article is stored
+    under that name."""
+    catalogue = tmp_path / "newsroom.toml"
+    text = build_newsroom(8765).sources_toml()
+    catalogue.write_text(text.replace('name = "AP News"\n', 'name = "AP News"\n'
+                                      'aliases = ["The Wire Service"]\n', 1))  # fmt: skip
+    gz = write_warc(tmp_path / "newsroom.warc.gz", shuffled(newsroom_records()))
+    url = f"sqlite:///{tmp_path / 'news.db'}"
+    done = run_import([str(gz)], url, tmp_path, "--sources", str(catalogue), "--publisher",
+                      "the wire service")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = table_rows(url)
+    assert rows["articles"] >= 2
+    assert all(u.startswith("http://127.0.0.3:") for u in rows["urls"]), rows["urls"]
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ Article a crawl of it would. :class:`ImportFilter` is ``--publisher``, ``--since
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,7 +19,7 @@ from newscrawl.article import Article
 from newscrawl.discover.hosts import host_of, on_domain
 from newscrawl.fetch.encoding import decode_html
 from newscrawl.process import PageOutcome, process_page
-from newscrawl.sources import Source
+from newscrawl.publishers import Publisher, find_publisher
 
 
 def process_record(
@@ -52,9 +52,11 @@ class ImportFilter:
 
     ``since``/``until``: the record's fetch time (``WARC-Date``), inclusive. ``publishers``:
     a name matches an article whose publisher or source has that name (any case), or whose
-    URL is on that domain (``bbc.co.uk``); a source of the sources file given by name stands
-    for its domains. When every name is a domain or a source, pages on other hosts are
-    skipped before extraction; otherwise every page is extracted and then matched.
+    URL is on that domain (``bbc.co.uk``); a publisher of the catalogue named by key, name
+    or alias (:func:`~newscrawl.publishers.find_publisher`, as ``crawl --publisher``) stands
+    for its domains and every name it goes by. When every name is a domain or a catalogue
+    publisher, pages on other hosts are skipped before extraction; otherwise every page is
+    extracted and then matched.
     """
 
     since: datetime | None = None
@@ -67,11 +69,10 @@ class ImportFilter:
     def build(
         cls,
         publishers: Iterable[str] = (),
-        sources: Iterable[Source] = (),
+        catalogue: Mapping[str, Publisher] | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> ImportFilter:
-        by_name = {s.name.casefold(): s for s in sources}
         names: set[str] = set()
         domains: list[str] = []
         host_only = True
@@ -79,9 +80,11 @@ class ImportFilter:
             name = raw.strip().casefold()
             if not name:
                 continue
-            names.add(name)
-            if name in by_name:
-                domains.extend(by_name[name].allowed_domains)
+            names.add(name)  # a name as stored (a host, a name the catalogue does not know)
+            found = find_publisher(catalogue or {}, name)
+            if found is not None:
+                names.update(n.casefold() for n in (found.key, *found.names))
+                domains.extend(found.domains)
             elif _domain_like(name):
                 domains.append(name.removeprefix("www."))
             else:

@@ -13,11 +13,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from newscrawl.publishers import load_catalogue, select_publishers
 from newscrawl.run.crawls import command_line_settings, run_sources, runs_exit_code
-from newscrawl.sources import SourceError, check_source_names, default_sources_file
+from newscrawl.sources import SourceError, check_source_names, sources_file
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--sources",
         metavar="FILE",
-        help="a catalogue folder or file (default: $NEWSCRAWL_SOURCES_FILE, else the catalogue "
+        help="a catalogue folder or file (default: -s NEWSCRAWL_SOURCES_FILE=PATH, else "
+        "$NEWSCRAWL_SOURCES_FILE, else the catalogue "
         "inside the package, newscrawl/publishers/)",
     )
     parser.add_argument(
@@ -105,7 +107,7 @@ def chosen_sources(args: argparse.Namespace) -> list[str]:
             "choose publishers one way: NAME…/--publisher NAME…, --all, or --country and/or "
             "--language"
         )
-    catalogue = load_catalogue(args.sources or default_sources_file())
+    catalogue = load_catalogue(catalogue_file(args))
     if args.all:
         return [key for key, p in catalogue.items() if p.enabled]
     if args.names or args.publishers:
@@ -117,6 +119,13 @@ def chosen_sources(args: argparse.Namespace) -> list[str]:
     if not enabled:
         raise SourceError("every publisher chosen is disabled (name them to crawl them)")
     return enabled
+
+
+def catalogue_file(args: argparse.Namespace) -> Path | None:
+    """The catalogue the command line's crawls read (``--sources``, ``-s
+    NEWSCRAWL_SOURCES_FILE=PATH``, ``$NEWSCRAWL_SOURCES_FILE``, else the bundled one), so that
+    names are chosen from it; ValueError for a malformed ``-s``."""
+    return sources_file(command_line_settings(args).get("NEWSCRAWL_SOURCES_FILE"))
 
 
 def positive_int(value: str) -> int:
@@ -136,13 +145,9 @@ def run(args: argparse.Namespace) -> int:
 
         return run_worker(args)
     try:
-        names = chosen_sources(args)
-    except SourceError as err:
-        print(f"newscrawl crawl: {err}", file=sys.stderr)
-        return 2
-    try:
         overrides = command_line_settings(args)
-    except ValueError as err:
+        names = chosen_sources(args)
+    except ValueError as err:  # a malformed -s, or a SourceError
         print(f"newscrawl crawl: {err}", file=sys.stderr)
         return 2
     spider_args = {"max_articles": args.max_articles} if args.max_articles else {}

@@ -23,7 +23,7 @@ from newscrawl.golden import (
     write_expected,
 )
 from newscrawl.publishers import Publisher, PublisherError, find_publisher, load_catalogue
-from newscrawl.sources import SourceError, check_start_url, default_sources_file
+from newscrawl.sources import SourceError, check_start_url, sources_file
 
 DESCRIPTION = """\
 Golden pages are saved pages of catalogue publishers with the values extraction must give
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _publisher(name: str, sources: str | None) -> Publisher:
     try:
-        found = find_publisher(load_catalogue(sources or default_sources_file()), name)
+        found = find_publisher(load_catalogue(sources_file(sources)), name)
     except PublisherError as err:
         raise CommandError(str(err)) from None
     if found is None:

@@ -45,14 +45,16 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--base-url", metavar="URL", help="where a listing's paths are "
                         "(e.g. https://data.commoncrawl.org/)")  # fmt: skip
     parser.add_argument("--publisher", action="append", default=[], metavar="NAME",
-                        help="only this publisher (a name, domain or source name); "
+                        help="only this publisher: a catalogue key, name or alias (any "
+                        "case, as crawl --publisher), a domain, or a name as stored; "
                         "repeatable")  # fmt: skip
     parser.add_argument("--since", metavar="DATE", help="records fetched on or after (ISO 8601)")
     parser.add_argument("--until", metavar="DATE", help="records fetched on or before (ISO 8601)")
     parser.add_argument("--database-url", metavar="URL", help="sqlite:///PATH or "
                         "postgresql://USER@HOST/DATABASE")  # fmt: skip
-    parser.add_argument("--sources", metavar="FILE", help="sources file (source names for "
-                        "--publisher and articles' source)")  # fmt: skip
+    parser.add_argument("--sources", metavar="FILE", help="a catalogue folder or file (the "
+                        "publishers --publisher names, articles' source; default: "
+                        "$NEWSCRAWL_SOURCES_FILE, else the bundled one)")  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="no progress line")
     parser.add_argument("-s", dest="settings", action="append", default=[],
                         metavar="NAME=VALUE", help="a Scrapy setting (repeatable)")  # fmt: skip

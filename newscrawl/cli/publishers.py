@@ -19,7 +19,7 @@ from newscrawl.publishers import (
     publisher_toml,
     select_publishers,
 )
-from newscrawl.sources import default_sources_file
+from newscrawl.sources import sources_file
 
 DESCRIPTION = """\
 List the publishers newscrawl knows (the catalogue: newscrawl/publishers/<country>/<key>.toml,
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         return migrate(args.file, args.output)
     names = args.names if args.action == "check" else []
     try:
-        catalogue = load_catalogue(args.sources or default_sources_file())
+        catalogue = load_catalogue(sources_file(args.sources))
         chosen = select_publishers(catalogue, names, country=args.country, language=args.language)
     except PublisherError as err:
         raise CommandError(str(err)) from None

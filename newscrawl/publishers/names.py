@@ -26,7 +26,7 @@ from functools import lru_cache
 from newscrawl.dedupe.publisher import publisher_key
 from newscrawl.dedupe.urls import is_http_url, site_domain
 from newscrawl.discover.hosts import host_of
-from newscrawl.publishers import Publisher, bundled_catalogue, fold
+from newscrawl.publishers import Publisher, bundled_catalogue, find_publisher, fold
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # hashed by identity: lookups are cached per index
@@ -99,6 +99,19 @@ def name_key(name: str) -> str:
     ('ap', 'independent', 'dailyplanet')
     """
     return publisher_key(name_index().for_name(name) or name)
+
+
+def catalogue_key(name: str) -> str | None:
+    """The ``publisher_key`` of the bundled catalogue's publisher that ``name`` names by key,
+    display name or alias (:func:`~newscrawl.publishers.find_publisher`, the rule of
+    ``newscrawl crawl --publisher``), None when none does: a link by any of its names leads
+    to the one page articles are stored under.
+
+    >>> catalogue_key("apnews"), catalogue_key("ASSOCIATED PRESS"), catalogue_key("Daily Planet")
+    ('ap', 'ap', None)
+    """
+    found = find_publisher(bundled_catalogue(), name)
+    return publisher_key(found.name) if found is not None else None
 
 
 def canonical_publisher(

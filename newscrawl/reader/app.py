@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy import Engine
@@ -25,12 +25,13 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newscrawl.article import Article
+from newscrawl.dedupe.publisher import publisher_key
 from newscrawl.discover.hosts import host_of
 from newscrawl.reader import queries
 from newscrawl.store.changes import Cursor, CursorError
@@ -113,7 +114,7 @@ def templates() -> Environment:
     )
     environment.filters.update(
         http_url=http_url, when=when, paragraphs=paragraphs, host=host_of,
-        snippet_parts=split_snippet,
+        snippet_parts=split_snippet, publisher_key=publisher_key,
     )  # fmt: skip
     return environment
 
@@ -215,12 +216,18 @@ class Reader:
         return self.page("publishers.html", title="Publishers", rows=rows)
 
     def publisher(self, request: Request) -> Response:
+        """``/publisher/KEY``; a key in another case, a display name or an alias redirects to
+        the page of the key its articles are stored under."""
+        asked = request.path_params["key"]
+        before = _int(request, "before")
         with self.engine.connect() as connection:
-            found = queries.publisher_page(
-                connection, request.path_params["key"], _int(request, "before")
-            )
-        if not found.total:
-            raise HTTPException(404, "no articles of this publisher")
+            key = queries.publisher_key_for(connection, asked)
+            if key is None:
+                raise HTTPException(404, "no articles of this publisher")
+            if key != asked:
+                query = f"?{request.url.query}" if request.url.query else ""
+                return RedirectResponse(f"/publisher/{quote(key, safe='')}{query}", 302)
+            found = queries.publisher_page(connection, key, before)
         return self.page("publisher.html", title=found.name or found.key, page=found)
 
     def runs(self, request: Request) -> Response:

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from newscrawl.article import Article
-from newscrawl.publishers.names import name_key
+from newscrawl.dedupe.publisher import publisher_key
+from newscrawl.publishers.names import catalogue_key
 from newscrawl.store.changes import Cursor, export_window
 from newscrawl.store.export import articles_by_id
 from newscrawl.store.schema import (
@@ -166,9 +167,26 @@ class PublisherPage:
     next_before: int | None
 
 
+def _stored_under(connection: Connection, key: str) -> bool:
+    found = select(articles.c.id).where(articles.c.publisher_key == key).limit(1)
+    return connection.scalar(found) is not None
+
+
+def publisher_key_for(connection: Connection, asked: str) -> str | None:
+    """The key of the publisher page ``asked`` is for: ``asked`` itself when articles are
+    stored under that key (what ``/publishers`` links to), else the key of the catalogue
+    publisher it names by key, name or alias (:func:`catalogue_key`, as ``newscrawl crawl
+    --publisher`` chooses), else of ``asked`` as a printed name; None when no article is
+    stored under any of them."""
+    for key in dict.fromkeys((asked, catalogue_key(asked), publisher_key(asked))):
+        if key and _stored_under(connection, key):
+            return key
+    return None
+
+
 def publisher_page(connection: Connection, key: str, before: int | None = None) -> PublisherPage:
-    """A publisher's newest articles, how many there are and which agencies it credits."""
-    key = name_key(key) or key  # a name as printed, or the key itself
+    """A publisher's newest articles (stored under ``key``, see :func:`publisher_key_for`),
+    how many there are and which agencies it credits."""
     where = articles.c.publisher_key == key
     total = connection.scalar(select(func.count()).select_from(articles).where(where)) or 0
     count = func.count().label("n")
