@@ -26,7 +26,7 @@ from functools import lru_cache
 from newscrawl.dedupe.publisher import publisher_key
 from newscrawl.dedupe.urls import is_http_url, site_domain
 from newscrawl.discover.hosts import host_of
-from newscrawl.publishers import Publisher, bundled_catalogue, find_publisher, fold
+from newscrawl.publishers import Publisher, bundled_catalogue, fold
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # hashed by identity: lookups are cached per index
@@ -93,25 +93,26 @@ def _host_name(host: str, index: NameIndex) -> str | None:
 
 def name_key(name: str) -> str:
     """The ``publisher_key`` articles of the publisher ``name`` names are stored under (a
-    user's ``--publisher Associated Press`` finds AP News).
+    user's ``--publisher Associated Press`` finds AP News); the name's own key when the
+    catalogue does not know it.
 
     >>> name_key("Associated Press"), name_key("The Independent UK"), name_key("Daily Planet")
     ('ap', 'independent', 'dailyplanet')
     """
-    return publisher_key(name_index().for_name(name) or name)
+    return catalogue_key(name) or publisher_key(name)
 
 
 def catalogue_key(name: str) -> str | None:
     """The ``publisher_key`` of the bundled catalogue's publisher that ``name`` names by key,
-    display name or alias (:func:`~newscrawl.publishers.find_publisher`, the rule of
-    ``newscrawl crawl --publisher``), None when none does: a link by any of its names leads
-    to the one page articles are stored under.
+    display name or alias (the rule of ``newscrawl crawl --publisher``,
+    :func:`~newscrawl.publishers.find_publisher`, through the index), None when none does:
+    a link by any of its names leads to the one page articles are stored under.
 
     >>> catalogue_key("apnews"), catalogue_key("ASSOCIATED PRESS"), catalogue_key("Daily Planet")
     ('ap', 'ap', None)
     """
-    found = find_publisher(bundled_catalogue(), name)
-    return publisher_key(found.name) if found is not None else None
+    found = name_index().for_name(name)
+    return publisher_key(found) if found is not None else None
 
 
 def canonical_publisher(
