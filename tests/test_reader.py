@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import sys
 import time
 from datetime import timedelta
 
@@ -24,6 +23,7 @@ from newscrawl.store.changes import Cursor
 from newscrawl.store.engine import create_engine
 from newscrawl.store.export import iter_articles, open_window
 from newscrawl.store.schema import articles
+from tests.clikit import newscrawl
 from tests.readerkit import HOSTILE, serve
 from tests.storekit import T0, article
 
@@ -225,16 +225,13 @@ def test_serve_mistakes_are_one_line(database_url: str, tmp_path) -> None:
             (["--port", "70000"], "a port from 0 to 65535"),
             (["--host", "no-such-host.invalid", "--port", "0"], "cannot listen on"),
         ):
-            done = subprocess.run([sys.executable, "-m", "newscrawl", "serve", "--database-url",
-                                   database_url, *args], capture_output=True, text=True,
-                                  timeout=60)  # fmt: skip
+            done = newscrawl("serve", "--database-url", database_url, *args, cwd=tmp_path)
             assert done.returncode == 2, (args, done.stderr)
             assert wanted in done.stderr and "Traceback" not in done.stderr, done.stderr
     finally:
         taken.close()
     missing = f"sqlite:///{tmp_path / 'none.db'}"
-    done = subprocess.run([sys.executable, "-m", "newscrawl", "serve", "--database-url", missing],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = newscrawl("serve", "--database-url", missing, cwd=tmp_path)
     assert done.returncode == 2 and "no database at" in done.stderr
 
 
