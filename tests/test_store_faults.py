@@ -26,14 +26,16 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
 import sqlalchemy as sa
 
+from newscrawl.article import Article
 from newscrawl.store import Store, upgrade
-from newscrawl.store.buffer import BufferedWriter, BufferPolicy
+from newscrawl.store.buffer import BufferedWriter, BufferPolicy, Tally
 from newscrawl.store.store import StorageFullError
 from tests.crawlkit import ROOT, generated_site, generated_site_crawl
 from tests.storekit import article, counts, small_disk, sqlite_write_lock, text
@@ -239,15 +241,13 @@ def test_once_the_disk_is_full_what_the_spool_cannot_take_is_refused_not_lost(tm
         full: list[Exception] = []
         writer = BufferedWriter(store, policy, on_full=full.append)
         try:
-            sent = 0
-            while not full and sent < 5000:
-                assert writer.add(article(sent, f"https://x.example/{sent}", body=text(sent, 1500)))
-                sent += 1
+            taken = _fill_until_full(writer, full)
+            sent = len(taken)
+            assert all(taken)
             assert full, "the disk never filled"
             waiting = sent - writer.tally.stored - writer.tally.rejected  # in memory at full
             assert waiting > 0
-            late = [writer.add(article(i, f"https://x.example/{i}", body=text(i, 1500)))
-                    for i in range(sent, sent + 300)]  # fmt: skip
+            late = [writer.add(_big_article(i)) for i in range(sent, sent + 300)]
             writer.close(timeout=5)
             tally = writer.tally
             assert tally.lost == 0, tally
@@ -256,14 +256,33 @@ def test_once_the_disk_is_full_what_the_spool_cannot_take_is_refused_not_lost(tm
             assert tally.stored + tally.rejected + tally.spooled == tally.received
             assert tally.spooled == waiting + late.count(True)
             assert f"{tally.refused} more items refused" in tally.line()
-            remount("64m")
-            later = BufferedWriter(store, policy)
-            assert later.flush()
-            later.close(timeout=1)
-            assert later.tally.replayed == tally.spooled
-            assert counts(store)["articles"] == tally.received
+            _assert_replayed_on_a_larger_disk(store, policy, remount, tally)
         finally:
             store.close()
+
+
+def _big_article(seed: int) -> Article:
+    return article(seed, f"https://x.example/{seed}", body=text(seed, 1500))
+
+
+def _fill_until_full(writer: BufferedWriter, full: list[Exception]) -> list[bool]:
+    """Add articles until the writer reports the storage full; what each ``add`` said."""
+    taken: list[bool] = []
+    while not full and len(taken) < 5000:
+        taken.append(writer.add(_big_article(len(taken))))
+    return taken
+
+
+def _assert_replayed_on_a_larger_disk(
+    store: Store, policy: BufferPolicy, remount: Callable[[str], None], tally: Tally
+) -> None:
+    """With room again, the next writer replays every spooled item: all received are stored."""
+    remount("64m")
+    later = BufferedWriter(store, policy)
+    assert later.flush()
+    later.close(timeout=1)
+    assert later.tally.replayed == tally.spooled
+    assert counts(store)["articles"] == tally.received
 
 
 # --- Postgres: "could not extend file" ------------------------------------------------------
@@ -322,24 +341,16 @@ def test_postgres_disk_full_is_storage_full_not_a_passing_outage(
     full: list[Exception] = []
     writer = BufferedWriter(store, policy, on_full=full.append)
     try:
-        sent = 0
-        while not full and sent < 5000:
-            writer.add(article(sent, f"https://x.example/{sent}", body=text(sent, 1500)))
-            sent += 1
+        sent = len(_fill_until_full(writer, full))
         assert full and isinstance(full[0], StorageFullError), full
         assert "could not extend file" in str(full[0]) or "DiskFull" in str(full[0])
         for i in range(sent, sent + 10):  # items still arriving while the crawl stops
-            writer.add(article(i, f"https://x.example/{i}", body=text(i, 1500)))
+            writer.add(_big_article(i))
         writer.close(timeout=5)
         tally = writer.tally
         assert tally.received == sent + 10
         assert tally.stored + tally.rejected + tally.spooled + tally.lost == tally.received
         assert tally.lost == 0 and tally.spooled >= 10, tally
-        remount("64m")
-        later = BufferedWriter(store, policy)
-        assert later.flush()
-        later.close(timeout=1)
-        assert later.tally.replayed == tally.spooled
-        assert counts(store)["articles"] == tally.received
+        _assert_replayed_on_a_larger_disk(store, policy, remount, tally)
     finally:
         store.close()
