@@ -215,6 +215,9 @@ class CrawlResult:
     log: str = ""
     returncode: int = 0
     tree_peak_rss_mb: float = 0.0
+    #: peak summed anonymous memory of the crawl and the browser: what the crawl itself
+    #: allocated, whatever else runs on the machine
+    tree_peak_anonymous_mb: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def stat(self, key: str) -> int:
@@ -258,13 +261,14 @@ def run_crawl(
                 stdout=subprocess.DEVNULL,
                 stderr=log_file,
             )
-            tree_peak_mb = _wait_sampling_rss(proc, timeout)
+            tree_peak_mb, tree_anonymous_mb = _wait_sampling_rss(proc, timeout)
         log = log_path.read_text(errors="replace")
         result_file = Path(config["result_path"])
         if not result_file.exists():
             raise AssertionError(f"crawl failed (rc={proc.returncode}):\n{log[-5000:]}")
         data = json.loads(result_file.read_text())
-    return CrawlResult(log=log, returncode=proc.returncode, tree_peak_rss_mb=tree_peak_mb, **data)
+    return CrawlResult(log=log, returncode=proc.returncode, tree_peak_rss_mb=tree_peak_mb,
+                       tree_peak_anonymous_mb=tree_anonymous_mb, **data)  # fmt: skip
 
 
 def crawl_here(
@@ -320,6 +324,20 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _anonymous_kb(pid: int) -> int:
+    """Anonymous memory (heap, stacks, buffers: what a process allocates, not the files it
+    maps). Unlike PSS or private memory it does not shrink when another browser elsewhere
+    on the machine maps the same chromium binary, so two crawls measured while other tests
+    run compare what each crawl itself allocated."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Anonymous:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def descendants_running(root: int, command_part: bytes) -> list[int]:
     """The processes below ``root`` whose command line contains ``command_part``."""
     found = []
@@ -350,18 +368,20 @@ def _descendants(root: int) -> set[int]:
     return found
 
 
-def _wait_sampling_rss(proc: subprocess.Popen[bytes], timeout: float) -> float:
-    """Wait for the crawl; return the peak summed PSS (MB) of it and its children
-    (the browser included), sampled every 0.2 s."""
-    deadline, peak = time.monotonic() + timeout, 0
+def _wait_sampling_rss(proc: subprocess.Popen[bytes], timeout: float) -> tuple[float, float]:
+    """Wait for the crawl; return the peak summed PSS and the peak summed anonymous memory
+    (MB) of it and its children (the browser included), sampled every 0.2 s."""
+    deadline, peak_pss, peak_anonymous = time.monotonic() + timeout, 0, 0
     while proc.poll() is None:
         if time.monotonic() > deadline:
             proc.kill()
             proc.wait()
             raise AssertionError(f"crawl did not finish in {timeout} s")
-        peak = max(peak, sum(_rss_kb(pid) for pid in _descendants(proc.pid)))
+        tree = _descendants(proc.pid)
+        peak_pss = max(peak_pss, sum(_rss_kb(pid) for pid in tree))
+        peak_anonymous = max(peak_anonymous, sum(_anonymous_kb(pid) for pid in tree))
         time.sleep(0.2)
-    return peak / 1024
+    return peak_pss / 1024, peak_anonymous / 1024
 
 
 if __name__ == "__main__":

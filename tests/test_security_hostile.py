@@ -162,8 +162,10 @@ def test_hostile_responses_through_playwright() -> None:
     assert result.stat("playwright/request_count/navigation") == 1  # only the good page
     assert "Traceback" not in result.log
     print(
-        f"crawler peak RSS {result.peak_rss_mb:.0f} MB; crawler+browser peak PSS "
-        f"{result.tree_peak_rss_mb:.0f} MB vs {baseline.tree_peak_rss_mb:.0f} MB for one page"
+        f"crawler peak RSS {result.peak_rss_mb:.0f} MB; crawler+browser peak anonymous memory "
+        f"{result.tree_peak_anonymous_mb:.0f} MB vs {baseline.tree_peak_anonymous_mb:.0f} MB for "
+        f"one page (PSS {result.tree_peak_rss_mb:.0f} vs {baseline.tree_peak_rss_mb:.0f} MB)"
     )
     assert result.peak_rss_mb < RSS_LIMIT_MB
-    assert result.tree_peak_rss_mb < baseline.tree_peak_rss_mb + 150
+    # anonymous memory, not PSS: PSS shrinks while another test's chromium maps the binary
+    assert result.tree_peak_anonymous_mb < baseline.tree_peak_anonymous_mb + 150
