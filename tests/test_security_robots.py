@@ -85,13 +85,17 @@ def test_robots_policy_end_to_end(reactor: Any) -> None:
         assert {r["path"] for r in pages} == {"/article/1", "/article/2"}, name
         assert min(r["start"] for r in pages) > robots[-1]["start"], name
 
-    # Crawl-delay: 0.8 s honoured; 30 s capped at 1.2 s.
+    # Crawl-delay: 0.8 s honoured; 30 s capped at 1.2 s. The crawler spaces its sends
+    # exactly; the server sees each request a little later, by a varying lag on a loaded
+    # machine (one gap of 1.07 s for 1.2 s seen in a parallel run), so the mean gap is held
+    # to the delay and each single gap only to most of it.
     # upper bound: generous for loaded CI machines, far below the uncapped 30 s
     for name, (low, high) in {"delay": (0.8, 10.0), "delaycap": (1.2, 10.0)}.items():
         starts_at = [r["start"] for r in log[name] if r["path"] != "/robots.txt"]
         gaps = [b - a for a, b in itertools.pairwise(starts_at)]
         assert len(gaps) == 3, (name, gaps)
-        assert min(gaps) >= low - 0.05, (name, gaps)
+        assert sum(gaps) / len(gaps) >= low - 0.05, (name, gaps)
+        assert min(gaps) >= low - 0.3, (name, gaps)
         assert max(gaps) < high, (name, gaps)
         print(name, "gaps", [round(g, 2) for g in gaps])
     assert "Traceback" not in result.log
