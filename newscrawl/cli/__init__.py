@@ -21,21 +21,23 @@ from newscrawl.run.outcome import EXIT_USAGE, signal_exit_code
 
 logger = logging.getLogger(__name__)
 
-#: Sub-command modules under ``newscrawl.cli``, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = (
-    "extract",
-    "seed",
-    "crawl",
-    "import_warcs",
-    "publishers",
-    "golden",
-    "demo",
-    "db",
-    "export",
-    "stats",
-    "search",
-    "serve",
-)
+#: Sub-commands and the module under ``newscrawl.cli`` that defines each, in the order
+#: ``--help`` lists them.
+COMMANDS: dict[str, str] = {
+    "extract": "extract",
+    "seed": "seed",
+    "crawl": "crawl",
+    "import": "import_warcs",
+    "publishers": "publishers",
+    "golden": "golden",
+    "demo": "demo",
+    "db": "db",
+    "export": "export",
+    "stats": "stats",
+    "search": "search",
+    "serve": "serve",
+}
+
 
 DESCRIPTION = """\
 newscrawl crawls news sites (publishers and aggregators), turns each page into one clean
@@ -71,7 +73,10 @@ def package_version() -> str:
         return "unknown (not installed)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given the command line, only the chosen sub-command's module is
+    imported (each pulls in its own stack: Scrapy, SQLAlchemy, Alembic…), so ``newscrawl
+    export`` from cron does not pay for the crawler. ``--help`` and mistakes get them all."""
     parser = argparse.ArgumentParser(
         prog="newscrawl",
         description=DESCRIPTION,
@@ -80,9 +85,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"newscrawl.cli.{name}").add_parser(subparsers)
+    chosen = chosen_command(sys.argv[1:] if argv is None else argv)
+    for name in [chosen] if chosen else COMMANDS:
+        importlib.import_module(f"newscrawl.cli.{COMMANDS[name]}").add_parser(subparsers)
     return parser
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The sub-command named on the command line (the first word that is not an option,
+    the top-level parser having no option that takes a value), if it is one.
+
+    >>> chosen_command(["--version"]), chosen_command(["export", "--since", "crawl"])
+    (None, 'export')
+    >>> chosen_command(["nosuch"]) is None
+    True
+    """
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return first if first in COMMANDS else None
 
 
 def command_name(args: argparse.Namespace) -> str:
@@ -96,7 +115,7 @@ def command_name(args: argparse.Namespace) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     from newscrawl.store.problems import DatabaseProblem
 
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `newscrawl extract ... | head`
