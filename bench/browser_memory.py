@@ -20,14 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.crawlkit import _rss_kb, descendants_running, run_crawl
+from tests.crawlkit import descendants_running, pss_kb, run_crawl
 from tests.mockserver import MockServer
 from tests.test_reliability_playwright import Watcher, rendered_titles
 
 
 def chromium_pss_mb() -> float:
     pids = descendants_running(os.getpid(), b"chromium")
-    return sum(_rss_kb(pid) for pid in pids) / 1024
+    return sum(pss_kb(pid) for pid in pids) / 1024
 
 
 def main() -> int:

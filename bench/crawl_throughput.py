@@ -52,6 +52,9 @@ import sqlalchemy as sa
 
 from newscrawl.store import upgrade
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.crawlkit import proc_kb
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 PYTHON = sys.executable
@@ -187,10 +190,7 @@ def _session_pss_mb(sid: int) -> float:
             fields = stat.read_text().rsplit(")", 1)[1].split()
             if int(fields[3]) != sid:
                 continue
-            for line in (stat.parent / "smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total_kb += int(line.split()[1])
-                    break
+            total_kb += proc_kb(stat.parent.name, "smaps_rollup", "Pss:") or 0
         except (OSError, IndexError, ValueError):
             continue  # the process ended while we looked
     return total_kb / 1024
@@ -256,13 +256,8 @@ def _peak_rss_mb(pid: int) -> float:
     """The crawler's own peak RSS (``VmHWM``, sampled while it runs; it only grows). Not
     ``ru_maxrss`` from ``wait4``: Linux keeps the larger of the forking parent's RSS and the
     child's own there across ``execve``."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass  # ended between two samples: the last sample stands
-    return 0.0
+    peak_kb = proc_kb(pid, "status", "VmHWM:")  # None: ended between two samples
+    return 0.0 if peak_kb is None else peak_kb / 1024
 
 
 def served_since(site: Site, offset: int) -> tuple[int, int, float]:

@@ -192,14 +192,24 @@ def _child(config_path: str) -> None:
     Path(config["result_path"]).write_text(json.dumps(result))
 
 
+def proc_kb(pid: int | str, name: str, key: str) -> int | None:
+    """The kB figure after ``key`` in ``/proc/<pid>/<name>`` (``status``, ``smaps_rollup``),
+    None when the process is gone or the line missing (e.g. no ``smaps_rollup``)."""
+    try:
+        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+            if line.startswith(key):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def _own_peak_rss_kb() -> int:
     """This process's peak RSS since it started (``VmHWM``), not ``ru_maxrss``: Linux keeps
     the larger of the forking parent's RSS and our own there across ``execve``, so a crawl
     started by a pytest process that has grown to 500 MB would report 500 MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # not Linux
+    peak = proc_kb("self", "status", "VmHWM:")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss if peak is None else peak
 
 
 # --- the pytest side --------------------------------------------------------------------
@@ -310,18 +320,12 @@ def crawl_here(
     )  # fmt: skip
 
 
-def _rss_kb(pid: int) -> int:
+def pss_kb(pid: int) -> int:
     """Proportional set size (shared pages split between the processes sharing them), so
     that summing chromium's many processes does not count its shared memory many times;
     plain RSS where PSS is not available."""
-    for path, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
-        try:
-            for line in Path(path).read_text().splitlines():
-                if line.startswith(key):
-                    return int(line.split()[1])
-        except (OSError, ValueError):
-            continue
-    return 0
+    found = proc_kb(pid, "smaps_rollup", "Pss:")
+    return found if found is not None else proc_kb(pid, "status", "VmRSS:") or 0
 
 
 def _anonymous_kb(pid: int) -> int:
@@ -329,13 +333,7 @@ def _anonymous_kb(pid: int) -> int:
     maps). Unlike PSS or private memory it does not shrink when another browser elsewhere
     on the machine maps the same chromium binary, so two crawls measured while other tests
     run compare what each crawl itself allocated."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Anonymous:"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
+    return proc_kb(pid, "smaps_rollup", "Anonymous:") or 0
 
 
 def descendants_running(root: int, command_part: bytes) -> list[int]:
@@ -378,7 +376,7 @@ def _wait_sampling_rss(proc: subprocess.Popen[bytes], timeout: float) -> tuple[f
             proc.wait()
             raise AssertionError(f"crawl did not finish in {timeout} s")
         tree = _descendants(proc.pid)
-        peak_pss = max(peak_pss, sum(_rss_kb(pid) for pid in tree))
+        peak_pss = max(peak_pss, sum(pss_kb(pid) for pid in tree))
         peak_anonymous = max(peak_anonymous, sum(_anonymous_kb(pid) for pid in tree))
         time.sleep(0.2)
     return peak_pss / 1024, peak_anonymous / 1024
