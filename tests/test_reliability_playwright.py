@@ -102,7 +102,11 @@ def test_browser_killed_mid_crawl_is_restarted(reactor: Any) -> None:
     with MockServer() as server:
         urls = [server.url(f"/app/{n}?s=0.3") for n in range(1, pages + 1)]
         with Watcher(server, {5: kill_chromium, 12: kill_chromium}) as watcher:
-            result = crawl_here(reactor, urls, playwright=True, settings=settings_for(server))
+            # a request can still be left waiting after a double kill (1 of 5 parallel runs:
+            # "requests past the deadline 1", 80 s); the deadline that rescues it defaults to
+            # 60 s, so two such waits could outlast the crawl's 120 s: here it is 20 s
+            settings = settings_for(server, NEWSCRAWL_BROWSER_REQUEST_DEADLINE=20)
+            result = crawl_here(reactor, urls, playwright=True, settings=settings)
         log = server.log()
     kills = [(at, len(pids)) for at, pids in watcher.done.values()]
     titles = rendered_titles(result)
@@ -110,6 +114,7 @@ def test_browser_killed_mid_crawl_is_restarted(reactor: Any) -> None:
         f"\n(pages rendered, chromium processes killed): {kills}; browsers launched "
         f"{result.stat('playwright/browser_count')}; pages stored {len(titles)}/{pages}; "
         f"app.js fetched {sum(r['path'].startswith('/app.js') for r in log)} times; "
+        f"requests past the deadline {result.stat('newscrawl/browser/request_deadline')}; "
         f"{result.seconds:.1f} s"
     )
     assert all(killed for _, killed in kills), "no chromium process found to kill"
