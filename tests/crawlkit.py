@@ -192,16 +192,24 @@ def _child(config_path: str) -> None:
     Path(config["result_path"]).write_text(json.dumps(result))
 
 
-def proc_kb(pid: int | str, name: str, key: str) -> int | None:
-    """The kB figure after ``key`` in ``/proc/<pid>/<name>`` (``status``, ``smaps_rollup``),
-    None when the process is gone or the line missing (e.g. no ``smaps_rollup``)."""
+def proc_figures(pid: int | str, name: str, *keys: str) -> dict[str, int]:
+    """The kB figures after each of ``keys`` (``"Pss:"``…) in ``/proc/<pid>/<name>``
+    (``status``, ``smaps_rollup``), read once; a missing line or a process that is gone
+    leaves its key out."""
+    found: dict[str, int] = {}
     try:
         for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
-            if line.startswith(key):
-                return int(line.split()[1])
+            key = line.split(":", 1)[0] + ":"
+            if key in keys:
+                found[key] = int(line.split()[1])
     except (OSError, ValueError):
         pass
-    return None
+    return found
+
+
+def proc_kb(pid: int | str, name: str, key: str) -> int | None:
+    """One figure of :func:`proc_figures`, None when it cannot be read."""
+    return proc_figures(pid, name, key).get(key)
 
 
 def _own_peak_rss_kb() -> int:
@@ -328,12 +336,15 @@ def pss_kb(pid: int) -> int:
     return found if found is not None else proc_kb(pid, "status", "VmRSS:") or 0
 
 
-def _anonymous_kb(pid: int) -> int:
-    """Anonymous memory (heap, stacks, buffers: what a process allocates, not the files it
-    maps). Unlike PSS or private memory it does not shrink when another browser elsewhere
-    on the machine maps the same chromium binary, so two crawls measured while other tests
-    run compare what each crawl itself allocated."""
-    return proc_kb(pid, "smaps_rollup", "Anonymous:") or 0
+def _pss_and_anonymous_kb(pid: int) -> tuple[int, int]:
+    """PSS (as :func:`pss_kb`) and anonymous memory (heap, stacks, buffers: what a process
+    allocates, not the files it maps), from one read of ``smaps_rollup``. Unlike PSS or
+    private memory, anonymous memory does not shrink when another browser elsewhere on the
+    machine maps the same chromium binary, so two crawls measured while other tests run
+    compare what each crawl itself allocated."""
+    figures = proc_figures(pid, "smaps_rollup", "Pss:", "Anonymous:")
+    pss = figures["Pss:"] if "Pss:" in figures else pss_kb(pid)
+    return pss, figures.get("Anonymous:", 0)
 
 
 def descendants_running(root: int, command_part: bytes) -> list[int]:
@@ -375,9 +386,9 @@ def _wait_sampling_rss(proc: subprocess.Popen[bytes], timeout: float) -> tuple[f
             proc.kill()
             proc.wait()
             raise AssertionError(f"crawl did not finish in {timeout} s")
-        tree = _descendants(proc.pid)
-        peak_pss = max(peak_pss, sum(pss_kb(pid) for pid in tree))
-        peak_anonymous = max(peak_anonymous, sum(_anonymous_kb(pid) for pid in tree))
+        figures = [_pss_and_anonymous_kb(pid) for pid in _descendants(proc.pid)]
+        peak_pss = max(peak_pss, sum(pss for pss, _ in figures))
+        peak_anonymous = max(peak_anonymous, sum(anonymous for _, anonymous in figures))
         time.sleep(0.2)
     return peak_pss / 1024, peak_anonymous / 1024
 
