@@ -34,6 +34,17 @@ def fill_queue(server: redis.Redis, keys: RedisKeys, items: dict[bytes, int]) ->
     server.zadd(keys.queue, {data: -priority for data, priority in items.items()})
 
 
+def me_and_other(server: redis.Redis, keys: RedisKeys, items: dict[bytes, int]
+                 ) -> tuple[LeaseBook, LeaseBook]:  # fmt: skip
+    """Two registered workers, ``me`` and ``other``, over a queue holding ``items``."""
+    fill_queue(server, keys, items)
+    me = LeaseBook(server, keys, "me", ttl=30)
+    other = LeaseBook(server, keys, "other", ttl=30)
+    me.register()
+    other.register()
+    return me, other
+
+
 def test_pop_moves_the_highest_priority_request_into_the_lease_hash(server, keys):
     fill_queue(server, keys, {b"low": 0, b"high": 20, b"mid": 10})
     book = LeaseBook(server, keys, "w1", ttl=30)
@@ -77,10 +88,7 @@ def test_a_dead_workers_leases_are_adopted_by_exactly_one_survivor(server, keys)
 
 
 def test_others_hold_leases_ignores_this_worker(server, keys):
-    fill_queue(server, keys, {b"a": 1, b"b": 1})
-    me = LeaseBook(server, keys, "me", ttl=30)
-    other = LeaseBook(server, keys, "other", ttl=30)
-    me.register(), other.register()
+    me, other = me_and_other(server, keys, {b"a": 1, b"b": 1})
 
     me.pop()
     assert not me.others_hold_leases()
@@ -94,10 +102,7 @@ def test_others_hold_leases_ignores_this_worker(server, keys):
 def test_an_idle_workers_leases_do_not_keep_the_others_waiting(server, keys):
     """An idle worker's leases only wait for its store (the database may be down for
     long): the others may close. Its next pop makes it busy again, atomically."""
-    fill_queue(server, keys, {b"a": 1, b"b": 1})
-    me = LeaseBook(server, keys, "me", ttl=30)
-    other = LeaseBook(server, keys, "other", ttl=30)
-    me.register(), other.register()
+    me, other = me_and_other(server, keys, {b"a": 1, b"b": 1})
     other.pop()
     assert me.others_hold_leases()
 
@@ -149,10 +154,7 @@ def test_a_crawl_of_news_distributed_installs_the_lease_middlewares():
 def test_an_idle_worker_holding_leases_is_seen_until_it_lets_them_go(server, keys):
     """A worker about to close waits a heartbeat TTL for such a worker: killed while
     idle, it would otherwise take its leases out of this run."""
-    fill_queue(server, keys, {b"a": 1})
-    me = LeaseBook(server, keys, "me", ttl=30)
-    other = LeaseBook(server, keys, "other", ttl=30)
-    me.register(), other.register()
+    me, other = me_and_other(server, keys, {b"a": 1})
     me.mark_idle()
     assert not me.idle_others_hold_leases()
 
