@@ -152,17 +152,12 @@ def check_source_names(sources: Mapping[str, Source], names: Iterable[str]) -> l
     return names
 
 
-def default_sources_file() -> Path | None:
-    """``$NEWSCRAWL_SOURCES_FILE``; None for the bundled catalogue."""
-    env = os.environ.get("NEWSCRAWL_SOURCES_FILE")
-    return Path(env) if env else None
-
-
 def sources_file(setting: str | Path | None = None) -> Path | None:
     """The catalogue a run reads: the ``NEWSCRAWL_SOURCES_FILE`` setting (``--sources`` or
     ``-s``), else the environment variable, else None for the bundled catalogue. One rule,
     so that a command picks its publishers from the catalogue its crawls will read."""
-    return Path(setting) if setting else default_sources_file()
+    chosen = setting or os.environ.get("NEWSCRAWL_SOURCES_FILE")
+    return Path(chosen) if chosen else None
 
 
 def parse_sources(text: str, where: str = "sources file") -> dict[str, Source]:
